@@ -1,0 +1,30 @@
+# meetup — build, run and test. `make run` and `make test` are the README's Quick start.
+SHELL := /bin/bash
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SWIFT_BUILD_FLAGS ?=
+ARGS ?=
+
+.PHONY: run test build deps bench clean
+
+# Installs only what is missing: the system libraries through apt, PyNaCl (interop tests) through pip.
+deps:
+	@if ! pkg-config --exists libsodium 2>/dev/null || [ ! -f /usr/include/sqlite3.h ]; then \
+		echo "make: installing libsodium-dev libsqlite3-dev pkg-config"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libsodium-dev libsqlite3-dev pkg-config; \
+	fi
+	@python3 -c 'import nacl' 2>/dev/null || { echo "make: installing PyNaCl"; python3 -m pip install --quiet pynacl; }
+
+build: deps
+	swift build $(SWIFT_BUILD_FLAGS)
+
+# Starts meetupd in the foreground with its embedded defaults (home: $$MEETUP_HOME, else XDG state dir).
+run: build
+	"$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/meetupd" $(ARGS)
+
+test: deps
+	swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	swift test --skip-build $(SWIFT_BUILD_FLAGS)
+
+clean:
+	rm -rf .build

@@ -1,0 +1,81 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Layers point one way: CSodium <- MeetupCrypto <- MeetupProtocol <- MeetupNode <- executables.
+// CheckInCore is pure (no I/O); MeetupControl holds the control API's types and client, shared by
+// the daemon and meetupctl. See docs/ARCHITECTURE.md.
+let package = Package(
+    name: "meetup",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "meetupd", targets: ["meetupd"]),
+        .executable(name: "meetupctl", targets: ["meetupctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        .target(name: "MeetupCrypto", dependencies: ["CSodium"], path: "Sources/Crypto"),
+        .target(name: "CheckInCore"),
+        .target(name: "MeetupProtocol", dependencies: ["MeetupCrypto", "CheckInCore"]),
+        .target(
+            name: "MeetupControl",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "MeetupNode",
+            dependencies: [
+                "MeetupCrypto", "CheckInCore", "MeetupProtocol", "MeetupControl",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "meetupd",
+            dependencies: [
+                "MeetupNode",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "meetupctl",
+            dependencies: [
+                "MeetupControl", "CheckInCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "MeetupCryptoTests", dependencies: ["MeetupCrypto"], resources: [.copy("Vectors")]),
+        .testTarget(
+            name: "MeetupNodeTests",
+            dependencies: [
+                "MeetupNode", "MeetupControl",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["MeetupControl", "meetupd", "meetupctl"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

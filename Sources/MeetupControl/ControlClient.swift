@@ -1,0 +1,83 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The typed client of the control API, over the daemon's Unix socket: one method per route, HTTP
+/// refusals turned into `ControlError`, a failed dial into `ControlClientError.daemonNotRunning`.
+public struct ControlClient: Sendable {
+    public let socketPath: String
+    private let http: HTTPClient
+    private let timeout: TimeAmount
+
+    /// `http` defaults to AsyncHTTPClient's process-wide client, which needs no shutdown: right for a
+    /// short-lived CLI.
+    public init(socketPath: String, http: HTTPClient = .shared, timeout: TimeAmount = .seconds(30)) {
+        self.socketPath = socketPath
+        self.http = http
+        self.timeout = timeout
+    }
+
+    public func status() async throws(ControlClientError) -> NodeStatus {
+        try await send("GET", "/v1/status", as: NodeStatus.self)
+    }
+
+    /// Sends a request and decodes a 2xx answer as `Response`; a refusal as `ControlError.refused`.
+    func send<Response: Decodable>(
+        _ method: String, _ path: String, body: (some Encodable)? = Optional<Int>.none, as type: Response.Type
+    ) async throws(ControlClientError) -> Response {
+        guard FileManager.default.fileExists(atPath: socketPath) else {
+            throw .daemonNotRunning(socketPath: socketPath)
+        }
+        guard let url = URL(httpURLWithSocketPath: socketPath, uri: path) else {
+            throw .daemonNotAnswering(socketPath: socketPath, reason: "socket path cannot form a URL")
+        }
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = HTTPMethod(rawValue: method)
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: (try? ControlJSON.encoder().encode(body)) ?? Data()))
+        }
+        let status: Int
+        let bytes: ByteBuffer
+        do {
+            let response = try await http.execute(request, timeout: timeout)
+            status = Int(response.status.code)
+            bytes = try await response.body.collect(upTo: 16 << 20)
+        } catch let error as HTTPClientError where error == .connectTimeout || error == .deadlineExceeded {
+            throw .daemonNotAnswering(socketPath: socketPath, reason: "timed out")
+        } catch {
+            // A socket file with nobody listening (the daemon was killed) refuses the connection.
+            throw .daemonNotRunning(socketPath: socketPath)
+        }
+        let data = Data(bytes.readableBytesView)
+        guard (200..<300).contains(status) else {
+            guard let refusal = try? ControlJSON.decoder().decode(ControlErrorBody.self, from: data) else {
+                throw .unexpectedResponse(status: status, reason: "error without a JSON error body")
+            }
+            throw .refused(.refused(code: refusal.error.code, message: refusal.error.message, status: status))
+        }
+        do { return try ControlJSON.decoder().decode(type, from: data) } catch {
+            throw .unexpectedResponse(status: status, reason: "body does not decode as \(Response.self)")
+        }
+    }
+}
+
+/// What can go wrong talking to the daemon.
+public enum ControlClientError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// No socket, or a socket nobody listens on.
+    case daemonNotRunning(socketPath: String)
+    case daemonNotAnswering(socketPath: String, reason: String)
+    case unexpectedResponse(status: Int, reason: String)
+    /// The daemon answered and said no.
+    case refused(ControlError)
+
+    public var description: String {
+        switch self {
+        case let .daemonNotRunning(socketPath): "meetupd is not running (no daemon answers on \(socketPath))"
+        case let .daemonNotAnswering(socketPath, reason): "meetupd on \(socketPath) does not answer: \(reason)"
+        case let .unexpectedResponse(status, reason): "unexpected answer from meetupd (HTTP \(status)): \(reason)"
+        case let .refused(error): error.message
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// `GET /v1/status`: who this node is and how it is doing. Ids and counts only, never details.
+public struct NodeStatus: Codable, Sendable, Equatable {
+    /// Short id of the node: the first ten bytes of its fingerprint in base32.
+    public var nodeID: String
+    /// The full fingerprint, in groups of four hex digits, for people to compare.
+    public var fingerprint: String
+    public var version: String
+    public var home: String
+    public var startedAt: Date
+    public var uptimeSeconds: Int
+    /// The peer listener's bound address (`HOST:PORT`), nil until it is listening.
+    public var listen: String?
+    /// The URL contacts use to reach this node.
+    public var advertise: String?
+    public var schemaVersion: Int
+
+    enum CodingKeys: String, CodingKey {
+        case nodeID = "node_id"
+        case fingerprint, version, home
+        case startedAt = "started_at"
+        case uptimeSeconds = "uptime_seconds"
+        case listen, advertise
+        case schemaVersion = "schema_version"
+    }
+
+    public init(
+        nodeID: String, fingerprint: String, version: String, home: String, startedAt: Date,
+        uptimeSeconds: Int, listen: String?, advertise: String?, schemaVersion: Int
+    ) {
+        self.nodeID = nodeID
+        self.fingerprint = fingerprint
+        self.version = version
+        self.home = home
+        self.startedAt = startedAt
+        self.uptimeSeconds = uptimeSeconds
+        self.listen = listen
+        self.advertise = advertise
+        self.schemaVersion = schemaVersion
+    }
+}

@@ -1,0 +1,19 @@
+import Foundation
+import MeetupControl
+
+extension Node {
+    func status() throws -> NodeStatus {
+        let fingerprint = keys.fingerprint
+        let now = clock.now
+        return NodeStatus(
+            nodeID: fingerprint.nodeID,
+            fingerprint: fingerprint.hex,
+            version: MeetupVersion.current,
+            home: configuration.home.path,
+            startedAt: startedAt,
+            uptimeSeconds: max(0, Int(now.timeIntervalSince(startedAt))),
+            listen: listenAddress?.description,
+            advertise: advertisedURL,
+            schemaVersion: try store.schemaVersion())
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Logging
+import MeetupControl
+import MeetupCrypto
+import ServiceLifecycle
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// What a node is started with; `meetupd` fills it from its flags.
+public struct NodeConfiguration: Sendable {
+    public var home: NodeHome
+    public var listen: ListenAddress
+    /// How contacts reach this node; derived from the bound listen address when nil.
+    public var advertise: String?
+
+    public init(home: NodeHome, listen: ListenAddress, advertise: String? = nil) {
+        self.home = home
+        self.listen = listen
+        self.advertise = advertise
+    }
+}
+
+/// The daemon as a library: owns the home (locked), the keys and the store, and hands `meetupd` the
+/// services to run. Everything `meetupd` does, a test can do through this type.
+public final class Node: Sendable {
+    public let configuration: NodeConfiguration
+    public let keys: NodeKeys
+    public let store: Store
+    public let clock: any WallClock
+    public let logger: Logger
+    public let startedAt: Date
+    private let lock: HomeLock
+    /// The peer listener's address once bound (port 0 becomes a real port).
+    private let boundListen = Mutex<ListenAddress?>(nil)
+
+    /// Prepares the home, takes its lock, loads or creates the keys and opens the store, in that order,
+    /// so that a second daemon on the same home stops at the lock before touching anything.
+    public init(configuration: NodeConfiguration, clock: any WallClock, logger: Logger) throws(NodeStartError) {
+        // Everything the node creates (database, WAL, keys, socket) is private to its user.
+        umask(0o077)
+        let home = configuration.home
+        do { try home.prepare() } catch { throw .home(error) }
+        do { lock = try HomeLock(home: home) } catch { throw .home(error) }
+        keys = try NodeKeys.loadOrCreate(in: home)
+        do {
+            store = try Store.open(path: home.databasePath, cipher: DataCipher(key: keys.dataKey))
+            try store.recordCreation(at: clock.now)
+        } catch let error as StoreError {
+            throw .store(error)
+        } catch {
+            throw .store(.cannotOpen(path: home.databasePath, reason: Store.describe(error)))
+        }
+        do { try home.checkPrivate(file: home.databasePath) } catch { throw .home(error) }
+        // We hold the lock, so a socket file left here belongs to a daemon that died.
+        unlink(home.controlSocketPath)
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        startedAt = clock.now
+    }
+
+    /// The long-lived services, in dependency order, for one `ServiceGroup`.
+    public var services: [any Service] {
+        [PeerServer(node: self), ControlServer(node: self)]
+    }
+
+    var listenAddress: ListenAddress? { boundListen.withLock { $0 } }
+
+    func listenerBound(_ address: ListenAddress) {
+        boundListen.withLock { $0 = address }
+    }
+
+    /// The advertised URL: the configured one, else `http://` and the bound listen address.
+    var advertisedURL: String? {
+        configuration.advertise ?? listenAddress.map { "http://\($0)" }
+    }
+}

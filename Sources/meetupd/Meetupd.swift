@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MeetupControl
+import MeetupNode
+import ServiceLifecycle
+
+/// The daemon: reads its flags, builds the node, runs its services in one group until SIGTERM or SIGINT.
+@main
+struct Meetupd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "meetupd",
+        abstract: "The meetup check-in daemon: watches check-in plans and alerts trusted contacts.",
+        version: MeetupVersion.current)
+
+    @Option(help: "Home directory (default: $MEETUP_HOME, else $XDG_STATE_HOME/meetup, else ~/.local/state/meetup).")
+    var home: String?
+
+    @Option(help: "Peer endpoint to listen on, HOST:PORT; port 0 picks a free one.")
+    var listen = "127.0.0.1:\(ListenAddress.defaultPort)"
+
+    @Option(help: "URL contacts use to reach this node (default: http:// and the listen address).")
+    var advertise: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "meetupd")
+        do {
+            let configuration = NodeConfiguration(
+                home: NodeHome.resolve(flag: home, environment: ProcessInfo.processInfo.environment),
+                listen: try parseListen(),
+                advertise: try advertise.map { text throws(NodeStartError) in try validateAdvertiseURL(text) })
+            let node = try Node(configuration: configuration, clock: SystemClock(), logger: logger)
+            logger.info("starting", metadata: ["node_id": "\(node.keys.fingerprint.nodeID)"])
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: node.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+            logger.info("stopped")
+        } catch let error as NodeStartError {
+            FileHandle.standardError.write(Data("meetupd: error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    private func parseListen() throws(NodeStartError) -> ListenAddress {
+        do { return try ListenAddress(parsing: listen) } catch { throw .badListenAddress(error) }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
