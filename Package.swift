@@ -64,7 +64,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "MeetupCryptoTests", dependencies: ["MeetupCrypto"], resources: [.copy("Vectors")]),
+        .testTarget(name: "MeetupCryptoTests", dependencies: ["MeetupCrypto"], exclude: ["Vectors"]),
         .testTarget(
             name: "MeetupNodeTests",
             dependencies: [
