@@ -64,6 +64,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "CheckInCoreTests", dependencies: ["CheckInCore"]),
+        .testTarget(name: "MeetupControlTests", dependencies: ["MeetupControl"]),
         .testTarget(name: "MeetupCryptoTests", dependencies: ["MeetupCrypto"], exclude: ["Vectors"]),
         .testTarget(
             name: "MeetupNodeTests",

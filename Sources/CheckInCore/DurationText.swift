@@ -16,8 +16,9 @@ public enum DurationText {
                 continue
             }
             guard let unitIndex = units.firstIndex(where: { $0.0 == character }), unitIndex >= nextUnit,
-                  let value = Int(digits)
+                  !digits.isEmpty
             else { throw .malformed(text) }
+            guard let value = Int(digits) else { throw .tooLong(text) }
             let (product, overflowProduct) = value.multipliedReportingOverflow(by: units[unitIndex].1)
             let (sum, overflowSum) = total.addingReportingOverflow(product)
             guard !overflowProduct, !overflowSum, sum <= maximumSeconds else { throw .tooLong(text) }

@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import MeetupControl
+@testable import MeetupNode
+import Testing
+
+@Suite("ControlServer routes")
+struct ControlServerTests {
+    @Test("GET /v1/status reports the node's id, fingerprint, version and uptime from the injected clock")
+    func status() async throws {
+        let directory = try TemporaryDirectory()
+        let clock = ManualClock()
+        let node = try Node(
+            configuration: NodeConfiguration(
+                home: NodeHome(path: directory.path + "/home", isExplicit: true),
+                listen: ListenAddress(host: "127.0.0.1", port: 0)),
+            clock: clock, logger: Logger(label: "test"))
+        clock.advance(by: 125)
+        let app = Application(router: ControlServer.router(node: node))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/v1/status", method: .get) { response in
+                #expect(response.status == .ok)
+                let status = try ControlJSON.decoder().decode(NodeStatus.self, from: Data(response.body.readableBytesView))
+                #expect(status.nodeID == node.keys.fingerprint.nodeID)
+                #expect(status.nodeID.count == 16)
+                #expect(status.fingerprint.split(separator: " ").count == 16)
+                #expect(status.version == MeetupVersion.current)
+                #expect(status.uptimeSeconds == 125)
+                #expect(status.schemaVersion == 1)
+                #expect(status.listen == nil)
+            }
+        }
+    }
+
+    @Test("an unknown route answers a JSON error with code route_not_found")
+    func unknownRoute() async throws {
+        let directory = try TemporaryDirectory()
+        let node = try Node(
+            configuration: NodeConfiguration(
+                home: NodeHome(path: directory.path + "/home", isExplicit: true),
+                listen: ListenAddress(host: "127.0.0.1", port: 0)),
+            clock: ManualClock(), logger: Logger(label: "test"))
+        let app = Application(router: ControlServer.router(node: node))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/v1/nothing-here", method: .post) { response in
+                #expect(response.status == .notFound)
+                let body = try JSONDecoder().decode(ControlErrorBody.self, from: Data(response.body.readableBytesView))
+                #expect(body.error.code == "route_not_found")
+                #expect(body.error.message == "no route POST /v1/nothing-here")
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+/// A fresh directory under the system temporary directory, removed when dropped.
+final class TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("meetup-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: false)
+        path = base.path
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Every file's bytes under this directory, for scanning at-rest data.
+    func allBytes() throws -> [(String, Data)] {
+        let names = FileManager.default.subpaths(atPath: path) ?? []
+        return try names.compactMap { name in
+            let full = path + "/" + name
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue,
+                  let attributes = try? FileManager.default.attributesOfItem(atPath: full),
+                  attributes[.type] as? FileAttributeType == .typeRegular
+            else { return nil }
+            return (name, try Data(contentsOf: URL(fileURLWithPath: full)))
+        }
+    }
+}
