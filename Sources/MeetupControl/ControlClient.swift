@@ -26,7 +26,7 @@ public struct ControlClient: Sendable {
     func send<Response: Decodable>(
         _ method: String, _ path: String, body: (some Encodable)? = Optional<Int>.none, as type: Response.Type
     ) async throws(ControlClientError) -> Response {
-        guard FileManager.default.fileExists(atPath: socketPath) else {
+        guard UnixSocketProbe.probe(socketPath) == .listening else {
             throw .daemonNotRunning(socketPath: socketPath)
         }
         guard let url = URL(httpURLWithSocketPath: socketPath, uri: path) else {

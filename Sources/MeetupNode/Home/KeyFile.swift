@@ -117,7 +117,7 @@ public enum KeyFileError: Error, Equatable, CustomStringConvertible {
         case let .unreadable(path):
             "key file \(path) cannot be read; check its owner and permissions"
         case let .wrongSize(path, what, expected, got):
-            "key file \(path): expected a \(what) of \(expected) bytes, got \(got) (truncated or damaged); \(restore)"
+            "key file \(path) (\(what)): expected \(expected) bytes, got \(got) (truncated or damaged); \(restore)"
         case let .notAKeyFile(path):
             "key file \(path) is not a meetup key file; \(restore)"
         case let .unsupportedVersion(path, version):
