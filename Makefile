@@ -13,7 +13,8 @@ deps:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libsodium-dev libsqlite3-dev pkg-config; \
 	fi
-	@python3 -c 'import nacl' 2>/dev/null || { echo "make: installing PyNaCl"; python3 -m pip install --quiet pynacl; }
+	@command -v curl >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq curl; }
+	@python3 -c 'import nacl' 2>/dev/null || { echo "make: installing PyNaCl"; python3 -m pip install --quiet --disable-pip-version-check pynacl; }
 
 build: deps
 	swift build $(SWIFT_BUILD_FLAGS)
@@ -24,7 +25,7 @@ run: build
 
 test: deps
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
-	swift test --skip-build $(SWIFT_BUILD_FLAGS)
+	swift test --skip-build --disable-xctest $(SWIFT_BUILD_FLAGS)
 
 clean:
 	rm -rf .build

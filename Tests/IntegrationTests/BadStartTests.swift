@@ -80,10 +80,13 @@ struct BadStartTests {
         var arguments = ["--home", home, "--listen", "127.0.0.1:0"]
         var program = Binaries.meetupd
         if geteuid() == 0 {
-            // root writes anywhere; run the daemon as an unprivileged user who owns the read-only home.
+            // root writes anywhere: run the daemon as an unprivileged user who owns the read-only home,
+            // from a copy of the binary that user can reach (the build folder may sit under a 0700 dir).
+            let copy = directory + "/meetupd"
+            try FileManager.default.copyItem(atPath: Binaries.meetupd, toPath: copy)
             chown(directory, 65534, 65534)
             chown(home, 65534, 65534)
-            arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", Binaries.meetupd] + arguments
+            arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", copy] + arguments
             program = "/usr/bin/setpriv"
         }
         let result = try run(program, arguments)
