@@ -16,6 +16,11 @@ public struct SealingPublicKey: Hashable, Sendable {
         self.bytes = bytes.withUnsafeBytes { Data($0) }
     }
 
+    /// For bytes libsodium just produced, whose length is known to be right.
+    init(trusted bytes: Data) {
+        self.bytes = bytes
+    }
+
     /// Seals `plaintext` to this key (`crypto_box_seal`) under a fresh ephemeral key.
     ///
     /// A sealed box is anonymous: it does **not** authenticate the sender. Whoever needs to know who
@@ -40,7 +45,7 @@ public struct SealingKeyPair: Sendable {
 
     /// A fresh key pair from the system CSPRNG.
     public init() {
-        self = try! SealingKeyPair(secret: SecretBytes(random: Self.secretByteCount))
+        self.init(secret: SecretBytes(random: Self.secretByteCount))
     }
 
     /// The key pair of a 32-byte X25519 secret scalar (its public key is `crypto_scalarmult_base`).
@@ -49,16 +54,16 @@ public struct SealingKeyPair: Sendable {
         guard count == Self.secretByteCount else {
             throw .invalidKeyLength(what: "X25519 secret key", expected: Self.secretByteCount, got: count)
         }
-        try self.init(secret: SecretBytes(copying: secretKey))
+        self.init(secret: SecretBytes(copying: secretKey))
     }
 
-    private init(secret: SecretBytes) throws(CryptoError) {
+    private init(secret: SecretBytes) {
         ensureSodium()
         let publicBytes = makeData(count: SealingPublicKey.byteCount) { point in
             secret.withUnsafePointer { scalar in crypto_scalarmult_base(point, scalar) }
         }!
         self.secret = secret
-        publicKey = try SealingPublicKey(bytes: publicBytes)
+        publicKey = SealingPublicKey(trusted: publicBytes)
     }
 
     /// The 32-byte secret, for writing a key file. The returned `Data` is not wiped when dropped.

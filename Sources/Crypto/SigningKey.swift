@@ -14,6 +14,11 @@ public struct SigningPublicKey: Hashable, Sendable {
         self.bytes = bytes.withUnsafeBytes { Data($0) }
     }
 
+    /// For bytes libsodium just produced, whose length is known to be right.
+    init(trusted bytes: Data) {
+        self.bytes = bytes
+    }
+
     /// Checks a 64-byte detached signature over `message`; throws `.invalidSignature` when it does not verify.
     public func verify<S: ContiguousBytes, M: ContiguousBytes>(signature: S, for message: M) throws(CryptoError) {
         ensureSodium()
@@ -39,7 +44,7 @@ public struct SigningKeyPair: Sendable {
 
     /// A fresh key pair from the system CSPRNG.
     public init() {
-        self = try! SigningKeyPair(seed: SecretBytes(random: Self.seedByteCount))
+        self.init(seed: SecretBytes(random: Self.seedByteCount))
     }
 
     /// The key pair RFC 8032 derives from a 32-byte seed (its "secret key").
@@ -48,10 +53,10 @@ public struct SigningKeyPair: Sendable {
         guard count == Self.seedByteCount else {
             throw .invalidKeyLength(what: "Ed25519 seed", expected: Self.seedByteCount, got: count)
         }
-        try self.init(seed: SecretBytes(copying: seed))
+        self.init(seed: SecretBytes(copying: seed))
     }
 
-    private init(seed: SecretBytes) throws(CryptoError) {
+    private init(seed: SecretBytes) {
         ensureSodium()
         var publicBytes = Data(count: SigningPublicKey.byteCount)
         secret = SecretBytes(count: Int(crypto_sign_secretkeybytes())) { secretPointer in
@@ -62,7 +67,7 @@ public struct SigningKeyPair: Sendable {
                 }
             }
         }
-        publicKey = try SigningPublicKey(bytes: publicBytes)
+        publicKey = SigningPublicKey(trusted: publicBytes)
     }
 
     /// The 32-byte seed, for writing a key file. The returned `Data` is not wiped when dropped.

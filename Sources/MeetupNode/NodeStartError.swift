@@ -9,6 +9,7 @@ public enum NodeStartError: Error, Equatable, CustomStringConvertible {
     case listenAddressInUse(String)
     case cannotListen(String, reason: String)
     case badListenAddress(ListenAddressError)
+    case cannotServeControlSocket(String, reason: String)
     case badAdvertiseURL(String)
 
     public var description: String {
@@ -21,6 +22,8 @@ public enum NodeStartError: Error, Equatable, CustomStringConvertible {
         case let .cannotListen(address, reason):
             "cannot listen on \(address): \(reason); choose another --listen"
         case let .badListenAddress(error): "--listen: \(error)"
+        case let .cannotServeControlSocket(path, reason):
+            "cannot serve the control socket \(path): \(reason); check the home's permissions"
         case let .badAdvertiseURL(text):
             "--advertise \"\(text)\": expected an http or https URL with a host, like http://203.0.113.7:7744"
         }

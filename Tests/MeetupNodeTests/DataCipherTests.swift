@@ -39,6 +39,9 @@ struct DataCipherTests {
         struct Match: Codable, Equatable { let pseudonym: String; let lat: Double }
         let value = Match(pseudonym: "Alex", lat: 48.8566)
         #expect(try cipher.open(Match.self, from: cipher.seal(value, for: place), for: place) == value)
+        #expect(throws: StoreError.unencodable(table: "plan", column: "details")) {
+            try cipher.seal(Match(pseudonym: "x", lat: .nan), for: place)
+        }
     }
 
     @Test("no clear text in the database file, its WAL or its shared memory")

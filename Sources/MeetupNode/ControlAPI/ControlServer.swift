@@ -34,7 +34,7 @@ struct ControlServer: Service {
         do {
             try await app.run()
         } catch {
-            throw ListenFailure.map(error, address: socketPath)
+            throw ListenFailure.map(error, socketPath: socketPath)
         }
         unlink(socketPath)
     }

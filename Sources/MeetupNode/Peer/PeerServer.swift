@@ -38,11 +38,16 @@ struct PeerHealth: ResponseEncodable {
     let status: String
 }
 
-/// Turns a failed bind into a one-line start error naming the address.
+/// Turns a failed bind into a one-line start error naming the address or socket.
 enum ListenFailure {
     static func map(_ error: any Error, address: String) -> any Error {
         guard let error = error as? IOError else { return error }
         if error.errnoCode == EADDRINUSE { return NodeStartError.listenAddressInUse(address) }
         return NodeStartError.cannotListen(address, reason: String(cString: strerror(error.errnoCode)))
+    }
+
+    static func map(_ error: any Error, socketPath: String) -> any Error {
+        guard let error = error as? IOError else { return error }
+        return NodeStartError.cannotServeControlSocket(socketPath, reason: String(cString: strerror(error.errnoCode)))
     }
 }

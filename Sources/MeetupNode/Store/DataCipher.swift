@@ -34,12 +34,13 @@ public struct DataCipher: Sendable {
         return padded.prefix(upTo: marker)
     }
 
-    /// Seals a Codable value as JSON.
-    public func seal<Value: Encodable>(_ value: Value, for column: SealedColumn) -> Data {
+    /// Seals a Codable value as JSON. Throws for values JSON cannot hold (a non-finite number).
+    public func seal<Value: Encodable>(_ value: Value, for column: SealedColumn) throws(StoreError) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        // Encoding our own value types cannot fail; a failure is a programming error, not bad input.
-        return seal(try! encoder.encode(value), for: column)
+        do { return seal(try encoder.encode(value), for: column) } catch {
+            throw .unencodable(table: column.table, column: column.column)
+        }
     }
 
     public func open<Value: Decodable>(_ type: Value.Type, from sealed: Data, for column: SealedColumn) throws(StoreError) -> Value {

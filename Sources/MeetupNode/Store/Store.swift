@@ -81,6 +81,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case futureSchema(path: String, migrations: [String])
     case cannotOpen(path: String, reason: String)
     case sealedValueDamaged(table: String, column: String)
+    case unencodable(table: String, column: String)
 
     public var description: String {
         switch self {
@@ -92,6 +93,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "database \(path) cannot be opened: \(reason)"
         case let .sealedValueDamaged(table, column):
             "sealed value in \(table).\(column) does not open (damaged, or sealed under another data key)"
+        case let .unencodable(table, column):
+            "value for \(table).\(column) cannot be encoded as JSON (a non-finite number?)"
         }
     }
 }
