@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -64,7 +65,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "CheckInCoreTests", dependencies: ["CheckInCore"]),
+        .testTarget(
+            name: "CheckInCoreTests",
+            dependencies: ["CheckInCore", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
         .testTarget(name: "MeetupControlTests", dependencies: ["MeetupControl"]),
         .testTarget(name: "MeetupCryptoTests", dependencies: ["MeetupCrypto"], exclude: ["Vectors"]),
         .testTarget(

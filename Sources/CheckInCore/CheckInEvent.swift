@@ -1,0 +1,50 @@
+import Foundation
+
+/// What can happen to a plan. Time events come from the scheduler at their own instant; the others from
+/// the user, after the node has checked the PIN.
+public enum CheckInEvent: Equatable, Sendable {
+    case startReached
+    case reminderDue
+    case deadlineReached
+    case graceOver
+    /// The retention period after `done` is over.
+    case retentionOver
+    /// A check-in with the real PIN.
+    case checkIn
+    case extend(until: Date)
+    case done
+    /// A PIN-protected command given with the duress PIN: it must look exactly like `command`.
+    case duress(PINCommand)
+    case panic
+    case wrongPIN
+    case location(LocationFix)
+}
+
+/// The commands that take a PIN.
+public enum PINCommand: Equatable, Sendable {
+    case checkIn
+    case extend(until: Date)
+    case done
+
+    var event: CheckInEvent {
+        switch self {
+        case .checkIn: .checkIn
+        case let .extend(until): .extend(until: until)
+        case .done: .done
+        }
+    }
+}
+
+/// One position report. Never a check-in: a phone in an ambusher's pocket still moves.
+public struct LocationFix: Codable, Equatable, Sendable {
+    public var geo: Coordinate
+    /// Horizontal accuracy in metres, when known.
+    public var accuracy: Double?
+    public var at: Date
+
+    public init(geo: Coordinate, accuracy: Double?, at: Date) {
+        self.geo = geo
+        self.accuracy = accuracy
+        self.at = at
+    }
+}
