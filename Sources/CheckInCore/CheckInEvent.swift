@@ -25,12 +25,16 @@ public enum PINCommand: Equatable, Sendable {
     case checkIn
     case extend(until: Date)
     case done
+    /// Changing the PINs: no effect on any plan's state.
+    case changePIN
 
-    var event: CheckInEvent {
+    /// The plan event the real PIN causes; nil for a command that leaves plans alone.
+    public var event: CheckInEvent? {
         switch self {
         case .checkIn: .checkIn
         case let .extend(until): .extend(until: until)
         case .done: .done
+        case .changePIN: nil
         }
     }
 }

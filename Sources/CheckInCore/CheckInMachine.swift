@@ -19,6 +19,12 @@ public struct Transition: Equatable, Sendable {
     public var state: CheckInState
     public var effects: [CheckInEffect]
     public var refusal: CheckInRefusal?
+
+    public init(state: CheckInState, effects: [CheckInEffect], refusal: CheckInRefusal?) {
+        self.state = state
+        self.effects = effects
+        self.refusal = refusal
+    }
 }
 
 /// The check-in state machine: pure functions of (state, event, now). No I/O, no clock.
@@ -125,7 +131,8 @@ public struct CheckInMachine: Sendable {
             }
         case let .duress(command):
             // Exactly what the real PIN would do, plus one silent alert, whatever the plan's phase.
-            var visible = apply(command.event, to: state, at: now)
+            var visible = command.event.map { apply($0, to: state, at: now) }
+                ?? Transition(state: state, effects: [], refusal: nil)
             visible.effects.append(.raiseAlert(AlertDraft(reason: .duress, raisedAt: now, silent: true)))
             return visible
         case .panic:

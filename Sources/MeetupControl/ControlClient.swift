@@ -22,6 +22,53 @@ public struct ControlClient: Sendable {
         try await send("GET", "/v1/status", as: NodeStatus.self)
     }
 
+    public func setPIN(_ request: PINSetRequest) async throws(ControlClientError) -> Done {
+        try await send("PUT", "/v1/pin", body: request, as: Done.self)
+    }
+
+    public func arm(_ request: ArmRequest) async throws(ControlClientError) -> PlanStatus {
+        try await send("POST", "/v1/plans", body: request, as: PlanStatus.self)
+    }
+
+    public func plans() async throws(ControlClientError) -> PlanList {
+        try await send("GET", "/v1/plans", as: PlanList.self)
+    }
+
+    /// `plan` nil means the one running plan.
+    public func plan(_ plan: String?) async throws(ControlClientError) -> PlanStatus {
+        try await send("GET", Self.path(plan), as: PlanStatus.self)
+    }
+
+    public func log(_ plan: String?) async throws(ControlClientError) -> PlanLog {
+        try await send("GET", Self.path(plan, "log"), as: PlanLog.self)
+    }
+
+    public func checkIn(_ plan: String?, pin: String) async throws(ControlClientError) -> PlanStatus {
+        try await send("POST", Self.path(plan, "checkins"), body: PINRequest(pin: pin), as: PlanStatus.self)
+    }
+
+    public func done(_ plan: String?, pin: String) async throws(ControlClientError) -> PlanStatus {
+        try await send("POST", Self.path(plan, "done"), body: PINRequest(pin: pin), as: PlanStatus.self)
+    }
+
+    public func extend(_ plan: String?, _ request: ExtendRequest) async throws(ControlClientError) -> PlanStatus {
+        try await send("POST", Self.path(plan, "extend"), body: request, as: PlanStatus.self)
+    }
+
+    public func location(_ plan: String?, _ request: LocationRequest) async throws(ControlClientError) -> PlanStatus {
+        try await send("POST", Self.path(plan, "locations"), body: request, as: PlanStatus.self)
+    }
+
+    public func panic(_ plan: String?) async throws(ControlClientError) -> PlanStatus {
+        try await send("POST", Self.path(plan, "panic"), as: PlanStatus.self)
+    }
+
+    /// `/v1/plans/{id}[/action]`, with `current` for the one running plan.
+    static func path(_ plan: String?, _ action: String? = nil) -> String {
+        let id = (plan ?? "current").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "current"
+        return "/v1/plans/\(id)" + (action.map { "/\($0)" } ?? "")
+    }
+
     /// Sends a request and decodes a 2xx answer as `Response`; a refusal as `ControlError.refused`.
     func send<Response: Decodable>(
         _ method: String, _ path: String, body: (some Encodable)? = Optional<Int>.none, as type: Response.Type

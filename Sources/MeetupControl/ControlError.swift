@@ -7,6 +7,18 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
     case routeNotFound(method: String, path: String)
     /// The request body is not what the route expects.
     case invalidRequest(reason: String)
+    /// A field of the request breaks a rule; the message names the flag.
+    case invalidArgument(String)
+    case planNotFound(id: String)
+    /// `PLAN` was left out, and no plan is running.
+    case noActivePlan
+    /// `PLAN` was left out, and more than one plan is running.
+    case planAmbiguous(count: Int)
+    case planNotStarted
+    case planEnded
+    case wrongPIN
+    case pinNotSet
+    case unknownContact(name: String)
     /// The daemon failed in a way that is not the caller's fault.
     case internalError(reason: String)
     /// Any refusal as read by a client, with the code and message the daemon sent.
@@ -16,6 +28,15 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .routeNotFound: "route_not_found"
         case .invalidRequest: "invalid_request"
+        case .invalidArgument: "invalid_argument"
+        case .planNotFound: "plan_not_found"
+        case .noActivePlan: "no_active_plan"
+        case .planAmbiguous: "plan_ambiguous"
+        case .planNotStarted: "plan_not_started"
+        case .planEnded: "plan_ended"
+        case .wrongPIN: "wrong_pin"
+        case .pinNotSet: "pin_not_set"
+        case .unknownContact: "unknown_contact"
         case .internalError: "internal_error"
         case let .refused(code, _, _): code
         }
@@ -24,8 +45,10 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The HTTP status the daemon answers with.
     public var httpStatus: Int {
         switch self {
-        case .routeNotFound: 404
-        case .invalidRequest: 400
+        case .routeNotFound, .planNotFound, .noActivePlan: 404
+        case .invalidRequest, .invalidArgument, .unknownContact: 400
+        case .wrongPIN: 403
+        case .planAmbiguous, .planNotStarted, .planEnded, .pinNotSet: 409
         case .internalError: 500
         case let .refused(_, _, status): status
         }
@@ -35,6 +58,15 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .routeNotFound(method, path): "no route \(method) \(path)"
         case let .invalidRequest(reason): "invalid request: \(reason)"
+        case let .invalidArgument(message): message
+        case let .planNotFound(id): "no plan \(id)"
+        case .noActivePlan: "no plan is running; name one, or arm one with meetupctl arm"
+        case let .planAmbiguous(count): "\(count) plans are running; name the one you mean"
+        case .planNotStarted: "the plan has not started yet"
+        case .planEnded: "the plan has ended"
+        case .wrongPIN: "wrong PIN"
+        case .pinNotSet: "no PIN is set; set one first with meetupctl pin set"
+        case let .unknownContact(name): "--contacts: no contact named \"\(name)\""
         case let .internalError(reason): "internal error: \(reason)"
         case let .refused(_, message, _): message
         }

@@ -15,6 +15,18 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     /// The URL contacts use to reach this node.
     public var advertise: String?
     public var schemaVersion: Int
+    public var counts: Counts
+
+    /// Plans not yet expired, and the alerts the user may see.
+    public struct Counts: Codable, Sendable, Equatable {
+        public var plans: Int
+        public var alerts: Int
+
+        public init(plans: Int, alerts: Int) {
+            self.plans = plans
+            self.alerts = alerts
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case nodeID = "node_id"
@@ -23,11 +35,12 @@ public struct NodeStatus: Codable, Sendable, Equatable {
         case uptimeSeconds = "uptime_seconds"
         case listen, advertise
         case schemaVersion = "schema_version"
+        case counts
     }
 
     public init(
         nodeID: String, fingerprint: String, version: String, home: String, startedAt: Date,
-        uptimeSeconds: Int, listen: String?, advertise: String?, schemaVersion: Int
+        uptimeSeconds: Int, listen: String?, advertise: String?, schemaVersion: Int, counts: Counts
     ) {
         self.nodeID = nodeID
         self.fingerprint = fingerprint
@@ -38,5 +51,6 @@ public struct NodeStatus: Codable, Sendable, Equatable {
         self.listen = listen
         self.advertise = advertise
         self.schemaVersion = schemaVersion
+        self.counts = counts
     }
 }

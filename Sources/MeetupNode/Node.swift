@@ -1,3 +1,4 @@
+import CheckInCore
 import Foundation
 import Logging
 import MeetupControl
@@ -17,11 +18,22 @@ public struct NodeConfiguration: Sendable {
     public var listen: ListenAddress
     /// How contacts reach this node; derived from the bound listen address when nil.
     public var advertise: String?
+    public var rules: CheckInRules
+    /// The cost of hashing and checking PINs.
+    public var pinHashLimits: Argon2id.Limits
+    /// An alert raised more than this many seconds after its instant is marked late.
+    public var lateTolerance: TimeInterval
 
-    public init(home: NodeHome, listen: ListenAddress, advertise: String? = nil) {
+    public init(
+        home: NodeHome, listen: ListenAddress, advertise: String? = nil, rules: CheckInRules = CheckInRules(),
+        pinHashLimits: Argon2id.Limits = .interactive, lateTolerance: TimeInterval = 1
+    ) {
         self.home = home
         self.listen = listen
         self.advertise = advertise
+        self.rules = rules
+        self.pinHashLimits = pinHashLimits
+        self.lateTolerance = lateTolerance
     }
 }
 
@@ -34,6 +46,8 @@ public final class Node: Sendable {
     public let clock: any WallClock
     public let logger: Logger
     public let startedAt: Date
+    let machine: CheckInMachine
+    let wakeup = SchedulerWakeup()
     private let lock: HomeLock
     /// The peer listener's address once bound (port 0 becomes a real port).
     private let boundListen = Mutex<ListenAddress?>(nil)
@@ -59,6 +73,7 @@ public final class Node: Sendable {
         // We hold the lock, so a socket file left here belongs to a daemon that died.
         unlink(home.controlSocketPath)
         self.configuration = configuration
+        machine = CheckInMachine(rules: configuration.rules)
         self.clock = clock
         self.logger = logger
         startedAt = clock.now
@@ -66,7 +81,7 @@ public final class Node: Sendable {
 
     /// The long-lived services, in dependency order, for one `ServiceGroup`.
     public var services: [any Service] {
-        [PeerServer(node: self), ControlServer(node: self)]
+        [Scheduler(node: self), PeerServer(node: self), ControlServer(node: self)]
     }
 
     var listenAddress: ListenAddress? { boundListen.withLock { $0 } }

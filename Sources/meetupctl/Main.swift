@@ -24,6 +24,10 @@ enum Main {
             report(error, arguments: arguments)
         } catch let error as ExitCode {
             exit(error.rawValue)
+        } catch let error as ValidationFailure {
+            fail(error.description, code: 1)
+        } catch let error as PINInputError {
+            fail(error.description, code: 1)
         } catch {
             finish(parsing: error)
         }

@@ -8,7 +8,10 @@ struct Meetupctl: AsyncParsableCommand {
         commandName: "meetupctl",
         abstract: "Arm, check in and end meetup check-in plans on the local meetupd.",
         version: MeetupVersion.current,
-        subcommands: [StatusCommand.self])
+        subcommands: [
+            PinCommand.self, ArmCommand.self, CheckInCommand.self, WhereCommand.self, ExtendCommand.self,
+            DoneCommand.self, PanicCommand.self, StatusCommand.self, LogCommand.self,
+        ])
 }
 
 /// `--home DIR` and `--json`, accepted before or after the subcommand (see `GlobalOptionHoisting`).

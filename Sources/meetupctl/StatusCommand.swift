@@ -5,12 +5,19 @@ import MeetupControl
 
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Show this node's identity and state.")
+        commandName: "status", abstract: "Show this node, or one plan.")
 
     @OptionGroup var global: GlobalOptions
+    @Argument(help: "A plan id: show that plan instead of the node.") var plan: String?
 
     func run() async throws {
-        let status = try await global.client().status()
+        let client = global.client()
+        if let plan {
+            let status = try await client.plan(plan)
+            if global.json { return try Output.printJSON(status) }
+            return Output.printPlan(status)
+        }
+        let status = try await client.status()
         if global.json { return try Output.printJSON(status) }
         Output.printTable([
             ("node", status.nodeID),
@@ -20,6 +27,12 @@ struct StatusCommand: AsyncParsableCommand {
             ("listen", status.listen ?? "not yet listening"),
             ("advertise", status.advertise ?? "-"),
             ("home", status.home),
+            ("plans", "\(status.counts.plans)"),
+            ("alerts", "\(status.counts.alerts)"),
         ])
+        for plan in try await client.plans().plans where plan.state != "done" {
+            print("")
+            Output.printPlan(plan)
+        }
     }
 }

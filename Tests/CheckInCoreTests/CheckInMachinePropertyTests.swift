@@ -149,16 +149,18 @@ struct CheckInMachinePropertyTests {
 
     @Test("duress always yields exactly one duress alert, and otherwise exactly what the real PIN does")
     func duressIsIndistinguishable() async {
-        await propertyCheck(input: Self.schedules, Self.steps, Gen.int(in: 0...2)) { schedule, steps, commandCode in
+        await propertyCheck(input: Self.schedules, Self.steps, Gen.int(in: 0...3)) { schedule, steps, commandCode in
             let records = try simulate(every: schedule.0, grace: schedule.1, length: schedule.2, steps: steps)
             for state in records.map(\.after) {
                 let now = (state.lastCheckIn ?? t0).addingTimeInterval(30)
                 let command: PINCommand = switch commandCode {
                 case 0: .checkIn
                 case 1: .done
-                default: .extend(until: now.addingTimeInterval(1200))
+                case 2: .extend(until: now.addingTimeInterval(1200))
+                default: .changePIN
                 }
-                let real = machine.apply(PINCommandEvent.event(command), to: state, at: now)
+                let real = PINCommandEvent.event(command).map { machine.apply($0, to: state, at: now) }
+                    ?? Transition(state: state, effects: [], refusal: nil)
                 let duress = machine.apply(.duress(command), to: state, at: now)
                 #expect(duress.state == real.state)
                 #expect(duress.refusal == real.refusal)
@@ -170,11 +172,12 @@ struct CheckInMachinePropertyTests {
 
 /// The real-PIN event of a command, spelled out here so the test does not lean on the code it checks.
 enum PINCommandEvent {
-    static func event(_ command: PINCommand) -> CheckInEvent {
+    static func event(_ command: PINCommand) -> CheckInEvent? {
         switch command {
         case .checkIn: .checkIn
         case .done: .done
         case let .extend(until): .extend(until: until)
+        case .changePIN: nil
         }
     }
 }

@@ -28,7 +28,7 @@ struct ControlServerTests {
                 #expect(status.fingerprint.split(separator: " ").count == 16)
                 #expect(status.version == MeetupVersion.current)
                 #expect(status.uptimeSeconds == 125)
-                #expect(status.schemaVersion == 1)
+                #expect(status.schemaVersion == Store.migrator.migrations.count)
                 #expect(status.listen == nil)
             }
         }

@@ -18,6 +18,31 @@ struct ControlServer: Service {
         let router = Router(context: ControlRequestContext.self)
         router.add(middleware: ControlErrorMiddleware())
         router.get("/v1/status") { _, _ in try node.status() }
+        let plans = PlanService(node: node)
+        router.put("/v1/pin") { request, context in
+            try plans.setPIN(try await request.decode(as: PINSetRequest.self, context: context))
+        }
+        router.post("/v1/plans") { request, context in
+            EditedResponse(status: .created, response: try plans.arm(try await request.decode(as: ArmRequest.self, context: context)))
+        }
+        router.get("/v1/plans") { _, _ in try plans.list() }
+        router.get("/v1/plans/{id}") { _, context in try plans.status(try context.parameters.require("id")) }
+        router.get("/v1/plans/{id}/log") { _, context in try plans.log(try context.parameters.require("id")) }
+        router.post("/v1/plans/{id}/checkins") { request, context in
+            let body = try await request.decode(as: PINRequest.self, context: context)
+            return try plans.pinCommand(try context.parameters.require("id"), pin: body.pin, .checkIn)
+        }
+        router.post("/v1/plans/{id}/done") { request, context in
+            let body = try await request.decode(as: PINRequest.self, context: context)
+            return try plans.pinCommand(try context.parameters.require("id"), pin: body.pin, .done)
+        }
+        router.post("/v1/plans/{id}/extend") { request, context in
+            try plans.extend(try context.parameters.require("id"), try await request.decode(as: ExtendRequest.self, context: context))
+        }
+        router.post("/v1/plans/{id}/locations") { request, context in
+            try plans.location(try context.parameters.require("id"), try await request.decode(as: LocationRequest.self, context: context))
+        }
+        router.post("/v1/plans/{id}/panic") { _, context in try plans.panic(try context.parameters.require("id")) }
         return router
     }
 
@@ -41,3 +66,7 @@ struct ControlServer: Service {
 }
 
 extension NodeStatus: ResponseEncodable {}
+extension PlanStatus: ResponseEncodable {}
+extension PlanList: ResponseEncodable {}
+extension PlanLog: ResponseEncodable {}
+extension Done: ResponseEncodable {}

@@ -5,6 +5,7 @@ extension Node {
     func status() throws -> NodeStatus {
         let fingerprint = keys.fingerprint
         let now = clock.now
+        let counts = try store.counts()
         return NodeStatus(
             nodeID: fingerprint.nodeID,
             fingerprint: fingerprint.hex,
@@ -14,6 +15,7 @@ extension Node {
             uptimeSeconds: max(0, Int(now.timeIntervalSince(startedAt))),
             listen: listenAddress?.description,
             advertise: advertisedURL,
-            schemaVersion: try store.schemaVersion())
+            schemaVersion: try store.schemaVersion(),
+            counts: NodeStatus.Counts(plans: counts.plans, alerts: counts.alerts))
     }
 }

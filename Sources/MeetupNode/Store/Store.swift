@@ -82,6 +82,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
     case sealedValueDamaged(table: String, column: String)
     case unencodable(table: String, column: String)
+    case damagedRow(table: String, id: String)
 
     public var description: String {
         switch self {
@@ -93,6 +94,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "database \(path) cannot be opened: \(reason)"
         case let .sealedValueDamaged(table, column):
             "sealed value in \(table).\(column) does not open (damaged, or sealed under another data key)"
+        case let .damagedRow(table, id):
+            "row \(id) of \(table) breaks the schema's rules (damaged database?)"
         case let .unencodable(table, column):
             "value for \(table).\(column) cannot be encoded as JSON (a non-finite number?)"
         }

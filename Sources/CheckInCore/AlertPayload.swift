@@ -1,0 +1,52 @@
+import Foundation
+
+/// What a contact reads in an alert: who, where, the last known location and trail, the check-in
+/// history and the times. Sealed at rest, and later sealed to each contact.
+public struct AlertPayload: Codable, Equatable, Sendable {
+    public var plan: String
+    public var reason: AlertReason
+    public var raisedAt: Date
+    /// The missed deadline, for `missed`.
+    public var deadline: Date?
+    public var match: MatchDetails
+    public var place: Place
+    public var start: Date
+    public var until: Date
+    /// Most recent last.
+    public var trail: [LocationFix]
+    public var checkIns: [Date]
+    public var history: [HistoryLine]
+
+    public var lastLocation: LocationFix? { trail.last }
+
+    /// The trail an alert carries: the most recent points, enough to follow a route, small enough to send.
+    public static let trailLimit = 50
+
+    public init(
+        plan: String, reason: AlertReason, raisedAt: Date, deadline: Date?, match: MatchDetails, place: Place,
+        start: Date, until: Date, trail: [LocationFix], checkIns: [Date], history: [HistoryLine]
+    ) {
+        self.plan = plan
+        self.reason = reason
+        self.raisedAt = raisedAt
+        self.deadline = deadline
+        self.match = match
+        self.place = place
+        self.start = start
+        self.until = until
+        self.trail = trail
+        self.checkIns = checkIns
+        self.history = history
+    }
+}
+
+/// A time and a kind: one line of a plan's history as contacts and `meetupctl log` see it.
+public struct HistoryLine: Codable, Equatable, Sendable {
+    public var at: Date
+    public var kind: String
+
+    public init(at: Date, kind: String) {
+        self.at = at
+        self.kind = kind
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+/// What `meetupctl arm` was given, as typed; `parse` turns it into a plan or names the flag it refuses.
+public struct PlanInput: Sendable {
+    public var match: String?
+    public var place: String?
+    public var geo: String?
+    public var platform: String?
+    public var profile: String?
+    public var phone: String?
+    public var note: String?
+    public var photo: Data?
+    public var start: String?
+    public var every: String?
+    public var grace: String?
+    public var until: String?
+    public var length: String?
+    public var contacts: [String]
+
+    public init(
+        match: String?, place: String?, geo: String?, platform: String?, profile: String?, phone: String?,
+        note: String?, photo: Data?, start: String?, every: String?, grace: String?, until: String?,
+        length: String?, contacts: [String]
+    ) {
+        self.match = match
+        self.place = place
+        self.geo = geo
+        self.platform = platform
+        self.profile = profile
+        self.phone = phone
+        self.note = note
+        self.photo = photo
+        self.start = start
+        self.every = every
+        self.grace = grace
+        self.until = until
+        self.length = length
+        self.contacts = contacts
+    }
+
+    /// Photos larger than this are refused: a photo travels in every alert.
+    public static let photoLimit = 5 << 20
+
+    /// A plan with `id`, created at `now`, and the photo's id when there is one. Checks every field.
+    public func parse(id: String, now: Date) throws(PlanError) -> Plan {
+        let place = try Place(name: self.place ?? "", geo: try geo.map { text throws(PlanError) in try Coordinate(parsing: text) })
+        if let photo { try Self.checkPhoto(photo) }
+        let match = try MatchDetails(
+            pseudonym: self.match ?? "", platform: platform, profile: profile, phone: phone, note: note,
+            photo: photo == nil ? nil : id)
+        let start = try start.map { text throws(PlanError) in try Self.instant(text, flag: "--start", now: now) } ?? now
+        // One second of slack: "now" typed on the command line is already a moment old when it arrives.
+        guard start >= now.addingTimeInterval(-1) else { throw .startInPast(flag: "--start") }
+        let every = try Self.duration(every, flag: "--every") ?? Schedule.defaultEvery
+        let grace = try Self.duration(grace, flag: "--grace") ?? Schedule.defaultGrace
+        let end: Date
+        switch (until, length) {
+        case (.some, .some):
+            throw .conflictingEnd
+        case let (.some(text), nil):
+            end = try Self.instant(text, flag: "--until", now: now)
+        case let (nil, .some(text)):
+            end = start.addingTimeInterval(TimeInterval(try Self.duration(text, flag: "--for") ?? 0))
+        case (nil, nil):
+            end = start.addingTimeInterval(TimeInterval(Schedule.defaultLength))
+        }
+        let schedule = try Schedule(start: start, every: every, grace: grace, until: end)
+        return Plan(id: id, match: match, place: place, schedule: schedule, contacts: contacts, createdAt: now)
+    }
+
+    public static func duration(_ text: String?, flag: String) throws(PlanError) -> Int? {
+        guard let text else { return nil }
+        let seconds: Int
+        do { seconds = try DurationText.parse(text) } catch { throw .badDuration(flag: flag, error) }
+        guard seconds >= 1 else { throw .durationTooShort(flag: flag, seconds: seconds) }
+        return seconds
+    }
+
+    /// An ISO 8601 instant (`2026-11-23T21:00:00Z`, an offset, fractional seconds), or `+DURATION` from now.
+    public static func instant(_ text: String, flag: String, now: Date) throws(PlanError) -> Date {
+        if text.hasPrefix("+") {
+            do { return now.addingTimeInterval(TimeInterval(try DurationText.parse(String(text.dropFirst())))) } catch {
+                throw .malformedInstant(flag: flag, text: text)
+            }
+        }
+        for options in [ISO8601DateFormatter.Options.withInternetDateTime, [.withInternetDateTime, .withFractionalSeconds]] {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = options
+            if let date = formatter.date(from: text) { return date }
+        }
+        throw .malformedInstant(flag: flag, text: text)
+    }
+
+    /// JPEG, PNG or WebP by their magic bytes, and no larger than `photoLimit`.
+    static func checkPhoto(_ bytes: Data) throws(PlanError) {
+        guard bytes.count <= photoLimit else { throw .photoTooLarge(bytes: bytes.count, limit: photoLimit) }
+        let head = [UInt8](bytes.prefix(12))
+        let jpeg = head.starts(with: [0xFF, 0xD8, 0xFF])
+        let png = head.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        let webp = head.count == 12 && head.starts(with: Array("RIFF".utf8)) && Array(head[8..<12]) == Array("WEBP".utf8)
+        guard jpeg || png || webp else { throw .photoNotAnImage }
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+
+/// `PUT /v1/pin`: the PIN and the duress PIN; `current_pin` when PINs are already set.
+public struct PINSetRequest: Codable, Sendable {
+    public var pin: String
+    public var duressPIN: String
+    public var currentPIN: String?
+
+    enum CodingKeys: String, CodingKey {
+        case pin
+        case duressPIN = "duress_pin"
+        case currentPIN = "current_pin"
+    }
+
+    public init(pin: String, duressPIN: String, currentPIN: String?) {
+        self.pin = pin
+        self.duressPIN = duressPIN
+        self.currentPIN = currentPIN
+    }
+}
+
+/// `POST /v1/plans`: what `meetupctl arm` was given, as typed. The daemon parses and checks every field,
+/// so that all decisions (and their error messages) live in one place.
+public struct ArmRequest: Codable, Sendable {
+    public var match: String?
+    public var place: String?
+    public var geo: String?
+    public var platform: String?
+    public var profile: String?
+    public var phone: String?
+    public var note: String?
+    /// The photo file's bytes, base64.
+    public var photo: String?
+    public var start: String?
+    public var every: String?
+    public var grace: String?
+    public var until: String?
+    public var length: String?
+    public var contacts: [String]?
+
+    enum CodingKeys: String, CodingKey {
+        case match, place, geo, platform, profile, phone, note, photo, start, every, grace, until, contacts
+        case length = "for"
+    }
+
+    public init(
+        match: String?, place: String?, geo: String? = nil, platform: String? = nil, profile: String? = nil,
+        phone: String? = nil, note: String? = nil, photo: String? = nil, start: String? = nil,
+        every: String? = nil, grace: String? = nil, until: String? = nil, length: String? = nil,
+        contacts: [String]? = nil
+    ) {
+        self.match = match
+        self.place = place
+        self.geo = geo
+        self.platform = platform
+        self.profile = profile
+        self.phone = phone
+        self.note = note
+        self.photo = photo
+        self.start = start
+        self.every = every
+        self.grace = grace
+        self.until = until
+        self.length = length
+        self.contacts = contacts
+    }
+}
+
+/// A PIN-protected command: check-in, done.
+public struct PINRequest: Codable, Sendable {
+    public var pin: String
+
+    public init(pin: String) {
+        self.pin = pin
+    }
+}
+
+/// `POST /v1/plans/{id}/extend`: `by` a duration or `until` an instant.
+public struct ExtendRequest: Codable, Sendable {
+    public var pin: String
+    public var by: String?
+    public var until: String?
+
+    public init(pin: String, by: String?, until: String?) {
+        self.pin = pin
+        self.by = by
+        self.until = until
+    }
+}
+
+/// `POST /v1/plans/{id}/locations`: `LAT,LON` as typed, and an accuracy in metres.
+public struct LocationRequest: Codable, Sendable {
+    public var geo: String
+    public var accuracy: Double?
+
+    public init(geo: String, accuracy: Double?) {
+        self.geo = geo
+        self.accuracy = accuracy
+    }
+}
+
+/// One plan as `status` shows it: ids, states and times, never match details or places.
+public struct PlanStatus: Codable, Sendable, Equatable {
+    public var plan: String
+    public var state: String
+    public var start: Date
+    public var nextDeadline: Date?
+    public var reminderAt: Date?
+    public var until: Date
+    public var everySeconds: Int
+    public var graceSeconds: Int
+    public var lastCheckIn: Date?
+    public var resolved: Bool
+    public var alerts: [AlertSummary]
+
+    enum CodingKeys: String, CodingKey {
+        case plan, state, start, until, resolved, alerts
+        case nextDeadline = "next_deadline"
+        case reminderAt = "reminder_at"
+        case everySeconds = "every_seconds"
+        case graceSeconds = "grace_seconds"
+        case lastCheckIn = "last_check_in"
+    }
+
+    public init(
+        plan: String, state: String, start: Date, nextDeadline: Date?, reminderAt: Date?, until: Date,
+        everySeconds: Int, graceSeconds: Int, lastCheckIn: Date?, resolved: Bool, alerts: [AlertSummary]
+    ) {
+        self.plan = plan
+        self.state = state
+        self.start = start
+        self.nextDeadline = nextDeadline
+        self.reminderAt = reminderAt
+        self.until = until
+        self.everySeconds = everySeconds
+        self.graceSeconds = graceSeconds
+        self.lastCheckIn = lastCheckIn
+        self.resolved = resolved
+        self.alerts = alerts
+    }
+}
+
+/// An alert as the user's node lists it. `deliveries` fills in when alerts are delivered to contacts.
+public struct AlertSummary: Codable, Sendable, Equatable {
+    public var id: String
+    public var reason: String
+    public var raisedAt: Date
+    public var late: Bool
+    public var deliveries: [DeliverySummary]
+
+    enum CodingKeys: String, CodingKey {
+        case id, reason, late, deliveries
+        case raisedAt = "raised_at"
+    }
+
+    public init(id: String, reason: String, raisedAt: Date, late: Bool, deliveries: [DeliverySummary]) {
+        self.id = id
+        self.reason = reason
+        self.raisedAt = raisedAt
+        self.late = late
+        self.deliveries = deliveries
+    }
+}
+
+/// One contact's copy of an alert.
+public struct DeliverySummary: Codable, Sendable, Equatable {
+    public var contact: String
+    public var state: String
+}
+
+/// `GET /v1/plans`: every plan that has not expired, newest first.
+public struct PlanList: Codable, Sendable, Equatable {
+    public var plans: [PlanStatus]
+
+    public init(plans: [PlanStatus]) {
+        self.plans = plans
+    }
+}
+
+/// One line of `meetupctl log`: a time and a kind, never details.
+public struct LogEntry: Codable, Sendable, Equatable {
+    public var at: Date
+    public var kind: String
+
+    public init(at: Date, kind: String) {
+        self.at = at
+        self.kind = kind
+    }
+}
+
+public struct PlanLog: Codable, Sendable, Equatable {
+    public var plan: String
+    public var events: [LogEntry]
+
+    public init(plan: String, events: [LogEntry]) {
+        self.plan = plan
+        self.events = events
+    }
+}
+
+/// An answer with nothing to say but that it worked.
+public struct Done: Codable, Sendable, Equatable {
+    public var ok: Bool
+
+    public init() {
+        ok = true
+    }
+}

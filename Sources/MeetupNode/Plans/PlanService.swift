@@ -1,0 +1,187 @@
+import CheckInCore
+import Foundation
+import MeetupControl
+import MeetupCrypto
+import MeetupProtocol
+
+/// What the control API does with plans and PINs. Every decision is here, none in `meetupctl`: parsing
+/// what the user typed, which PIN it was, which plan "the current one" is.
+struct PlanService {
+    let node: Node
+    /// What `PLAN` means when the user leaves it out.
+    static let current = "current"
+
+    var store: Store { node.store }
+
+    // MARK: PINs
+
+    func setPIN(_ request: PINSetRequest) throws(ControlError) -> Done {
+        if let problem = PINCheck.validate(pin: request.pin, duress: request.duressPIN) {
+            throw .invalidArgument("pin set: \(problem)")
+        }
+        if let existing = try storeCall({ try store.pinHashes() }) {
+            guard let current = request.currentPIN else {
+                throw .invalidArgument("pin set: PINs are already set; give the current PIN first to change them")
+            }
+            switch PINCheck.match(current, pinHash: existing.pin, duressHash: existing.duress) {
+            case .neither:
+                throw .wrongPIN
+            case .real:
+                break
+            case .duress:
+                // Forced to change the PINs: do it, exactly as with the real PIN, and tell the contacts.
+                for id in try storeCall({ try store.runningPlanIDs() }) { _ = try advance(id, .duress(.changePIN)) }
+            }
+        }
+        let limits = node.configuration.pinHashLimits
+        do {
+            let pin = try Argon2id.hash(password: Data(request.pin.utf8), limits: limits)
+            let duress = try Argon2id.hash(password: Data(request.duressPIN.utf8), limits: limits)
+            try store.savePINHashes(pin: pin, duress: duress, at: node.clock.now)
+        } catch {
+            throw .internalError(reason: "the PINs could not be stored")
+        }
+        node.logger.info("pins set")
+        return Done()
+    }
+
+    // MARK: Plans
+
+    func arm(_ request: ArmRequest) throws(ControlError) -> PlanStatus {
+        var photo: Data?
+        if let encoded = request.photo {
+            guard let bytes = Data(base64Encoded: encoded) else { throw .invalidArgument("--photo: not valid base64") }
+            photo = bytes
+        }
+        let id = Base32.encode(SecureRandom.bytes(count: 8))
+        let input = PlanInput(
+            match: request.match, place: request.place, geo: request.geo, platform: request.platform,
+            profile: request.profile, phone: request.phone, note: request.note, photo: photo, start: request.start,
+            every: request.every, grace: request.grace, until: request.until, length: request.length,
+            contacts: request.contacts ?? [])
+        let plan: Plan
+        do { plan = try input.parse(id: id, now: node.clock.now) } catch { throw .invalidArgument("\(error)") }
+        // Contacts arrive with peer-to-peer alerts (issue 5); until then no name is known.
+        if let name = plan.contacts.first { throw .unknownContact(name: name) }
+        guard try storeCall({ try store.pinHashes() }) != nil else { throw .pinNotSet }
+        try storeCall { try store.insertPlan(plan, photo: photo, machine: node.machine) }
+        node.wakeup.nudge()
+        node.logger.info("plan armed", metadata: ["plan": "\(id)"])
+        return try status(id)
+    }
+
+    /// A PIN-protected command. The real and the duress PIN give the same answer, byte for byte.
+    func pinCommand(_ requested: String, pin: String, _ command: PINCommand) throws(ControlError) -> PlanStatus {
+        guard let hashes = try storeCall({ try store.pinHashes() }) else { throw .pinNotSet }
+        let id = try resolve(requested)
+        let event: CheckInEvent = switch PINCheck.match(pin, pinHash: hashes.pin, duressHash: hashes.duress) {
+        case .real: command.event ?? .wrongPIN
+        case .duress: .duress(command)
+        case .neither: .wrongPIN
+        }
+        return try apply(id, event)
+    }
+
+    func extend(_ requested: String, _ request: ExtendRequest) throws(ControlError) -> PlanStatus {
+        let id = try resolve(requested)
+        let now = node.clock.now
+        let until: Date
+        switch (request.by, request.until) {
+        case let (.some(by), nil):
+            guard let plan = try storeCall({ try store.planStatus(id: id) }) else { throw .planNotFound(id: id) }
+            let seconds: Int?
+            do { seconds = try PlanInput.duration(by, flag: "--by") } catch { throw .invalidArgument("\(error)") }
+            until = plan.until.addingTimeInterval(TimeInterval(seconds ?? 0))
+        case let (nil, .some(text)):
+            do { until = try PlanInput.instant(text, flag: "--until", now: now) } catch { throw .invalidArgument("\(error)") }
+        default:
+            throw .invalidArgument("extend: give --by DURATION or --until TIME")
+        }
+        return try pinCommand(id, pin: request.pin, .extend(until: until))
+    }
+
+    func panic(_ requested: String) throws(ControlError) -> PlanStatus {
+        try apply(try resolve(requested), .panic)
+    }
+
+    func location(_ requested: String, _ request: LocationRequest) throws(ControlError) -> PlanStatus {
+        let id = try resolve(requested)
+        let geo: Coordinate
+        do { geo = try Coordinate(parsing: request.geo) } catch { throw .invalidArgument("\(error)") }
+        if let accuracy = request.accuracy, !(accuracy.isFinite && accuracy >= 0) {
+            throw .invalidArgument("--accuracy: must be a distance in metres, 0 or more")
+        }
+        return try apply(id, .location(LocationFix(geo: geo, accuracy: request.accuracy, at: node.clock.now)))
+    }
+
+    func status(_ requested: String) throws(ControlError) -> PlanStatus {
+        let id = try resolve(requested, runningOnly: false)
+        guard let status = try storeCall({ try store.planStatus(id: id) }) else { throw .planNotFound(id: id) }
+        return status
+    }
+
+    func list() throws(ControlError) -> PlanList {
+        PlanList(plans: try storeCall { try store.planStatuses() })
+    }
+
+    func log(_ requested: String) throws(ControlError) -> PlanLog {
+        let id = try resolve(requested, runningOnly: false)
+        return PlanLog(plan: id, events: try storeCall { try store.log(planID: id) })
+    }
+
+    // MARK: Helpers
+
+    /// Commits `event` on the plan (after its due timers), then answers with its status or its refusal.
+    private func apply(_ id: String, _ event: CheckInEvent) throws(ControlError) -> PlanStatus {
+        let outcome = try advance(id, event)
+        if let refusal = outcome.transition?.refusal { throw ControlError(refusal) }
+        node.logger.info("plan updated", metadata: ["plan": "\(id)", "state": "\(outcome.state.phase.rawValue)"])
+        return try status(id)
+    }
+
+    private func advance(_ id: String, _ event: CheckInEvent) throws(ControlError) -> PlanOutcome {
+        let outcome = try storeCall {
+            try store.advance(
+                planID: id, to: node.clock.now, applying: event, machine: node.machine,
+                lateTolerance: node.configuration.lateTolerance)
+        }
+        guard let outcome else { throw .planNotFound(id: id) }
+        node.logRaised(outcome.raised)
+        node.wakeup.nudge()
+        return outcome
+    }
+
+    /// The plan `requested` names; `current` is the one running plan, when there is exactly one.
+    private func resolve(_ requested: String, runningOnly: Bool = true) throws(ControlError) -> String {
+        guard requested == Self.current else {
+            guard try storeCall({ try store.planExists(id: requested) }) else { throw .planNotFound(id: requested) }
+            return requested
+        }
+        let running = try storeCall { try store.runningPlanIDs() }
+        switch running.count {
+        case 1: return running[0]
+        case 0:
+            if !runningOnly, let newest = try storeCall({ try store.planStatuses() }).first { return newest.plan }
+            throw .noActivePlan
+        default: throw .planAmbiguous(count: running.count)
+        }
+    }
+
+    private func storeCall<T>(_ body: () throws -> T) throws(ControlError) -> T {
+        do { return try body() } catch {
+            node.logger.error("store failed", metadata: ["error_type": "\(type(of: error))"])
+            throw .internalError(reason: "the store failed; see the daemon's log")
+        }
+    }
+}
+
+extension ControlError {
+    init(_ refusal: CheckInRefusal) {
+        switch refusal {
+        case .notStarted: self = .planNotStarted
+        case .ended: self = .planEnded
+        case .wrongPIN: self = .wrongPIN
+        case .untilNotInFuture: self = .invalidArgument("--until: the new end must be in the future and after the start")
+        }
+    }
+}

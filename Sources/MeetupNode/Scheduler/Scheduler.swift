@@ -1,0 +1,51 @@
+import CheckInCore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The durable scheduler: one loop for all plans, no task or timer per plan.
+///
+/// Deadlines live in `plan.wake_at` (indexed). The loop asks SQLite for the earliest one, sleeps until
+/// then or until nudged, re-reads the wall clock, and runs every timer due, each at its own instant and
+/// committed before anything acts on it. At start-up the first pass fires what fell due while the node
+/// was down; alerts raised more than `lateTolerance` after their instant are marked late.
+struct Scheduler: Service {
+    let node: Node
+    /// Plans advanced per transaction: bounds a transaction's size when many fall due at once.
+    static let batchSize = 256
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try runDue()
+                await node.wakeup.wait(until: try node.store.earliestWake(), clock: node.clock)
+            }
+        }
+    }
+
+    /// Advances every plan due now; returns how many it advanced.
+    @discardableResult
+    func runDue() throws -> Int {
+        var advanced = 0
+        while true {
+            let now = node.clock.now
+            let outcomes = try node.store.advanceDue(
+                to: now, limit: Self.batchSize, machine: node.machine, lateTolerance: node.configuration.lateTolerance)
+            advanced += outcomes.count
+            for outcome in outcomes { node.logRaised(outcome.raised) }
+            if outcomes.count < Self.batchSize { return advanced }
+        }
+    }
+}
+
+extension Node {
+    /// Logs alerts by id, plan and reason. Silent alerts leave no line: the log lives on the device.
+    func logRaised(_ raised: [RaisedAlert]) {
+        for alert in raised where !alert.silent {
+            logger.notice(
+                "alert raised",
+                metadata: ["plan": "\(alert.planID)", "alert": "\(alert.id)", "reason": "\(alert.reason.rawValue)",
+                           "late": "\(alert.late)"])
+        }
+    }
+}

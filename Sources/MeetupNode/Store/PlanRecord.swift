@@ -1,0 +1,100 @@
+import CheckInCore
+import Foundation
+import GRDB
+
+/// A row of `plan`: where raw columns become a `CheckInState`. Match, place and contacts stay sealed in
+/// `details` until someone needs them (an alert's payload).
+struct PlanRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "plan"
+
+    var id: String
+    var phase: String
+    var startAt: Date
+    var untilAt: Date
+    var everySeconds: Int
+    var graceSeconds: Int
+    var deadlineAt: Date?
+    var remindedFor: Date?
+    var lastCheckInAt: Date?
+    var pinFailures: Int
+    var endedAt: Date?
+    var resolved: Bool
+    var wakeAt: Date?
+    var createdAt: Date
+    var details: Data
+
+    enum CodingKeys: String, CodingKey {
+        case id, phase, resolved, details
+        case startAt = "start_at"
+        case untilAt = "until_at"
+        case everySeconds = "every_seconds"
+        case graceSeconds = "grace_seconds"
+        case deadlineAt = "deadline_at"
+        case remindedFor = "reminded_for"
+        case lastCheckInAt = "last_check_in_at"
+        case pinFailures = "pin_failures"
+        case endedAt = "ended_at"
+        case wakeAt = "wake_at"
+        case createdAt = "created_at"
+    }
+
+    enum Columns {
+        static let id = Column(CodingKeys.id)
+        static let phase = Column(CodingKeys.phase)
+        static let wakeAt = Column(CodingKeys.wakeAt)
+        static let createdAt = Column(CodingKeys.createdAt)
+    }
+
+    init(id: String, state: CheckInState, wakeAt: Date?, createdAt: Date, details: Data) {
+        self.id = id
+        phase = state.phase.rawValue
+        startAt = state.schedule.start
+        untilAt = state.schedule.until
+        everySeconds = state.schedule.every
+        graceSeconds = state.schedule.grace
+        deadlineAt = state.deadline
+        remindedFor = state.remindedFor
+        lastCheckInAt = state.lastCheckIn
+        pinFailures = state.pinFailures
+        endedAt = state.endedAt
+        resolved = state.resolved
+        self.wakeAt = wakeAt
+        self.createdAt = createdAt
+        self.details = details
+    }
+
+    /// The machine's state. Throws for a row that breaks the schema's promises (a damaged database).
+    func state() throws -> CheckInState {
+        guard let phase = Phase(rawValue: phase) else { throw StoreError.damagedRow(table: "plan", id: id) }
+        let schedule: Schedule
+        do {
+            schedule = try Schedule(start: startAt, every: everySeconds, grace: graceSeconds, until: untilAt)
+        } catch {
+            throw StoreError.damagedRow(table: "plan", id: id)
+        }
+        var state = CheckInState(schedule: schedule)
+        state.phase = phase
+        state.deadline = deadlineAt
+        state.remindedFor = remindedFor
+        state.lastCheckIn = lastCheckInAt
+        state.pinFailures = pinFailures
+        state.endedAt = endedAt
+        state.resolved = resolved
+        return state
+    }
+
+    mutating func update(to state: CheckInState, wakeAt: Date?) {
+        self = PlanRecord(id: id, state: state, wakeAt: wakeAt, createdAt: createdAt, details: details)
+    }
+
+    static func detailsColumn(_ id: String) -> SealedColumn {
+        SealedColumn(table: "plan", column: "details", rowKey: id)
+    }
+}
+
+/// What `plan.details` holds, sealed.
+struct PlanDetails: Codable, Equatable {
+    var match: MatchDetails
+    var place: Place
+    var contacts: [String]
+}

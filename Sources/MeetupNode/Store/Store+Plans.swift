@@ -1,0 +1,191 @@
+import CheckInCore
+import Foundation
+import GRDB
+import MeetupCrypto
+import MeetupProtocol
+
+/// An alert just committed, for the caller to log (ids and reasons only) and, later, to deliver.
+struct RaisedAlert: Equatable {
+    var id: String
+    var planID: String
+    var reason: AlertReason
+    var silent: Bool
+    var late: Bool
+}
+
+/// What one transaction on a plan did.
+struct PlanOutcome {
+    var state: CheckInState
+    /// The user event's transition, when there was one.
+    var transition: Transition?
+    var raised: [RaisedAlert]
+}
+
+extension Store {
+    /// Stores a newly armed plan, its photo and its first history line, in one transaction.
+    func insertPlan(_ plan: Plan, photo: Data?, machine: CheckInMachine) throws {
+        let state = CheckInState(schedule: plan.schedule)
+        let details = try cipher.seal(
+            PlanDetails(match: plan.match, place: plan.place, contacts: plan.contacts),
+            for: PlanRecord.detailsColumn(plan.id))
+        let record = PlanRecord(
+            id: plan.id, state: state, wakeAt: machine.nextTimer(of: state)?.instant, createdAt: plan.createdAt,
+            details: details)
+        let sealedPhoto = photo.map { cipher.seal($0, for: SealedColumn(table: "photo", column: "content", rowKey: plan.id)) }
+        try writer.write { db in
+            try record.insert(db)
+            if let sealedPhoto {
+                try db.execute(sql: "INSERT INTO photo (plan_id, content) VALUES (?, ?)", arguments: [plan.id, sealedPhoto])
+            }
+            try insertHistory(db, planID: plan.id, at: plan.createdAt, kind: "armed", detail: nil)
+        }
+    }
+
+    /// In one write transaction: runs the plan's timers due by `now`, each at its own instant, then
+    /// `event` at `now`, and commits the new state with every effect. Nothing acts on a transition before
+    /// this returns. Returns nil when there is no such plan.
+    func advance(
+        planID: String, to now: Date, applying event: CheckInEvent?, machine: CheckInMachine,
+        lateTolerance: TimeInterval
+    ) throws -> PlanOutcome? {
+        try writer.write { db in
+            try advance(db, planID: planID, to: now, applying: event, machine: machine, lateTolerance: lateTolerance)
+        }
+    }
+
+    /// Runs the timers of up to `limit` plans that are due by `now`, in one transaction.
+    func advanceDue(to now: Date, limit: Int, machine: CheckInMachine, lateTolerance: TimeInterval) throws -> [PlanOutcome] {
+        try writer.write { db in
+            let ids = try String.fetchAll(
+                db, sql: "SELECT id FROM plan WHERE wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at LIMIT ?", arguments: [now, limit])
+            return try ids.compactMap { id in
+                try advance(db, planID: id, to: now, applying: nil, machine: machine, lateTolerance: lateTolerance)
+            }
+        }
+    }
+
+    /// The earliest instant any plan waits for: an index lookup, not a scan.
+    func earliestWake() throws -> Date? {
+        try writer.read { db in try Date.fetchOne(db, sql: "SELECT MIN(wake_at) FROM plan WHERE wake_at IS NOT NULL") }
+    }
+
+    private func advance(
+        _ db: Database, planID: String, to now: Date, applying event: CheckInEvent?, machine: CheckInMachine,
+        lateTolerance: TimeInterval
+    ) throws -> PlanOutcome? {
+        guard var record = try PlanRecord.fetchOne(db, key: planID) else { return nil }
+        var state = try record.state()
+        var raised: [RaisedAlert] = []
+        var effects = EffectRecorder(store: self, record: record, lateTolerance: lateTolerance, now: now)
+        for step in machine.catchUp(state, to: now).steps {
+            raised += try effects.record(step.effects, at: step.instant, in: db)
+            state = step.state
+        }
+        var transition: Transition?
+        if let event {
+            let applied = machine.apply(event, to: state, at: now)
+            raised += try effects.record(applied.effects, at: now, in: db)
+            state = applied.state
+            transition = applied
+        }
+        record.update(to: state, wakeAt: machine.nextTimer(of: state)?.instant)
+        try record.update(db)
+        return PlanOutcome(state: state, transition: transition, raised: raised)
+    }
+
+    func insertHistory(_ db: Database, planID: String, at: Date, kind: String, detail: Data?) throws {
+        try db.execute(
+            sql: "INSERT INTO history (plan_id, at, kind, detail) VALUES (?, ?, ?, ?)",
+            arguments: [planID, at, kind, detail])
+    }
+
+    static func historyColumn(_ planID: String) -> SealedColumn {
+        SealedColumn(table: "history", column: "detail", rowKey: planID)
+    }
+}
+
+/// Writes a transition's effects as rows: history lines, reminders, and alerts with their sealed payload.
+struct EffectRecorder {
+    let store: Store
+    let record: PlanRecord
+    let lateTolerance: TimeInterval
+    let now: Date
+    private var details: PlanDetails?
+
+    init(store: Store, record: PlanRecord, lateTolerance: TimeInterval, now: Date) {
+        self.store = store
+        self.record = record
+        self.lateTolerance = lateTolerance
+        self.now = now
+    }
+
+    mutating func record(_ effects: [CheckInEffect], at instant: Date, in db: Database) throws -> [RaisedAlert] {
+        var raised: [RaisedAlert] = []
+        for effect in effects {
+            switch effect {
+            case let .record(entry):
+                var detail: Data?
+                if case let .location(fix) = entry {
+                    detail = try store.cipher.seal(fix, for: Store.historyColumn(record.id))
+                }
+                try store.insertHistory(db, planID: record.id, at: instant, kind: entry.kind, detail: detail)
+            case .remind:
+                try store.insertHistory(db, planID: record.id, at: instant, kind: "reminder", detail: nil)
+            case let .raiseAlert(draft):
+                raised.append(try insertAlert(draft, in: db))
+                // The history shows the alerts the user may see; a silent one leaves no line.
+                if !draft.silent {
+                    try store.insertHistory(db, planID: record.id, at: instant, kind: "alert-\(draft.reason.rawValue)", detail: nil)
+                }
+            }
+        }
+        return raised
+    }
+
+    private mutating func insertAlert(_ draft: AlertDraft, in db: Database) throws -> RaisedAlert {
+        let id = Base32.encode(SecureRandom.bytes(count: 16))
+        let late = now.timeIntervalSince(draft.raisedAt) > lateTolerance
+        let details = try planDetails()
+        let payload = try store.alertPayload(db, record: record, details: details, draft: draft)
+        let sealed = try store.cipher.seal(payload, for: SealedColumn(table: "alert", column: "payload", rowKey: id))
+        try db.execute(
+            sql: """
+                INSERT INTO alert (id, plan_id, reason, raised_at, deadline_at, late, silent, payload)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [id, record.id, draft.reason.rawValue, draft.raisedAt, draft.deadline, late, draft.silent, sealed])
+        return RaisedAlert(id: id, planID: record.id, reason: draft.reason, silent: draft.silent, late: late)
+    }
+
+    private mutating func planDetails() throws -> PlanDetails {
+        if let details { return details }
+        let opened = try store.cipher.open(PlanDetails.self, from: record.details, for: PlanRecord.detailsColumn(record.id))
+        details = opened
+        return opened
+    }
+}
+
+extension Store {
+    /// Builds what a contact will read, from the plan's sealed details and its history so far.
+    func alertPayload(_ db: Database, record: PlanRecord, details: PlanDetails, draft: AlertDraft) throws -> AlertPayload {
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT at, kind, detail FROM history WHERE plan_id = ? ORDER BY id", arguments: [record.id])
+        var trail: [LocationFix] = []
+        var checkIns: [Date] = []
+        var history: [HistoryLine] = []
+        for row in rows {
+            let at: Date = row["at"]
+            let kind: String = row["kind"]
+            history.append(HistoryLine(at: at, kind: kind))
+            if kind == HistoryEntry.checkIn.kind || kind == HistoryEntry.checkInAfterAlert.kind { checkIns.append(at) }
+            if let detail: Data = row["detail"], kind == "location" {
+                trail.append(try cipher.open(LocationFix.self, from: detail, for: Store.historyColumn(record.id)))
+            }
+        }
+        trail.sort { $0.at < $1.at }
+        return AlertPayload(
+            plan: record.id, reason: draft.reason, raisedAt: draft.raisedAt, deadline: draft.deadline,
+            match: details.match, place: details.place, start: record.startAt, until: record.untilAt,
+            trail: Array(trail.suffix(AlertPayload.trailLimit)), checkIns: checkIns, history: history)
+    }
+}

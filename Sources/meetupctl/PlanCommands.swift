@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import MeetupControl
+
+/// `PLAN` may be left out when exactly one plan is running.
+struct PlanArgument: ParsableArguments {
+    @Argument(help: "The plan id (default: the one running plan).")
+    var plan: String?
+}
+
+struct PINSource: ParsableArguments {
+    @Flag(help: "Read the PIN from the first line of standard input.")
+    var pinStdin = false
+
+    func read() throws -> String {
+        try PINInput.read(fromStdin: pinStdin)
+    }
+}
+
+struct CheckInCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "checkin", abstract: "Check in: you are fine.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var target: PlanArgument
+    @OptionGroup var pin: PINSource
+
+    func run() async throws {
+        let plan = try await global.client().checkIn(target.plan, pin: try pin.read())
+        if global.json { return try Output.printJSON(plan) }
+        print("Checked in.")
+        Output.printPlan(plan)
+    }
+}
+
+struct DoneCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "done", abstract: "End a plan: you are safe.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var target: PlanArgument
+    @OptionGroup var pin: PINSource
+
+    func run() async throws {
+        let plan = try await global.client().done(target.plan, pin: try pin.read())
+        if global.json { return try Output.printJSON(plan) }
+        print("Plan \(plan.plan) ended.")
+    }
+}
+
+struct ExtendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "extend", abstract: "Move a plan's end.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var target: PlanArgument
+    @Option(help: "Extend by a duration, like 30m.") var by: String?
+    @Option(help: "Extend until a time, ISO 8601.") var until: String?
+    @OptionGroup var pin: PINSource
+
+    func run() async throws {
+        let request = ExtendRequest(pin: try pin.read(), by: by, until: until)
+        let plan = try await global.client().extend(target.plan, request)
+        if global.json { return try Output.printJSON(plan) }
+        print("Extended.")
+        Output.printPlan(plan)
+    }
+}
+
+struct WhereCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "where", abstract: "Record where you are (never counts as a check-in).")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "[PLAN] LAT,LON") var arguments: [String]
+    @Option(help: "Accuracy in metres.") var accuracy: Double?
+
+    func validate() throws {
+        guard (1...2).contains(arguments.count) else { throw ValidationError("expected [PLAN] LAT,LON") }
+    }
+
+    func run() async throws {
+        let plan = arguments.count == 2 ? arguments[0] : nil
+        let status = try await global.client().location(plan, LocationRequest(geo: arguments.last!, accuracy: accuracy))
+        if global.json { return try Output.printJSON(status) }
+        print("Location recorded.")
+    }
+}
+
+struct PanicCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "panic", abstract: "Alert your contacts now. No PIN needed.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var target: PlanArgument
+
+    func run() async throws {
+        let plan = try await global.client().panic(target.plan)
+        if global.json { return try Output.printJSON(plan) }
+        print("Alert raised for plan \(plan.plan).")
+    }
+}
+
+struct LogCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "log", abstract: "A plan's history: times and kinds, never details.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var target: PlanArgument
+
+    func run() async throws {
+        let log = try await global.client().log(target.plan)
+        if global.json { return try Output.printJSON(log) }
+        for event in log.events { print("\(Output.time(event.at))  \(event.kind)") }
+    }
+}
