@@ -80,7 +80,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["MeetupControl", "meetupd", "meetupctl"]
+            dependencies: ["MeetupControl", "MeetupNode", "CheckInCore", "meetupd", "meetupctl"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -53,6 +53,9 @@ extension Store {
                 table.column("reason", .text).notNull()
                     .check(sql: "reason IN ('missed', 'duress', 'panic', 'pin-failures')")
                 table.column("raised_at", .datetime).notNull()
+                // When the node committed it: raised_at is the instant it belongs to, so the difference is
+                // the scheduler's lateness.
+                table.column("recorded_at", .datetime).notNull()
                 table.column("deadline_at", .datetime)
                 table.column("late", .boolean).notNull()
                 table.column("silent", .boolean).notNull()

@@ -150,10 +150,12 @@ struct EffectRecorder {
         let sealed = try store.cipher.seal(payload, for: SealedColumn(table: "alert", column: "payload", rowKey: id))
         try db.execute(
             sql: """
-                INSERT INTO alert (id, plan_id, reason, raised_at, deadline_at, late, silent, payload)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO alert (id, plan_id, reason, raised_at, recorded_at, deadline_at, late, silent, payload)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [id, record.id, draft.reason.rawValue, draft.raisedAt, draft.deadline, late, draft.silent, sealed])
+            arguments: [
+                id, record.id, draft.reason.rawValue, draft.raisedAt, now, draft.deadline, late, draft.silent, sealed,
+            ])
         return RaisedAlert(id: id, planID: record.id, reason: draft.reason, silent: draft.silent, late: late)
     }
 
