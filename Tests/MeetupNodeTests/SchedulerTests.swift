@@ -1,0 +1,134 @@
+import CheckInCore
+import Foundation
+import GRDB
+import Logging
+import MeetupControl
+@testable import MeetupNode
+import Testing
+
+/// The scheduler and the plan service on a real store with a clock the test moves.
+@Suite("Scheduler and PlanService")
+struct SchedulerTests {
+    let directory: TemporaryDirectory
+    let clock = ManualClock()
+    let node: Node
+    let plans: PlanService
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        node = try Node(
+            configuration: NodeConfiguration(
+                home: NodeHome(path: directory.path + "/home", isExplicit: true),
+                listen: ListenAddress(host: "127.0.0.1", port: 0), pinHashLimits: .minimum),
+            clock: clock, logger: Logger(label: "test"))
+        plans = PlanService(node: node)
+        _ = try plans.setPIN(PINSetRequest(pin: "1234", duressPIN: "9876", currentPIN: nil))
+    }
+
+    func arm(every: String = "10m", grace: String = "2m") throws -> PlanStatus {
+        try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: every, grace: grace, length: "1h"))
+    }
+
+    @Test("nothing fires before its instant; grace over fires the missed alert at its own instant, not late")
+    func firesOnTime() throws {
+        let plan = try arm()
+        let scheduler = Scheduler(node: node)
+        clock.advance(by: 700)
+        try scheduler.runDue()
+        #expect(try plans.status(plan.plan).state == "grace")
+        clock.advance(by: 19.5)
+        try scheduler.runDue()
+        #expect(try plans.status(plan.plan).alerts.isEmpty)
+        clock.advance(by: 0.6)
+        try scheduler.runDue()
+        let alerted = try plans.status(plan.plan)
+        #expect(alerted.state == "alerted")
+        #expect(alerted.alerts.map(\.reason) == ["missed"])
+        #expect(alerted.alerts.first?.raisedAt == plan.nextDeadline!.addingTimeInterval(120))
+        #expect(alerted.alerts.first?.late == false)
+        #expect(try node.store.earliestWake() == nil)
+    }
+
+    @Test("a deadline that fell due while the node was down fires once, dated at its instant, marked late")
+    func catchUpIsLate() throws {
+        let plan = try arm()
+        clock.advance(by: 3 * 3600)
+        let scheduler = Scheduler(node: node)
+        #expect(try scheduler.runDue() == 1)
+        #expect(try scheduler.runDue() == 0)
+        let alerted = try plans.status(plan.plan)
+        #expect(alerted.alerts.count == 1)
+        #expect(alerted.alerts.first?.late == true)
+        #expect(alerted.alerts.first?.raisedAt == plan.nextDeadline!.addingTimeInterval(120))
+    }
+
+    @Test("the running scheduler sleeps until the next wake and is nudged by a new plan")
+    func runningService() async throws {
+        let scheduler = Scheduler(node: node)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await scheduler.run() }
+            // Armed after the scheduler went to sleep with nothing to wait for: the nudge wakes it.
+            try await Task.sleep(for: .milliseconds(50))
+            let plan = try arm(every: "5s", grace: "1s")
+            clock.advance(by: 6.2)
+            var state = ""
+            for _ in 0..<500 {
+                state = try plans.status(plan.plan).state
+                if state == "alerted" { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(state == "alerted")
+            group.cancelAll()
+        }
+    }
+
+    @Test("finding due plans and the next wake uses the wake_at index, not a scan")
+    func usesIndex() throws {
+        let details = try node.store.writer.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT MIN(wake_at) FROM plan WHERE wake_at IS NOT NULL")
+                + Row.fetchAll(
+                    db, sql: "EXPLAIN QUERY PLAN SELECT id FROM plan WHERE wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at LIMIT 10",
+                    arguments: [Date()])
+        }.map { $0["detail"] as String }
+        #expect(details.count == 2)
+        #expect(details.allSatisfy { $0.contains("USING") && $0.contains("plan_wake_at") }, "\(details)")
+    }
+
+    @Test("a wrong PIN is refused and counted; the duress PIN answers like the real one")
+    func pins() throws {
+        let plan = try arm()
+        #expect(throws: ControlError.wrongPIN) { try plans.pinCommand(plan.plan, pin: "0000", .checkIn) }
+        let real = try plans.pinCommand(plan.plan, pin: "1234", .checkIn)
+        let duress = try plans.pinCommand(plan.plan, pin: "9876", .checkIn)
+        #expect(duress.alerts == real.alerts)
+        #expect(duress.state == real.state)
+        let silent = try node.store.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT reason FROM alert WHERE silent = 1")
+        }
+        #expect(silent == ["duress"])
+        #expect(try node.status().counts.alerts == 0)
+    }
+
+    @Test("PLAN left out means the one running plan; none or several is refused")
+    func currentPlan() throws {
+        #expect(throws: ControlError.noActivePlan) { try plans.panic(PlanService.current) }
+        let plan = try arm()
+        #expect(try plans.status(PlanService.current).plan == plan.plan)
+        _ = try arm()
+        #expect(throws: ControlError.planAmbiguous(count: 2)) { try plans.panic(PlanService.current) }
+        #expect(throws: ControlError.planNotFound(id: "nope")) { try plans.status("nope") }
+    }
+
+    @Test("changing the PINs needs the current one; the duress PIN changes them too, and alerts silently")
+    func changePIN() throws {
+        let plan = try arm()
+        #expect(throws: ControlError.self) { try plans.setPIN(PINSetRequest(pin: "1111", duressPIN: "2222", currentPIN: nil)) }
+        #expect(throws: ControlError.wrongPIN) {
+            try plans.setPIN(PINSetRequest(pin: "1111", duressPIN: "2222", currentPIN: "0000"))
+        }
+        _ = try plans.setPIN(PINSetRequest(pin: "1111", duressPIN: "2222", currentPIN: "9876"))
+        #expect(try plans.pinCommand(plan.plan, pin: "1111", .checkIn).state == "active")
+        let silent = try node.store.writer.read { db in try String.fetchAll(db, sql: "SELECT reason FROM alert") }
+        #expect(silent == ["duress"])
+    }
+}
