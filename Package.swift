@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "meetupd",
             dependencies: [
-                "MeetupNode",
+                "MeetupNode", "CheckInCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CheckInCore
 import Foundation
 import Logging
 import MeetupControl
@@ -25,6 +26,13 @@ struct Meetupd: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(help: "Wrong PINs in a row on a plan that silently alert its contacts.")
+    var pinFailureLimit = 5
+
+    func validate() throws {
+        guard pinFailureLimit >= 1 else { throw ValidationError("--pin-failure-limit: must be 1 or more") }
+    }
+
     func run() async throws {
         let level = logLevel
         LoggingSystem.bootstrap { label in
@@ -37,7 +45,8 @@ struct Meetupd: AsyncParsableCommand {
             let configuration = NodeConfiguration(
                 home: NodeHome.resolve(flag: home, environment: ProcessInfo.processInfo.environment),
                 listen: try parseListen(),
-                advertise: try advertise.map { text throws(NodeStartError) in try validateAdvertiseURL(text) })
+                advertise: try advertise.map { text throws(NodeStartError) in try validateAdvertiseURL(text) },
+                rules: CheckInRules(pinFailureLimit: pinFailureLimit))
             let node = try Node(configuration: configuration, clock: SystemClock(), logger: logger)
             logger.info("starting", metadata: ["node_id": "\(node.keys.fingerprint.nodeID)"])
             let group = ServiceGroup(
