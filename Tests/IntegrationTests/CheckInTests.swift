@@ -120,6 +120,16 @@ struct CheckInTests {
             #expect(normalize(b.stdout, [forced.plan: "PLAN"]) == normalize(a.stdout, [real.plan: "PLAN"]), "\(command)")
         }
         #expect(try daemon.status().counts.alerts == 0)
+        // Timing: reported, not asserted (both hashes are checked every time, by construction).
+        var times: [String: [Double]] = [:]
+        for round in 0..<8 {
+            let (plan, pin) = round % 2 == 0 ? (real.plan, Self.pin) : (forced.plan, Self.duressPIN)
+            let started = Date()
+            #expect(try daemon.ctl(["checkin", plan, "--pin-stdin"], stdin: pin + "\n").status == 0)
+            times[pin, default: []].append(Date().timeIntervalSince(started) * 1000)
+        }
+        let median = { (values: [Double]) in Int(values.sorted()[values.count / 2]) }
+        print("measured: checkin with the real PIN \(median(times[Self.pin]!)) ms, with the duress PIN \(median(times[Self.duressPIN]!)) ms (medians of 4)")
         let done = try daemon.ctl(["done", forced.plan, "--pin-stdin"], stdin: Self.duressPIN + "\n")
         #expect(done.status == 0)
         #expect(done.stdout == "Plan \(forced.plan) ended.\n")
@@ -128,7 +138,7 @@ struct CheckInTests {
         let alerts = try openStore(daemon.home).writer.read { db in
             try Row.fetchAll(db, sql: "SELECT plan_id, reason, silent FROM alert ORDER BY raised_at")
         }
-        #expect(alerts.count == 3)  // two check-ins and the done, all under duress
+        #expect(alerts.count == 7)  // six check-ins and the done, all under duress
         for row in alerts {
             #expect(row["plan_id"] as String == forced.plan)
             #expect(row["reason"] as String == "duress")
