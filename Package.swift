@@ -33,6 +33,7 @@ let package = Package(
         .target(
             name: "MeetupControl",
             dependencies: [
+                "CheckInCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

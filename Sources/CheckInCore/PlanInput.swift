@@ -1,7 +1,9 @@
 import Foundation
 
 /// What `meetupctl arm` was given, as typed; `parse` turns it into a plan or names the flag it refuses.
-public struct PlanInput: Sendable {
+/// It is also the body of `POST /v1/plans` (the control API calls it `ArmRequest`): the daemon parses every
+/// field itself, so that all decisions and their messages live in one place. JSON carries `photo` in base64.
+public struct PlanInput: Codable, Sendable {
     public var match: String?
     public var place: String?
     public var geo: String?
@@ -15,12 +17,18 @@ public struct PlanInput: Sendable {
     public var grace: String?
     public var until: String?
     public var length: String?
-    public var contacts: [String]
+    /// Contact names; empty means all.
+    public var contacts: [String]?
+
+    enum CodingKeys: String, CodingKey {
+        case match, place, geo, platform, profile, phone, note, photo, start, every, grace, until, contacts
+        case length = "for"
+    }
 
     public init(
-        match: String?, place: String?, geo: String?, platform: String?, profile: String?, phone: String?,
-        note: String?, photo: Data?, start: String?, every: String?, grace: String?, until: String?,
-        length: String?, contacts: [String]
+        match: String?, place: String?, geo: String? = nil, platform: String? = nil, profile: String? = nil,
+        phone: String? = nil, note: String? = nil, photo: Data? = nil, start: String? = nil, every: String? = nil,
+        grace: String? = nil, until: String? = nil, length: String? = nil, contacts: [String]? = nil
     ) {
         self.match = match
         self.place = place
@@ -65,7 +73,7 @@ public struct PlanInput: Sendable {
             end = start.addingTimeInterval(TimeInterval(Schedule.defaultLength))
         }
         let schedule = try Schedule(start: start, every: every, grace: grace, until: end)
-        return Plan(id: id, match: match, place: place, schedule: schedule, contacts: contacts, createdAt: now)
+        return Plan(id: id, match: match, place: place, schedule: schedule, contacts: contacts ?? [], createdAt: now)
     }
 
     public static func duration(_ text: String?, flag: String) throws(PlanError) -> Int? {

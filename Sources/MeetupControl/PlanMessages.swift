@@ -1,3 +1,4 @@
+import CheckInCore
 import Foundation
 
 /// `PUT /v1/pin`: the PIN and the duress PIN; `current_pin` when PINs are already set.
@@ -19,52 +20,8 @@ public struct PINSetRequest: Codable, Sendable {
     }
 }
 
-/// `POST /v1/plans`: what `meetupctl arm` was given, as typed. The daemon parses and checks every field,
-/// so that all decisions (and their error messages) live in one place.
-public struct ArmRequest: Codable, Sendable {
-    public var match: String?
-    public var place: String?
-    public var geo: String?
-    public var platform: String?
-    public var profile: String?
-    public var phone: String?
-    public var note: String?
-    /// The photo file's bytes, base64.
-    public var photo: String?
-    public var start: String?
-    public var every: String?
-    public var grace: String?
-    public var until: String?
-    public var length: String?
-    public var contacts: [String]?
-
-    enum CodingKeys: String, CodingKey {
-        case match, place, geo, platform, profile, phone, note, photo, start, every, grace, until, contacts
-        case length = "for"
-    }
-
-    public init(
-        match: String?, place: String?, geo: String? = nil, platform: String? = nil, profile: String? = nil,
-        phone: String? = nil, note: String? = nil, photo: String? = nil, start: String? = nil,
-        every: String? = nil, grace: String? = nil, until: String? = nil, length: String? = nil,
-        contacts: [String]? = nil
-    ) {
-        self.match = match
-        self.place = place
-        self.geo = geo
-        self.platform = platform
-        self.profile = profile
-        self.phone = phone
-        self.note = note
-        self.photo = photo
-        self.start = start
-        self.every = every
-        self.grace = grace
-        self.until = until
-        self.length = length
-        self.contacts = contacts
-    }
-}
+/// `POST /v1/plans`: what `meetupctl arm` was given, as typed (see `PlanInput`).
+public typealias ArmRequest = PlanInput
 
 /// A PIN-protected command: check-in, done.
 public struct PINRequest: Codable, Sendable {

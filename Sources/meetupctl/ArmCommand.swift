@@ -24,16 +24,16 @@ struct ArmCommand: AsyncParsableCommand {
     @Option(help: "Contacts to alert, comma-separated (default: all).") var contacts: String?
 
     func run() async throws {
-        var encodedPhoto: String?
+        var photoBytes: Data?
         if let photo {
             guard let bytes = FileManager.default.contents(atPath: photo) else {
                 throw ValidationFailure("--photo \(photo): no such file, or it cannot be read")
             }
-            encodedPhoto = bytes.base64EncodedString()
+            photoBytes = bytes
         }
         let request = ArmRequest(
             match: match, place: place, geo: geo, platform: platform, profile: profile, phone: phone, note: note,
-            photo: encodedPhoto, start: start, every: every, grace: grace, until: until, length: length,
+            photo: photoBytes, start: start, every: every, grace: grace, until: until, length: length,
             contacts: contacts?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         let plan = try await global.client().arm(request)
         if global.json { return try Output.printJSON(plan) }

@@ -48,23 +48,13 @@ struct PlanService {
     // MARK: Plans
 
     func arm(_ request: ArmRequest) throws(ControlError) -> PlanStatus {
-        var photo: Data?
-        if let encoded = request.photo {
-            guard let bytes = Data(base64Encoded: encoded) else { throw .invalidArgument("--photo: not valid base64") }
-            photo = bytes
-        }
         let id = Base32.encode(SecureRandom.bytes(count: 8))
-        let input = PlanInput(
-            match: request.match, place: request.place, geo: request.geo, platform: request.platform,
-            profile: request.profile, phone: request.phone, note: request.note, photo: photo, start: request.start,
-            every: request.every, grace: request.grace, until: request.until, length: request.length,
-            contacts: request.contacts ?? [])
         let plan: Plan
-        do { plan = try input.parse(id: id, now: node.clock.now) } catch { throw .invalidArgument("\(error)") }
+        do { plan = try request.parse(id: id, now: node.clock.now) } catch { throw .invalidArgument("\(error)") }
         // Contacts arrive with peer-to-peer alerts (issue 5); until then no name is known.
         if let name = plan.contacts.first { throw .unknownContact(name: name) }
         guard try storeCall({ try store.pinHashes() }) != nil else { throw .pinNotSet }
-        try storeCall { try store.insertPlan(plan, photo: photo, machine: node.machine) }
+        try storeCall { try store.insertPlan(plan, photo: request.photo, machine: node.machine) }
         node.wakeup.nudge()
         node.logger.info("plan armed", metadata: ["plan": "\(id)"])
         return try status(id)
