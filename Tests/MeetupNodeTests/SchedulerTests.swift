@@ -132,3 +132,33 @@ struct SchedulerTests {
         #expect(silent == ["duress"])
     }
 }
+
+@Suite("Scheduler resilience")
+struct SchedulerResilienceTests {
+    @Test("a damaged plan row is taken off the schedule and the other plans still alert")
+    func damagedRow() throws {
+        let directory = try TemporaryDirectory()
+        let clock = ManualClock()
+        let node = try Node(
+            configuration: NodeConfiguration(
+                home: NodeHome(path: directory.path + "/home", isExplicit: true),
+                listen: ListenAddress(host: "127.0.0.1", port: 0), pinHashLimits: .minimum),
+            clock: clock, logger: Logger(label: "test"))
+        let plans = PlanService(node: node)
+        _ = try plans.setPIN(PINSetRequest(pin: "1234", duressPIN: "9876", currentPIN: nil))
+        let broken = try plans.arm(ArmRequest(match: "A", place: "P", every: "10m", grace: "1m"))
+        let healthy = try plans.arm(ArmRequest(match: "B", place: "P", every: "10m", grace: "1m"))
+        try node.store.writer.write { db in
+            try db.execute(sql: "UPDATE plan SET details = x'00' WHERE id = ?", arguments: [broken.plan])
+        }
+        clock.advance(by: 1000)
+        try Scheduler(node: node).runDue()
+        #expect(try plans.status(healthy.plan).alerts.map(\.reason) == ["missed"])
+        let brokenWake = try node.store.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT wake_at, phase FROM plan WHERE id = ?", arguments: [broken.plan])
+        }
+        #expect(brokenWake?["wake_at"] as Date? == nil)
+        #expect(brokenWake?["phase"] as String? == "scheduled")  // its partial transition was rolled back
+        #expect(try node.store.earliestWake() == nil)
+    }
+}

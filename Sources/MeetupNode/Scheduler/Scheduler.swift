@@ -13,12 +13,21 @@ struct Scheduler: Service {
     let node: Node
     /// Plans advanced per transaction: bounds a transaction's size when many fall due at once.
     static let batchSize = 256
+    /// Seconds before a failed pass is tried again.
+    static let retryDelay: TimeInterval = 1
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try runDue()
-                await node.wakeup.wait(until: try node.store.earliestWake(), clock: node.clock)
+                do {
+                    try runDue()
+                    await node.wakeup.wait(until: try node.store.earliestWake(), clock: node.clock)
+                } catch {
+                    // The database refused (disk full, I/O error): keep the loop alive and try again soon,
+                    // since every plan's alert depends on it.
+                    node.logger.critical("scheduler pass failed", metadata: ["error_type": "\(type(of: error))"])
+                    await node.wakeup.wait(until: node.clock.now.addingTimeInterval(Self.retryDelay), clock: node.clock)
+                }
             }
         }
     }
@@ -29,11 +38,12 @@ struct Scheduler: Service {
         var advanced = 0
         while true {
             let now = node.clock.now
-            let outcomes = try node.store.advanceDue(
+            let (outcomes, failed) = try node.store.advanceDue(
                 to: now, limit: Self.batchSize, machine: node.machine, lateTolerance: node.configuration.lateTolerance)
             advanced += outcomes.count
             for outcome in outcomes { node.logRaised(outcome.raised) }
-            if outcomes.count < Self.batchSize { return advanced }
+            for id in failed { node.logger.critical("plan cannot be advanced; taken off the schedule", metadata: ["plan": "\(id)"]) }
+            if outcomes.count + failed.count < Self.batchSize { return advanced }
         }
     }
 }

@@ -53,14 +53,35 @@ extension Store {
         }
     }
 
-    /// Runs the timers of up to `limit` plans that are due by `now`, in one transaction.
-    func advanceDue(to now: Date, limit: Int, machine: CheckInMachine, lateTolerance: TimeInterval) throws -> [PlanOutcome] {
+    /// Runs the timers of up to `limit` plans that are due by `now`, in one transaction, each plan in a
+    /// savepoint of its own. A plan whose row cannot be advanced (a damaged row) is rolled back and taken
+    /// off the queue, so that one bad row cannot stop every other plan's alerts; its id is returned in
+    /// `failed` for the log.
+    func advanceDue(
+        to now: Date, limit: Int, machine: CheckInMachine, lateTolerance: TimeInterval
+    ) throws -> (outcomes: [PlanOutcome], failed: [String]) {
         try writer.write { db in
             let ids = try String.fetchAll(
-                db, sql: "SELECT id FROM plan WHERE wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at LIMIT ?", arguments: [now, limit])
-            return try ids.compactMap { id in
-                try advance(db, planID: id, to: now, applying: nil, machine: machine, lateTolerance: lateTolerance)
+                db, sql: "SELECT id FROM plan WHERE wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at LIMIT ?",
+                arguments: [now, limit])
+            var outcomes: [PlanOutcome] = []
+            var failed: [String] = []
+            for id in ids {
+                do {
+                    try db.inSavepoint {
+                        if let outcome = try advance(
+                            db, planID: id, to: now, applying: nil, machine: machine, lateTolerance: lateTolerance)
+                        {
+                            outcomes.append(outcome)
+                        }
+                        return .commit
+                    }
+                } catch {
+                    try db.execute(sql: "UPDATE plan SET wake_at = NULL WHERE id = ?", arguments: [id])
+                    failed.append(id)
+                }
             }
+            return (outcomes, failed)
         }
     }
 
