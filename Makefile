@@ -27,5 +27,11 @@ test: deps
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build --disable-xctest $(SWIFT_BUILD_FLAGS)
 
+# Scheduler cost at 1,000 and 100,000 plans (or BENCH_PLANS="..."); prints ratios, asserts nothing.
+BENCH_PLANS ?= 1000 100000
+bench: deps
+	swift build --product meetup-bench $(SWIFT_BUILD_FLAGS)
+	"$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/meetup-bench" $(BENCH_PLANS)
+
 clean:
 	rm -rf .build

@@ -66,6 +66,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // `make bench`: not a test; prints measurements and ratios from one run.
+        .executableTarget(
+            name: "meetup-bench",
+            dependencies: [
+                "MeetupNode", "CheckInCore", "MeetupControl", "MeetupCrypto",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/SchedulerBench"
+        ),
         .testTarget(
             name: "CheckInCoreTests",
             dependencies: ["CheckInCore", .product(name: "PropertyBased", package: "swift-property-based")]
