@@ -242,6 +242,21 @@ struct CheckInTests {
         #expect(try daemon.ctl(["checkin", plan2.plan, "--pin-stdin"], stdin: Self.pin + "\n").status == 0)
     }
 
+    @Test("pin set on a terminal asks twice, hides what is typed, and refuses entries that do not match")
+    func pinSetOnTerminal() throws {
+        let daemon = try Daemon()
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Interop/tty_pin_set.py").path
+        let mismatch = try run("/usr/bin/env", ["python3", script, Binaries.meetupctl, daemon.home, "1357", "1358"])
+        #expect(mismatch.stdout.hasSuffix("exit=1\n"), "\(mismatch.stdout)")
+        #expect(mismatch.stdout.contains("meetupctl: error: the two entries of the new PIN differ"))
+        #expect(!mismatch.stdout.contains("1357"))
+        let good = try run("/usr/bin/env", ["python3", script, Binaries.meetupctl, daemon.home, "1357", "1357", "7531", "7531"])
+        #expect(good.stdout.hasSuffix("exit=0\n"), "\(good.stdout)")
+        #expect(good.stdout.contains("PINs set."))
+        #expect(!good.stdout.contains("1357") && !good.stdout.contains("7531"))
+    }
+
     func scan(_ home: String, for secrets: [String]) throws {
         for name in try FileManager.default.contentsOfDirectory(atPath: home) {
             let path = home + "/" + name
