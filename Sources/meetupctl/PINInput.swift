@@ -55,7 +55,7 @@ enum PINInputError: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .missing: "no PIN given on standard input"
-        case let .mismatch(what): "the two entries of the \(what.lowercased()) differ"
+        case let .mismatch(what): "\(what): the two entries differ"
         }
     }
 }

@@ -249,7 +249,7 @@ struct CheckInTests {
             .appendingPathComponent("Interop/tty_pin_set.py").path
         let mismatch = try run("/usr/bin/env", ["python3", script, Binaries.meetupctl, daemon.home, "1357", "1358"])
         #expect(mismatch.stdout.hasSuffix("exit=1\n"), "\(mismatch.stdout)")
-        #expect(mismatch.stdout.contains("meetupctl: error: the two entries of the new PIN differ"))
+        #expect(mismatch.stdout.contains("meetupctl: error: New PIN: the two entries differ"))
         #expect(!mismatch.stdout.contains("1357"))
         let good = try run("/usr/bin/env", ["python3", script, Binaries.meetupctl, daemon.home, "1357", "1357", "7531", "7531"])
         #expect(good.stdout.hasSuffix("exit=0\n"), "\(good.stdout)")
