@@ -109,7 +109,11 @@ extension Store {
             state = applied.state
             transition = applied
         }
-        record.update(to: state, wakeAt: machine.nextTimer(of: state)?.instant)
+        let wake = machine.nextTimer(of: state)?.instant
+        // After catching up, the next timer lies in the future. One that does not would be picked again at
+        // once, forever: refuse the row (the scheduler then takes it off the queue) rather than spin.
+        if let wake, wake <= now { throw StoreError.damagedRow(table: "plan", id: planID) }
+        record.update(to: state, wakeAt: wake)
         try record.update(db)
         return PlanOutcome(state: state, transition: transition, raised: raised)
     }
