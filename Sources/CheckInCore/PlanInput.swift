@@ -19,16 +19,20 @@ public struct PlanInput: Codable, Sendable {
     public var length: String?
     /// Contact names; empty means all.
     public var contacts: [String]?
+    /// How long tier-1 contacts have to acknowledge an alert before tier-2 contacts receive it.
+    public var escalateAfter: String?
 
     enum CodingKeys: String, CodingKey {
         case match, place, geo, platform, profile, phone, note, photo, start, every, grace, until, contacts
         case length = "for"
+        case escalateAfter = "escalate_after"
     }
 
     public init(
         match: String?, place: String?, geo: String? = nil, platform: String? = nil, profile: String? = nil,
         phone: String? = nil, note: String? = nil, photo: Data? = nil, start: String? = nil, every: String? = nil,
-        grace: String? = nil, until: String? = nil, length: String? = nil, contacts: [String]? = nil
+        grace: String? = nil, until: String? = nil, length: String? = nil, contacts: [String]? = nil,
+        escalateAfter: String? = nil
     ) {
         self.match = match
         self.place = place
@@ -44,6 +48,7 @@ public struct PlanInput: Codable, Sendable {
         self.until = until
         self.length = length
         self.contacts = contacts
+        self.escalateAfter = escalateAfter
     }
 
     /// Photos larger than this are refused: a photo travels in every alert.
@@ -73,7 +78,10 @@ public struct PlanInput: Codable, Sendable {
             end = start.addingTimeInterval(TimeInterval(Schedule.defaultLength))
         }
         let schedule = try Schedule(start: start, every: every, grace: grace, until: end)
-        return Plan(id: id, match: match, place: place, schedule: schedule, contacts: contacts ?? [], createdAt: now)
+        let escalate = try Self.duration(escalateAfter, flag: "--escalate-after") ?? Plan.defaultEscalateAfter
+        return Plan(
+            id: id, match: match, place: place, schedule: schedule, contacts: contacts ?? [], escalateAfter: escalate,
+            createdAt: now)
     }
 
     public static func duration(_ text: String?, flag: String) throws(PlanError) -> Int? {

@@ -63,6 +63,52 @@ public struct ControlClient: Sendable {
         try await send("POST", Self.path(plan, "panic"), as: PlanStatus.self)
     }
 
+    public func identity() async throws(ControlClientError) -> IdentityInfo {
+        try await send("GET", "/v1/identity", as: IdentityInfo.self)
+    }
+
+    public func addContact(_ request: ContactAddRequest) async throws(ControlClientError) -> ContactInfo {
+        try await send("POST", "/v1/contacts", body: request, as: ContactInfo.self)
+    }
+
+    public func contacts() async throws(ControlClientError) -> ContactList {
+        try await send("GET", "/v1/contacts", as: ContactList.self)
+    }
+
+    public func contact(_ name: String) async throws(ControlClientError) -> ContactInfo {
+        try await send("GET", Self.path("contacts", name), as: ContactInfo.self)
+    }
+
+    public func removeContact(_ name: String) async throws(ControlClientError) -> Done {
+        try await send("DELETE", Self.path("contacts", name), as: Done.self)
+    }
+
+    public func safetyNumber(_ name: String) async throws(ControlClientError) -> SafetyNumberInfo {
+        try await send("GET", Self.path("contacts", name, "safety-number"), as: SafetyNumberInfo.self)
+    }
+
+    public func verifyContact(_ name: String) async throws(ControlClientError) -> SafetyNumberInfo {
+        try await send("POST", Self.path("contacts", name, "verify"), as: SafetyNumberInfo.self)
+    }
+
+    public func receivedAlerts(all: Bool) async throws(ControlClientError) -> ReceivedAlertList {
+        try await send("GET", "/v1/alerts" + (all ? "?all=true" : ""), as: ReceivedAlertList.self)
+    }
+
+    public func receivedAlert(_ id: String) async throws(ControlClientError) -> ReceivedAlert {
+        try await send("GET", Self.path("alerts", id), as: ReceivedAlert.self)
+    }
+
+    public func ackAlert(_ id: String) async throws(ControlClientError) -> ReceivedAlert {
+        try await send("POST", Self.path("alerts", id, "ack"), as: ReceivedAlert.self)
+    }
+
+    /// `/v1/{collection}/{name}[/action]`, the name percent-encoded.
+    static func path(_ collection: String, _ name: String, _ action: String? = nil) -> String {
+        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        return "/v1/\(collection)/\(encoded)" + (action.map { "/\($0)" } ?? "")
+    }
+
     /// `/v1/plans/{id}[/action]`, with `current` for the one running plan.
     static func path(_ plan: String?, _ action: String? = nil) -> String {
         let id = (plan ?? "current").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "current"

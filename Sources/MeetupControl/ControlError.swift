@@ -19,6 +19,12 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
     case wrongPIN
     case pinNotSet
     case unknownContact(name: String)
+    case contactNotFound(name: String)
+    /// The name or the card is already a contact; the message says which.
+    case contactExists(String)
+    /// A pasted card that does not parse or verify; the reason says why.
+    case invalidCard(String)
+    case alertNotFound(id: String)
     /// The daemon failed in a way that is not the caller's fault.
     case internalError(reason: String)
     /// Any refusal as read by a client, with the code and message the daemon sent.
@@ -37,6 +43,10 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         case .wrongPIN: "wrong_pin"
         case .pinNotSet: "pin_not_set"
         case .unknownContact: "unknown_contact"
+        case .contactNotFound: "contact_not_found"
+        case .contactExists: "contact_exists"
+        case .invalidCard: "invalid_card"
+        case .alertNotFound: "alert_not_found"
         case .internalError: "internal_error"
         case let .refused(code, _, _): code
         }
@@ -45,10 +55,10 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The HTTP status the daemon answers with.
     public var httpStatus: Int {
         switch self {
-        case .routeNotFound, .planNotFound, .noActivePlan: 404
-        case .invalidRequest, .invalidArgument, .unknownContact: 400
+        case .routeNotFound, .planNotFound, .noActivePlan, .contactNotFound, .alertNotFound: 404
+        case .invalidRequest, .invalidArgument, .unknownContact, .invalidCard: 400
         case .wrongPIN: 403
-        case .planAmbiguous, .planNotStarted, .planEnded, .pinNotSet: 409
+        case .planAmbiguous, .planNotStarted, .planEnded, .pinNotSet, .contactExists: 409
         case .internalError: 500
         case let .refused(_, _, status): status
         }
@@ -67,6 +77,10 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         case .wrongPIN: "wrong PIN"
         case .pinNotSet: "no PIN is set; set one first with meetupctl pin set"
         case let .unknownContact(name): "--contacts: no contact named \"\(name)\""
+        case let .contactNotFound(name): "no contact named \"\(name)\"; see meetupctl contacts list"
+        case let .contactExists(message): message
+        case let .invalidCard(reason): "card refused: \(reason)"
+        case let .alertNotFound(id): "no received alert \(id); see meetupctl alerts --all"
         case let .internalError(reason): "internal error: \(reason)"
         case let .refused(_, message, _): message
         }

@@ -16,15 +16,34 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     public var advertise: String?
     public var schemaVersion: Int
     public var counts: Counts
+    public var envelopes: Envelopes
 
-    /// Plans not yet expired, and the alerts the user may see.
+    /// Plans not yet expired, the alerts the user may see, contacts, alerts received from contacts, and
+    /// envelopes waiting in the outbox.
     public struct Counts: Codable, Sendable, Equatable {
         public var plans: Int
         public var alerts: Int
+        public var contacts: Int
+        public var received: Int
+        public var outbox: Int
 
-        public init(plans: Int, alerts: Int) {
+        public init(plans: Int, alerts: Int, contacts: Int, received: Int, outbox: Int) {
             self.plans = plans
             self.alerts = alerts
+            self.contacts = contacts
+            self.received = received
+            self.outbox = outbox
+        }
+    }
+
+    /// Envelopes from peers since the daemon started: accepted, and refused by code.
+    public struct Envelopes: Codable, Sendable, Equatable {
+        public var accepted: Int
+        public var refused: [String: Int]
+
+        public init(accepted: Int, refused: [String: Int]) {
+            self.accepted = accepted
+            self.refused = refused
         }
     }
 
@@ -35,12 +54,13 @@ public struct NodeStatus: Codable, Sendable, Equatable {
         case uptimeSeconds = "uptime_seconds"
         case listen, advertise
         case schemaVersion = "schema_version"
-        case counts
+        case counts, envelopes
     }
 
     public init(
         nodeID: String, fingerprint: String, version: String, home: String, startedAt: Date,
-        uptimeSeconds: Int, listen: String?, advertise: String?, schemaVersion: Int, counts: Counts
+        uptimeSeconds: Int, listen: String?, advertise: String?, schemaVersion: Int, counts: Counts,
+        envelopes: Envelopes
     ) {
         self.nodeID = nodeID
         self.fingerprint = fingerprint
@@ -52,5 +72,6 @@ public struct NodeStatus: Codable, Sendable, Equatable {
         self.advertise = advertise
         self.schemaVersion = schemaVersion
         self.counts = counts
+        self.envelopes = envelopes
     }
 }

@@ -69,9 +69,11 @@ public struct PlanStatus: Codable, Sendable, Equatable {
     public var lastCheckIn: Date?
     public var resolved: Bool
     public var alerts: [AlertSummary]
+    /// The contacts its alerts go to.
+    public var contacts: [String]
 
     enum CodingKeys: String, CodingKey {
-        case plan, state, start, until, resolved, alerts
+        case plan, state, start, until, resolved, alerts, contacts
         case nextDeadline = "next_deadline"
         case reminderAt = "reminder_at"
         case everySeconds = "every_seconds"
@@ -81,7 +83,8 @@ public struct PlanStatus: Codable, Sendable, Equatable {
 
     public init(
         plan: String, state: String, start: Date, nextDeadline: Date?, reminderAt: Date?, until: Date,
-        everySeconds: Int, graceSeconds: Int, lastCheckIn: Date?, resolved: Bool, alerts: [AlertSummary]
+        everySeconds: Int, graceSeconds: Int, lastCheckIn: Date?, resolved: Bool, alerts: [AlertSummary],
+        contacts: [String]
     ) {
         self.plan = plan
         self.state = state
@@ -94,35 +97,68 @@ public struct PlanStatus: Codable, Sendable, Equatable {
         self.lastCheckIn = lastCheckIn
         self.resolved = resolved
         self.alerts = alerts
+        self.contacts = contacts
     }
 }
 
-/// An alert as the user's node lists it. `deliveries` fills in when alerts are delivered to contacts.
+/// An alert as the user's node lists it, with each contact's copy and who acknowledged it.
 public struct AlertSummary: Codable, Sendable, Equatable {
     public var id: String
     public var reason: String
     public var raisedAt: Date
     public var late: Bool
     public var deliveries: [DeliverySummary]
+    /// Names of the contacts who acknowledged it.
+    public var acks: [String]
 
     enum CodingKeys: String, CodingKey {
-        case id, reason, late, deliveries
+        case id, reason, late, deliveries, acks
         case raisedAt = "raised_at"
     }
 
-    public init(id: String, reason: String, raisedAt: Date, late: Bool, deliveries: [DeliverySummary]) {
+    public init(id: String, reason: String, raisedAt: Date, late: Bool, deliveries: [DeliverySummary], acks: [String]) {
         self.id = id
         self.reason = reason
         self.raisedAt = raisedAt
         self.late = late
         self.deliveries = deliveries
+        self.acks = acks
     }
 }
 
-/// One contact's copy of an alert.
+/// One contact's copy of an alert: `queued` (with `escalates_at` for a tier-2 contact waiting on tier 1),
+/// `delivered`, `acked`, or `failed`, `expired`, `cancelled`.
 public struct DeliverySummary: Codable, Sendable, Equatable {
     public var contact: String
     public var state: String
+    public var tier: Int
+    public var queuedAt: Date
+    public var escalatesAt: Date?
+    public var deliveredAt: Date?
+    public var ackedAt: Date?
+    public var attempts: Int
+
+    enum CodingKeys: String, CodingKey {
+        case contact, state, tier, attempts
+        case queuedAt = "queued_at"
+        case escalatesAt = "escalates_at"
+        case deliveredAt = "delivered_at"
+        case ackedAt = "acked_at"
+    }
+
+    public init(
+        contact: String, state: String, tier: Int, queuedAt: Date, escalatesAt: Date?, deliveredAt: Date?,
+        ackedAt: Date?, attempts: Int
+    ) {
+        self.contact = contact
+        self.state = state
+        self.tier = tier
+        self.queuedAt = queuedAt
+        self.escalatesAt = escalatesAt
+        self.deliveredAt = deliveredAt
+        self.ackedAt = ackedAt
+        self.attempts = attempts
+    }
 }
 
 /// `GET /v1/plans`: every plan that has not expired, newest first.

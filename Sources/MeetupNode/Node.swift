@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MeetupControl
 import MeetupCrypto
+import MeetupProtocol
 import ServiceLifecycle
 import Synchronization
 
@@ -23,10 +24,17 @@ public struct NodeConfiguration: Sendable {
     public var pinHashLimits: Argon2id.Limits
     /// An alert raised more than this many seconds after its instant is marked late.
     public var lateTolerance: TimeInterval
+    /// The name hint in this node's contact card.
+    public var name: String
+    /// How long an envelope is retried before it expires.
+    public var envelopeTTL: TimeInterval
+    /// What to run when an alert arrives from a contact.
+    public var hooks: HookConfiguration
 
     public init(
         home: NodeHome, listen: ListenAddress, advertise: String? = nil, rules: CheckInRules = CheckInRules(),
-        pinHashLimits: Argon2id.Limits = .interactive, lateTolerance: TimeInterval = 1
+        pinHashLimits: Argon2id.Limits = .interactive, lateTolerance: TimeInterval = 1, name: String = "",
+        envelopeTTL: TimeInterval = 7 * 86_400, hooks: HookConfiguration = HookConfiguration()
     ) {
         self.home = home
         self.listen = listen
@@ -34,6 +42,9 @@ public struct NodeConfiguration: Sendable {
         self.rules = rules
         self.pinHashLimits = pinHashLimits
         self.lateTolerance = lateTolerance
+        self.name = name
+        self.envelopeTTL = envelopeTTL
+        self.hooks = hooks
     }
 }
 
@@ -48,6 +59,10 @@ public final class Node: Sendable {
     public let startedAt: Date
     let machine: CheckInMachine
     let wakeup = SchedulerWakeup()
+    /// Wakes the courier when envelopes may be due: a notice committed, an ack queued, an attempt done.
+    let courierWakeup = SchedulerWakeup()
+    let hookWakeup = SchedulerWakeup()
+    let envelopeCounters = EnvelopeCounters()
     private let lock: HomeLock
     /// The peer listener's address once bound (port 0 becomes a real port).
     private let boundListen = Mutex<ListenAddress?>(nil)
@@ -81,7 +96,7 @@ public final class Node: Sendable {
 
     /// The long-lived services, in dependency order, for one `ServiceGroup`.
     public var services: [any Service] {
-        [Scheduler(node: self), PeerServer(node: self), ControlServer(node: self)]
+        [Scheduler(node: self), Courier(node: self), HookRunner(node: self), PeerServer(node: self), ControlServer(node: self)]
     }
 
     var listenAddress: ListenAddress? { boundListen.withLock { $0 } }
@@ -93,5 +108,28 @@ public final class Node: Sendable {
     /// The advertised URL: the configured one, else `http://` and the bound listen address.
     var advertisedURL: String? {
         configuration.advertise ?? listenAddress.map { "http://\($0)" }
+    }
+
+    /// This node's contact card, signed now from its keys, name and advertised URL.
+    func card() throws -> ContactCard {
+        guard let url = advertisedURL else { throw CardError.badEndpoint }
+        return try ContactCard(
+            signing: keys.signing, sealingKey: keys.sealing.publicKey, created: try store.createdAt() ?? startedAt,
+            name: configuration.name, endpoints: [url])
+    }
+
+    /// Signs and seals messages from this node, for the outbox.
+    var sealer: EnvelopeSealer {
+        let keys = keys
+        let now = clock.now
+        let ttl = configuration.envelopeTTL
+        return { type, body, contact in
+            let envelope = Envelope(
+                type: type, created: now, expires: now.addingTimeInterval(ttl), sender: keys.signing.publicKey, body: body)
+            return OutboxEntry(
+                envelopeID: envelope.id, contact: contact, type: type, planID: nil, alertID: nil,
+                sealed: envelope.seal(signer: keys.signing, to: contact.sealingKey), createdAt: now,
+                expiresAt: envelope.expires, nextAttemptAt: now)
+        }
     }
 }

@@ -22,6 +22,8 @@ struct ArmCommand: AsyncParsableCommand {
     @Option(help: "When the plan ends, ISO 8601.") var until: String?
     @Option(name: .customLong("for"), help: "How long the plan runs, like 3h (default 3h).") var length: String?
     @Option(help: "Contacts to alert, comma-separated (default: all).") var contacts: String?
+    @Option(help: "How long tier-1 contacts have to acknowledge before tier-2 contacts are alerted (default 5m).")
+    var escalateAfter: String?
 
     func run() async throws {
         var photoBytes: Data?
@@ -34,8 +36,13 @@ struct ArmCommand: AsyncParsableCommand {
         let request = ArmRequest(
             match: match, place: place, geo: geo, platform: platform, profile: profile, phone: phone, note: note,
             photo: photoBytes, start: start, every: every, grace: grace, until: until, length: length,
-            contacts: contacts?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            contacts: contacts?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+            escalateAfter: escalateAfter)
         let plan = try await global.client().arm(request)
+        if plan.contacts.isEmpty {
+            FileHandle.standardError.write(Data(
+                "warning: you have no contacts: an alert would reach no one. Add one with meetupctl contacts add.\n".utf8))
+        }
         if global.json { return try Output.printJSON(plan) }
         print("Armed plan \(plan.plan).")
         Output.printPlan(plan)

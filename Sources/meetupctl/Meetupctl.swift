@@ -10,7 +10,8 @@ struct Meetupctl: AsyncParsableCommand {
         version: MeetupVersion.current,
         subcommands: [
             PinCommand.self, ArmCommand.self, CheckInCommand.self, WhereCommand.self, ExtendCommand.self,
-            DoneCommand.self, PanicCommand.self, StatusCommand.self, LogCommand.self,
+            DoneCommand.self, PanicCommand.self, StatusCommand.self, LogCommand.self, IdCommand.self,
+            ContactsCommand.self, AlertsCommand.self,
         ])
 }
 

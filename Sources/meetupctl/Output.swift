@@ -25,10 +25,54 @@ enum Output {
         rows.append(("until", time(plan.until)))
         rows.append(("every", DurationText.format(plan.everySeconds) + ", grace " + DurationText.format(plan.graceSeconds)))
         if let last = plan.lastCheckIn { rows.append(("last check-in", time(last))) }
+        if !plan.contacts.isEmpty { rows.append(("contacts", plan.contacts.joined(separator: ", "))) }
         for alert in plan.alerts {
             rows.append(("alert", "\(alert.reason) at \(time(alert.raisedAt))\(alert.late ? " (late)" : "")"))
+            for delivery in alert.deliveries {
+                var state = delivery.state
+                if let at = delivery.ackedAt ?? delivery.deliveredAt { state += " " + time(at) }
+                if let at = delivery.escalatesAt { state += ", escalates at " + time(at) }
+                rows.append(("  to " + delivery.contact, state))
+            }
         }
         printTable(rows)
+    }
+
+    /// A received alert, everything it says, for the contact who must act on it.
+    static func printReceivedAlert(_ alert: ReceivedAlert) {
+        var rows = [("alert", alert.id), ("from", alert.from), ("reason", alert.reason + (alert.late ? " (raised late)" : "")),
+                    ("raised", time(alert.raisedAt)), ("received", time(alert.receivedAt))]
+        if let deadline = alert.deadline { rows.append(("missed check-in", time(deadline))) }
+        rows.append(("match", alert.match.pseudonym))
+        for (label, value) in [("platform", alert.match.platform), ("profile", alert.match.profile),
+                               ("phone", alert.match.phone), ("note", alert.match.note)] {
+            if let value { rows.append((label, value)) }
+        }
+        rows.append(("place", alert.place))
+        if let geo = alert.geo { rows.append(("place at", "\(geo.lat),\(geo.lon)")) }
+        if let last = alert.trail.last {
+            rows.append(("last seen", "\(last.geo.lat),\(last.geo.lon) at \(time(last.at))"
+                + (last.accuracy.map { " (±\(Int($0)) m)" } ?? "")))
+        }
+        if let link = alert.mapLink { rows.append(("map", link)) }
+        if let uri = alert.geoURI { rows.append(("geo", uri)) }
+        rows.append(("plan", "\(alert.plan), \(time(alert.start)) to \(time(alert.until))"))
+        rows.append(("photo", alert.hasPhoto ? "yes (--save-photo FILE)" : "no"))
+        rows.append(("state", alert.resolved ? "resolved \(alert.resolvedAt.map(time) ?? "")"
+            : alert.acked ? "acknowledged \(alert.ackedAt.map(time) ?? "")" : "OPEN: acknowledge with meetupctl alerts ack \(alert.id)"))
+        if let at = alert.checkedInAt { rows.append(("checked in after", time(at))) }
+        printTable(rows)
+        if alert.trail.count > 1 {
+            print("\ntrail:")
+            for fix in alert.trail { print("  \(time(fix.at))  \(fix.geo.lat),\(fix.geo.lon)" + (fix.accuracy.map { "  ±\(Int($0)) m" } ?? "")) }
+        }
+        print("\nhistory:")
+        for line in alert.history { print("  \(time(line.at))  \(line.kind)") }
+    }
+
+    /// A name as the user would type it back in a shell.
+    static func quoted(_ text: String) -> String {
+        text.contains(where: { $0 == " " || $0 == "'" || $0 == "\"" }) ? "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" : text
     }
 
     /// Local time, with the date: `2026-11-23 21:45:10`.

@@ -29,6 +29,9 @@ struct StatusCommand: AsyncParsableCommand {
             ("home", status.home),
             ("plans", "\(status.counts.plans)"),
             ("alerts", "\(status.counts.alerts)"),
+            ("contacts", "\(status.counts.contacts)"),
+            ("received alerts", "\(status.counts.received)"),
+            ("outbox", "\(status.counts.outbox) queued"),
         ])
         for plan in try await client.plans().plans where plan.state != "done" {
             print("")

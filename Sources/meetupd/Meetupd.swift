@@ -29,8 +29,30 @@ struct Meetupd: AsyncParsableCommand {
     @Option(help: "Wrong PINs in a row on a plan that silently alert its contacts.")
     var pinFailureLimit = 5
 
+    @Option(help: "The name in this node's contact card: a hint; contacts choose their own name for you.")
+    var name = ""
+
+    @Option(help: "Run this shell command when an alert arrives, with a JSON summary on its standard input.")
+    var onAlertExec: String?
+
+    @Option(help: "POST a JSON summary to this URL when an alert arrives.")
+    var onAlertWebhook: String?
+
+    @Option(help: "Publish to this ntfy topic URL when an alert arrives (ntfy's plain-text format).")
+    var onAlertNtfy: String?
+
+    @Flag(help: "Give hooks the match's pseudonym, the place and a map link too (default: ids, sender and reason).")
+    var hookDetails = false
+
     func validate() throws {
         guard pinFailureLimit >= 1 else { throw ValidationError("--pin-failure-limit: must be 1 or more") }
+        guard name.utf8.count <= 64 else { throw ValidationError("--name: at most 64 bytes") }
+        for (flag, url) in [("--on-alert-webhook", onAlertWebhook), ("--on-alert-ntfy", onAlertNtfy)] {
+            guard let url else { continue }
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+                throw ValidationError("\(flag): not an http:// or https:// URL: \(url)")
+            }
+        }
     }
 
     func run() async throws {
@@ -46,7 +68,10 @@ struct Meetupd: AsyncParsableCommand {
                 home: NodeHome.resolve(flag: home, environment: ProcessInfo.processInfo.environment),
                 listen: try parseListen(),
                 advertise: try advertise.map { text throws(NodeStartError) in try validateAdvertiseURL(text) },
-                rules: CheckInRules(pinFailureLimit: pinFailureLimit))
+                rules: CheckInRules(pinFailureLimit: pinFailureLimit),
+                name: name,
+                hooks: HookConfiguration(
+                    exec: onAlertExec, webhook: onAlertWebhook, ntfy: onAlertNtfy, details: hookDetails))
             let node = try Node(configuration: configuration, clock: SystemClock(), logger: logger)
             logger.info("starting", metadata: ["node_id": "\(node.keys.fingerprint.nodeID)"])
             let group = ServiceGroup(

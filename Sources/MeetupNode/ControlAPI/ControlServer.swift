@@ -43,6 +43,7 @@ struct ControlServer: Service {
             try plans.location(try context.parameters.require("id"), try await request.decode(as: LocationRequest.self, context: context))
         }
         router.post("/v1/plans/{id}/panic") { _, context in try plans.panic(try context.parameters.require("id")) }
+        addContactRoutes(to: router, node: node)
         return router
     }
 
@@ -63,8 +64,33 @@ struct ControlServer: Service {
         }
         unlink(socketPath)
     }
+
+    /// Identity, contacts, and the alerts contacts sent.
+    private static func addContactRoutes(to router: Router<ControlRequestContext>, node: Node) {
+        let contacts = ContactService(node: node)
+        router.get("/v1/identity") { _, _ in try contacts.identity() }
+        router.post("/v1/contacts") { request, context in
+            EditedResponse(status: .created, response: try contacts.add(try await request.decode(as: ContactAddRequest.self, context: context)))
+        }
+        router.get("/v1/contacts") { _, _ in try contacts.list() }
+        router.get("/v1/contacts/{name}") { _, context in try contacts.show(try context.parameters.require("name")) }
+        router.delete("/v1/contacts/{name}") { _, context in try contacts.remove(try context.parameters.require("name")) }
+        router.get("/v1/contacts/{name}/safety-number") { _, context in
+            try contacts.safetyNumber(try context.parameters.require("name"))
+        }
+        router.post("/v1/contacts/{name}/verify") { _, context in try contacts.verify(try context.parameters.require("name")) }
+        router.get("/v1/alerts") { request, _ in try contacts.alerts(all: request.uri.queryParameters["all"] == "true") }
+        router.get("/v1/alerts/{id}") { _, context in try contacts.alert(try context.parameters.require("id")) }
+        router.post("/v1/alerts/{id}/ack") { _, context in try contacts.ack(try context.parameters.require("id")) }
+    }
 }
 
+extension IdentityInfo: ResponseEncodable {}
+extension ContactInfo: ResponseEncodable {}
+extension ContactList: ResponseEncodable {}
+extension SafetyNumberInfo: ResponseEncodable {}
+extension ReceivedAlert: ResponseEncodable {}
+extension ReceivedAlertList: ResponseEncodable {}
 extension NodeStatus: ResponseEncodable {}
 extension PlanStatus: ResponseEncodable {}
 extension PlanList: ResponseEncodable {}

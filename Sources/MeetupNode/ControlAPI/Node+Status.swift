@@ -16,6 +16,9 @@ extension Node {
             listen: listenAddress?.description,
             advertise: advertisedURL,
             schemaVersion: try store.schemaVersion(),
-            counts: NodeStatus.Counts(plans: counts.plans, alerts: counts.alerts))
+            counts: NodeStatus.Counts(
+                plans: counts.plans, alerts: counts.alerts, contacts: counts.contacts, received: counts.received,
+                outbox: counts.outbox),
+            envelopes: envelopeCounters.snapshot)
     }
 }

@@ -1,17 +1,51 @@
 import Foundation
 import Hummingbird
+import MeetupProtocol
 import NIOCore
 import ServiceLifecycle
 
-/// The peer listener (`--listen`): where contacts' nodes reach this one. For now it answers
-/// `GET /v1/health`.
+/// The peer listener (`--listen`): where contacts' nodes reach this one. `POST /v1/envelope` takes a
+/// sealed envelope and answers with a sealed receipt (docs/PROTOCOL.md, "The HTTP exchange");
+/// `GET /v1/health` says it is up.
 struct PeerServer: Service {
     let node: Node
 
     static func router(node: Node) -> Router<BasicRequestContext> {
         let router = Router()
+        let inbox = Inbox(node: node)
         router.get("/v1/health") { _, _ in PeerHealth(status: "ok") }
+        router.post("/v1/envelope") { request, _ -> Response in
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: Envelope.sizeLimit)
+            } catch {
+                node.envelopeCounters.refused(EnvelopeError.tooLarge.code)
+                return refusal(.tooLarge)
+            }
+            switch inbox.receive(Data(body.readableBytesView)) {
+            case let .receipt(sealed):
+                return Response(
+                    status: .ok, headers: [.contentType: "application/octet-stream"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: sealed)))
+            case let .refused(error):
+                return refusal(error)
+            case .unavailable:
+                return jsonError(status: 503, code: "unavailable", message: "the node cannot store the envelope now")
+            }
+        }
         return router
+    }
+
+    static func refusal(_ error: EnvelopeError) -> Response {
+        jsonError(status: error.httpStatus, code: error.code, message: error.description)
+    }
+
+    static func jsonError(status: Int, code: String, message: String) -> Response {
+        let body = PeerErrorBody(error: .init(code: code, message: message))
+        let data = (try? JSONEncoder().encode(body)) ?? Data()
+        return Response(
+            status: .init(code: status), headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     func run() async throws {

@@ -51,10 +51,15 @@ struct PlanService {
         let id = Base32.encode(SecureRandom.bytes(count: 8))
         let plan: Plan
         do { plan = try request.parse(id: id, now: node.clock.now) } catch { throw .invalidArgument("\(error)") }
-        // Contacts arrive with peer-to-peer alerts (issue 5); until then no name is known.
-        if let name = plan.contacts.first { throw .unknownContact(name: name) }
+        // Named contacts, else every contact: tier 1 at once, tier 2 when tier 1 does not acknowledge.
+        var recipients: [Int64] = []
+        for name in plan.contacts {
+            guard let contact = try storeCall({ try store.contact(named: name) }) else { throw .unknownContact(name: name) }
+            if !recipients.contains(contact.id) { recipients.append(contact.id) }
+        }
+        if plan.contacts.isEmpty { recipients = try storeCall { try store.contacts() }.map(\.id) }
         guard try storeCall({ try store.pinHashes() }) != nil else { throw .pinNotSet }
-        try storeCall { try store.insertPlan(plan, photo: request.photo, machine: node.machine) }
+        try storeCall { try store.insertPlan(plan, recipients: recipients, photo: request.photo, machine: node.machine) }
         node.wakeup.nudge()
         node.logger.info("plan armed", metadata: ["plan": "\(id)"])
         return try status(id)
@@ -138,6 +143,7 @@ struct PlanService {
         guard let outcome else { throw .planNotFound(id: id) }
         node.logRaised(outcome.raised)
         node.wakeup.nudge()
+        node.courierWakeup.nudge()
         return outcome
     }
 

@@ -97,4 +97,8 @@ struct PlanDetails: Codable, Equatable {
     var match: MatchDetails
     var place: Place
     var contacts: [String]
+    /// The contacts (row ids) the plan's alerts go to, resolved when it was armed.
+    var recipients: [Int64]?
+    /// Seconds before tier-2 recipients receive an alert no tier-1 recipient acknowledged.
+    var escalateAfter: Int?
 }

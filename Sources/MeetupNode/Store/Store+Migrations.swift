@@ -70,6 +70,82 @@ extension Store {
                 table.column("detail", .blob)
             }
         }
+        migrator.registerMigration("v3-peers") { db in
+            // People this node alerts and hears from. Keys and names in clear (every envelope is looked up
+            // by its sender's key); the card, with its endpoints, sealed.
+            try db.create(table: "contact") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("name", .text).notNull().unique().collate(.nocase)
+                table.column("signing_key", .blob).notNull().unique()
+                table.column("sealing_key", .blob).notNull()
+                table.column("tier", .integer).notNull().check(sql: "tier IN (1, 2)")
+                table.column("guardian", .boolean).notNull()
+                table.column("verified_at", .datetime)
+                table.column("added_at", .datetime).notNull()
+                table.column("card", .blob).notNull()
+            }
+            // What the engine decided to tell contacts, committed with the transition that decided it; the
+            // courier turns each into sealed envelopes in the outbox, then deletes it.
+            try db.create(table: "notice") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("plan_id", .text).notNull().references("plan", onDelete: .cascade)
+                table.column("kind", .text).notNull().check(sql: "kind IN ('alert', 'done', 'checked-in')")
+                table.column("alert_id", .text).references("alert", onDelete: .cascade)
+                table.column("at", .datetime).notNull()
+            }
+            // Every envelope this node sends, sealed to its recipient, until a receipt or its expiry. Rows of
+            // type `alert` are also the alert's deliveries, with the contact's name as it was then.
+            try db.create(table: "outbox") { table in
+                table.autoIncrementedPrimaryKey("seq")
+                table.column("envelope_id", .blob).notNull().unique()
+                table.column("contact_id", .integer).indexed().references("contact", onDelete: .setNull)
+                table.column("contact_name", .text).notNull()
+                table.column("tier", .integer).notNull()
+                table.column("type", .text).notNull().check(sql: "type IN ('alert', 'ack', 'resolved')")
+                table.column("plan_id", .text)
+                table.column("alert_id", .text).indexed()
+                table.column("envelope", .blob).notNull()
+                table.column("created_at", .datetime).notNull()
+                table.column("expires_at", .datetime).notNull()
+                table.column("state", .text).notNull()
+                    .check(sql: "state IN ('queued', 'delivered', 'failed', 'expired', 'cancelled')")
+                table.column("next_attempt_at", .datetime)
+                table.column("attempts", .integer).notNull().defaults(to: 0)
+                table.column("delivered_at", .datetime)
+                table.column("acked_at", .datetime)
+                table.column("last_error", .text)
+            }
+            try db.create(
+                index: "outbox_due", on: "outbox", columns: ["next_attempt_at"], condition: Column("state") == "queued")
+            // Envelope ids accepted, kept until they expire: a repeated id is never stored or shown twice.
+            try db.create(table: "seen_envelope") { table in
+                table.column("id", .blob).primaryKey()
+                table.column("expires_at", .datetime).notNull().indexed()
+            }
+            // Alerts received from contacts. Ids, reasons and times in clear; who, where and the rest sealed.
+            try db.create(table: "received_alert") { table in
+                table.column("id", .text).primaryKey()
+                table.column("sender_key", .blob).notNull()
+                table.column("contact_id", .integer).indexed().references("contact", onDelete: .setNull)
+                table.column("plan_id", .text).notNull()
+                table.column("reason", .text).notNull()
+                table.column("raised_at", .datetime).notNull()
+                table.column("received_at", .datetime).notNull()
+                table.column("acked_at", .datetime)
+                table.column("resolved_at", .datetime)
+                table.column("checked_in_at", .datetime)
+                table.column("content", .blob).notNull()
+            }
+            // Notification hooks still to run for a received alert.
+            try db.create(table: "hook_job") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("alert_id", .text).notNull().references("received_alert", onDelete: .cascade)
+                table.column("hook", .text).notNull()
+                table.column("attempts", .integer).notNull().defaults(to: 0)
+                table.column("next_attempt_at", .datetime).notNull()
+                table.column("last_error", .text)
+            }
+        }
         return migrator
     }
 }

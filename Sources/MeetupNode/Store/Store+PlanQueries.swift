@@ -43,12 +43,16 @@ extension Store {
         }
     }
 
-    /// Rows by kind, for `status`: plans not expired, and alerts the user may see.
-    func counts() throws -> (plans: Int, alerts: Int) {
+    /// Rows by kind, for `status`: plans not expired, alerts the user may see, contacts, received alerts,
+    /// queued envelopes.
+    func counts() throws -> (plans: Int, alerts: Int, contacts: Int, received: Int, outbox: Int) {
         try writer.read { db in
-            let plans = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM plan WHERE phase != 'expired'") ?? 0
-            let alerts = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alert WHERE silent = 0") ?? 0
-            return (plans, alerts)
+            func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM " + sql) ?? 0 }
+            return (
+                try count("plan WHERE phase != 'expired'"), try count("alert WHERE silent = 0"), try count("contact"),
+                try count("received_alert"), try count(
+                    // Copies of silent alerts are not counted: whoever holds the device must not see them.
+                    "outbox WHERE state = 'queued' AND (alert_id IS NULL OR alert_id NOT IN (SELECT id FROM alert WHERE silent = 1))"))
         }
     }
 
@@ -57,11 +61,44 @@ extension Store {
         let alerts = try Row.fetchAll(
             db, sql: "SELECT id, reason, raised_at, late FROM alert WHERE plan_id = ? AND silent = 0 ORDER BY raised_at, id",
             arguments: [record.id]
-        ).map { AlertSummary(id: $0["id"], reason: $0["reason"], raisedAt: $0["raised_at"], late: $0["late"], deliveries: []) }
+        ).map { row in
+            let deliveries = try deliveries(db, alertID: row["id"])
+            return AlertSummary(
+                id: row["id"], reason: row["reason"], raisedAt: row["raised_at"], late: row["late"],
+                deliveries: deliveries, acks: deliveries.filter { $0.ackedAt != nil }.map(\.contact))
+        }
+        let details = try cipher.open(PlanDetails.self, from: record.details, for: PlanRecord.detailsColumn(record.id))
+        var contacts: [String] = []
+        for id in details.recipients ?? [] {
+            if let contact = try contact(db, id: id) { contacts.append(contact.name) }
+        }
         return PlanStatus(
             plan: record.id, state: state.phase.rawValue, start: state.schedule.start, nextDeadline: state.nextDeadline,
             reminderAt: state.reminderAt, until: state.schedule.until, everySeconds: state.schedule.every,
-            graceSeconds: state.schedule.grace, lastCheckIn: state.lastCheckIn, resolved: state.resolved, alerts: alerts)
+            graceSeconds: state.schedule.grace, lastCheckIn: state.lastCheckIn, resolved: state.resolved, alerts: alerts,
+            contacts: contacts)
+    }
+
+    /// Each contact's copy of an alert, from its outbox rows.
+    private func deliveries(_ db: Database, alertID: String) throws -> [DeliverySummary] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT contact_name, tier, state, created_at, next_attempt_at, attempts, delivered_at, acked_at
+                FROM outbox WHERE alert_id = ? AND type = 'alert' ORDER BY tier, contact_name
+                """,
+            arguments: [alertID]
+        ).map { row in
+            let acked: Date? = row["acked_at"]
+            let raw: String = row["state"]
+            let attempts: Int = row["attempts"]
+            let next: Date? = row["next_attempt_at"]
+            let tier: Int = row["tier"]
+            return DeliverySummary(
+                contact: row["contact_name"], state: acked != nil ? "acked" : raw, tier: tier, queuedAt: row["created_at"],
+                escalatesAt: tier == 2 && attempts == 0 && raw == "queued" ? next : nil,
+                deliveredAt: row["delivered_at"], ackedAt: acked, attempts: attempts)
+        }
     }
 
     // MARK: PINs

@@ -23,10 +23,12 @@ struct PlanOutcome {
 
 extension Store {
     /// Stores a newly armed plan, its photo and its first history line, in one transaction.
-    func insertPlan(_ plan: Plan, photo: Data?, machine: CheckInMachine) throws {
+    func insertPlan(_ plan: Plan, recipients: [Int64], photo: Data?, machine: CheckInMachine) throws {
         let state = CheckInState(schedule: plan.schedule)
         let details = try cipher.seal(
-            PlanDetails(match: plan.match, place: plan.place, contacts: plan.contacts),
+            PlanDetails(
+                match: plan.match, place: plan.place, contacts: plan.contacts, recipients: recipients,
+                escalateAfter: plan.escalateAfter),
             for: PlanRecord.detailsColumn(plan.id))
         let record = PlanRecord(
             id: plan.id, state: state, wakeAt: machine.nextTimer(of: state)?.instant, createdAt: plan.createdAt,
@@ -118,6 +120,13 @@ extension Store {
         return PlanOutcome(state: state, transition: transition, raised: raised)
     }
 
+    /// Something to tell the plan's contacts, committed with the transition that decided it.
+    func insertNotice(_ db: Database, planID: String, kind: String, alertID: String?, at: Date) throws {
+        try db.execute(
+            sql: "INSERT INTO notice (plan_id, kind, alert_id, at) VALUES (?, ?, ?, ?)",
+            arguments: [planID, kind, alertID, at])
+    }
+
     func insertHistory(_ db: Database, planID: String, at: Date, kind: String, detail: Data?) throws {
         try db.execute(
             sql: "INSERT INTO history (plan_id, at, kind, detail) VALUES (?, ?, ?, ?)",
@@ -146,9 +155,14 @@ struct EffectRecorder {
 
     mutating func record(_ effects: [CheckInEffect], at instant: Date, in db: Database) throws -> [RaisedAlert] {
         var raised: [RaisedAlert] = []
+        // Under duress, "done" or a check-in must not tell the contacts that the user is safe.
+        let duress = effects.contains { if case let .raiseAlert(draft) = $0 { draft.reason == .duress } else { false } }
         for effect in effects {
             switch effect {
             case let .record(entry):
+                if !duress, let kind = Self.noticeKind(entry) {
+                    try store.insertNotice(db, planID: record.id, kind: kind, alertID: nil, at: instant)
+                }
                 var detail: Data?
                 if case let .location(fix) = entry {
                     detail = try store.cipher.seal(fix, for: Store.historyColumn(record.id))
@@ -157,7 +171,9 @@ struct EffectRecorder {
             case .remind:
                 try store.insertHistory(db, planID: record.id, at: instant, kind: "reminder", detail: nil)
             case let .raiseAlert(draft):
-                raised.append(try insertAlert(draft, in: db))
+                let alert = try insertAlert(draft, in: db)
+                raised.append(alert)
+                try store.insertNotice(db, planID: record.id, kind: "alert", alertID: alert.id, at: instant)
                 // The history shows the alerts the user may see; a silent one leaves no line.
                 if !draft.silent {
                     try store.insertHistory(db, planID: record.id, at: instant, kind: "alert-\(draft.reason.rawValue)", detail: nil)
@@ -165,6 +181,15 @@ struct EffectRecorder {
             }
         }
         return raised
+    }
+
+    /// What contacts are told after an alert: the user ended the plan, or checked in after all.
+    private static func noticeKind(_ entry: HistoryEntry) -> String? {
+        switch entry {
+        case .resolved: "done"
+        case .checkInAfterAlert: "checked-in"
+        default: nil
+        }
     }
 
     private mutating func insertAlert(_ draft: AlertDraft, in db: Database) throws -> RaisedAlert {

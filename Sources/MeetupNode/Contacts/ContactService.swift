@@ -1,0 +1,132 @@
+import Foundation
+import MeetupControl
+import MeetupProtocol
+
+/// What the control API does with this node's identity, its contacts, and the alerts they sent.
+struct ContactService {
+    let node: Node
+    static let nameLimit = 40
+
+    var store: Store { node.store }
+
+    func identity() throws(ControlError) -> IdentityInfo {
+        let card: ContactCard
+        do { card = try node.card() } catch {
+            throw .internalError(reason: "the card cannot be made: the node has no usable endpoint (see --advertise)")
+        }
+        return IdentityInfo(card: card.text, fingerprint: node.keys.fingerprint.hex, nodeID: node.keys.fingerprint.nodeID)
+    }
+
+    func add(_ request: ContactAddRequest) throws(ControlError) -> ContactInfo {
+        let name = try Self.checkName(request.name)
+        let tier = request.tier ?? 1
+        guard tier == 1 || tier == 2 else { throw .invalidArgument("--tier: must be 1 or 2") }
+        let card: ContactCard
+        do { card = try ContactCard(parsing: request.card) } catch { throw .invalidCard(error.description) }
+        guard card.signingKey != node.keys.signing.publicKey else {
+            throw .invalidCard("this is this node's own card")
+        }
+        let record: ContactRecord
+        do {
+            record = try store.insertContact(card, name: name, tier: tier, guardian: request.guardian ?? false, at: node.clock.now)
+        } catch let conflict as ContactConflict {
+            switch conflict {
+            case let .nameTaken(name): throw .contactExists("a contact named \"\(name)\" exists already; choose another name")
+            case let .keyKnown(existing): throw .contactExists("this card is already the contact \"\(existing)\"")
+            case .ownCard: throw .invalidCard("this is this node's own card")
+            }
+        } catch {
+            throw storeFailure(error)
+        }
+        node.logger.info("contact added", metadata: ["contact": "\(record.id)", "tier": "\(tier)"])
+        return info(record, card: card)
+    }
+
+    func list() throws(ControlError) -> ContactList {
+        let records = try call { try store.contacts() }
+        return ContactList(contacts: records.map { info($0, card: try? store.card(of: $0)) })
+    }
+
+    func show(_ name: String) throws(ControlError) -> ContactInfo {
+        let record = try find(name)
+        return info(record, card: try call { try store.card(of: record) })
+    }
+
+    func remove(_ name: String) throws(ControlError) -> Done {
+        let record = try find(name)
+        try call { try store.removeContact(id: record.id) }
+        node.logger.info("contact removed", metadata: ["contact": "\(record.id)"])
+        return Done()
+    }
+
+    func safetyNumber(_ name: String) throws(ControlError) -> SafetyNumberInfo {
+        let record = try find(name)
+        let theirs = NodeFingerprint(signingKey: record.signingKey, sealingKey: record.sealingKey)
+        return SafetyNumberInfo(
+            contact: record.name, safetyNumber: SafetyNumber.compute(node.keys.fingerprint, theirs),
+            verifiedAt: record.verifiedAt)
+    }
+
+    func verify(_ name: String) throws(ControlError) -> SafetyNumberInfo {
+        let record = try find(name)
+        try call { try store.markVerified(contactID: record.id, at: node.clock.now) }
+        node.logger.info("contact verified", metadata: ["contact": "\(record.id)"])
+        return try safetyNumber(name)
+    }
+
+    // MARK: Received alerts
+
+    func alerts(all: Bool) throws(ControlError) -> ReceivedAlertList {
+        ReceivedAlertList(alerts: try call { try store.receivedAlerts(all: all) })
+    }
+
+    func alert(_ id: String) throws(ControlError) -> ReceivedAlert {
+        guard let alert = try call({ try store.receivedAlert(id: id) }) else { throw .alertNotFound(id: id) }
+        return alert
+    }
+
+    func ack(_ id: String) throws(ControlError) -> ReceivedAlert {
+        guard let alert = try call({ try store.ackReceivedAlert(id: id, at: node.clock.now, seal: node.sealer) }) else {
+            throw .alertNotFound(id: id)
+        }
+        node.courierWakeup.nudge()
+        node.logger.info("alert acknowledged", metadata: ["alert": "\(id)"])
+        return alert
+    }
+
+    // MARK: Helpers
+
+    /// A contact's name: what the user types in commands, so printable, short, and not like a flag.
+    static func checkName(_ raw: String) throws(ControlError) -> String {
+        let name = raw.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= nameLimit else {
+            throw .invalidArgument("contact name: 1 to \(nameLimit) characters")
+        }
+        guard !name.hasPrefix("-"), name.unicodeScalars.allSatisfy({ !CharacterSet.controlCharacters.contains($0) }) else {
+            throw .invalidArgument("contact name: must not start with - or hold control characters")
+        }
+        return name
+    }
+
+    private func find(_ name: String) throws(ControlError) -> ContactRecord {
+        guard let record = try call({ try store.contact(named: name) }) else { throw .contactNotFound(name: name) }
+        return record
+    }
+
+    private func info(_ record: ContactRecord, card: ContactCard?) -> ContactInfo {
+        let fingerprint = NodeFingerprint(signingKey: record.signingKey, sealingKey: record.sealingKey)
+        return ContactInfo(
+            name: record.name, nodeID: fingerprint.nodeID, fingerprint: fingerprint.hex, tier: record.tier,
+            guardian: record.guardian, verifiedAt: record.verifiedAt, addedAt: record.addedAt, cardName: card?.name,
+            endpoints: card?.endpoints)
+    }
+
+    private func call<T>(_ body: () throws -> T) throws(ControlError) -> T {
+        do { return try body() } catch { throw storeFailure(error) }
+    }
+
+    private func storeFailure(_ error: any Error) -> ControlError {
+        node.logger.error("store failed", metadata: ["error_type": "\(type(of: error))"])
+        return .internalError(reason: "the store failed; see the daemon's log")
+    }
+}

@@ -1,0 +1,19 @@
+import MeetupControl
+import Synchronization
+
+/// Envelopes accepted and refused (by code) since the node started, for `status`.
+final class EnvelopeCounters: Sendable {
+    private let counts = Mutex<(accepted: Int, refused: [String: Int])>((0, [:]))
+
+    func accepted() {
+        counts.withLock { $0.accepted += 1 }
+    }
+
+    func refused(_ code: String) {
+        counts.withLock { $0.refused[code, default: 0] += 1 }
+    }
+
+    var snapshot: NodeStatus.Envelopes {
+        counts.withLock { NodeStatus.Envelopes(accepted: $0.accepted, refused: $0.refused) }
+    }
+}

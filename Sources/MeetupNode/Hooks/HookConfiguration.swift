@@ -1,0 +1,21 @@
+/// The notification hooks a contact's node runs when an alert arrives (`--on-alert-exec`,
+/// `--on-alert-webhook`, `--on-alert-ntfy`). Without `details`, a hook learns only the alert's id, who
+/// sent it, why, and when: a notification service or a log should not hold whom a friend was meeting.
+public struct HookConfiguration: Sendable, Equatable {
+    public var exec: String?
+    public var webhook: String?
+    public var ntfy: String?
+    public var details: Bool
+
+    public init(exec: String? = nil, webhook: String? = nil, ntfy: String? = nil, details: Bool = false) {
+        self.exec = exec
+        self.webhook = webhook
+        self.ntfy = ntfy
+        self.details = details
+    }
+
+    /// The configured hooks, by the name a job row records.
+    var names: [String] {
+        [("exec", exec), ("webhook", webhook), ("ntfy", ntfy)].compactMap { $0.1 == nil ? nil : $0.0 }
+    }
+}

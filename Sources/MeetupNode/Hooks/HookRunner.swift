@@ -1,0 +1,157 @@
+import AsyncHTTPClient
+import Foundation
+import MeetupControl
+import NIOCore
+import Logging
+import ServiceLifecycle
+
+/// Runs the notification hooks of received alerts from the durable `hook_job` queue. A failed hook is
+/// logged and retried with backoff (at most `attemptLimit` times); hooks never hold up delivery, since
+/// the alert and its jobs are committed before the receipt is sent and the hooks run here, later.
+struct HookRunner: Service {
+    let node: Node
+    static let attemptLimit = 20
+    static let timeout: TimeInterval = 30
+
+    func run() async throws {
+        let http = HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+            configuration: .init(timeout: .init(connect: .seconds(5), read: .seconds(Int64(Self.timeout)))))
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    for job in try node.store.dueHookJobs(now: node.clock.now, limit: 16) {
+                        await run(job, http: http)
+                    }
+                    await node.hookWakeup.wait(until: try node.store.earliestHookJob(), clock: node.clock)
+                } catch {
+                    node.logger.critical("hook pass failed", metadata: ["error_type": "\(type(of: error))"])
+                    await node.hookWakeup.wait(until: node.clock.now.addingTimeInterval(5), clock: node.clock)
+                }
+            }
+        }
+        try? await http.shutdown()
+    }
+
+    private func run(_ job: (id: Int64, alertID: String, hook: String, attempts: Int), http: HTTPClient) async {
+        let metadata: Logger.Metadata = ["alert": "\(job.alertID)", "hook": "\(job.hook)"]
+        do {
+            guard let alert = try node.store.receivedAlert(id: job.alertID) else { return try node.store.finishHookJob(id: job.id) }
+            let summary = HookSummary(alert, details: node.configuration.hooks.details)
+            let hooks = node.configuration.hooks
+            switch job.hook {
+            case "exec": if let command = hooks.exec { try await HookCall.exec(command, input: summary.json()) }
+            case "webhook": if let url = hooks.webhook { try await HookCall.post(url, body: summary.json(), type: "application/json", http: http) }
+            case "ntfy": if let url = hooks.ntfy { try await HookCall.ntfy(url, summary: summary, http: http) }
+            default: break
+            }
+            try node.store.finishHookJob(id: job.id)
+            node.logger.info("hook ran", metadata: metadata)
+        } catch {
+            let reason = (error as? HookFailure)?.description ?? "\(type(of: error))"
+            do {
+                if job.attempts + 1 >= Self.attemptLimit {
+                    try node.store.finishHookJob(id: job.id)
+                    node.logger.error("hook failed; giving up", metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
+                } else {
+                    let next = node.clock.now.addingTimeInterval(Backoff.other.delay(afterAttempts: job.attempts + 2))
+                    try node.store.retryHookJob(id: job.id, next: next, error: reason)
+                    node.logger.warning("hook failed; will retry", metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
+                }
+            } catch {
+                node.logger.critical("hook queue update failed", metadata: ["error_type": "\(type(of: error))"])
+            }
+        }
+    }
+}
+
+/// What a hook receives: ids, who and why; the match, place and map link only with `--hook-details`.
+struct HookSummary: Encodable {
+    var id: String
+    var plan: String
+    var from: String
+    var reason: String
+    var receivedAt: Date
+    var match: String?
+    var place: String?
+    var mapLink: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, plan, from, reason, match, place
+        case receivedAt = "received_at"
+        case mapLink = "map_link"
+    }
+
+    init(_ alert: ReceivedAlert, details: Bool) {
+        id = alert.id
+        plan = alert.plan
+        from = alert.from
+        reason = alert.reason
+        receivedAt = alert.receivedAt
+        if details {
+            match = alert.match.pseudonym
+            place = alert.place
+            mapLink = alert.mapLink
+        }
+    }
+
+    func json() -> Data {
+        (try? ControlJSON.encoder().encode(self)) ?? Data()
+    }
+
+    /// ntfy's message: one line a lock screen can show.
+    var text: String {
+        var line = "meetup alert from \(from): \(reason) (alert \(id))"
+        if let match, let place { line += " — meeting \(match) at \(place)" }
+        return line
+    }
+}
+
+struct HookFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
+enum HookCall {
+    /// Runs `command` with `/bin/sh -c`, the summary on its stdin; fails on a non-zero exit or a timeout.
+    static func exec(_ command: String, input: Data) async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let stdin = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: HookFailure(description: "cannot start /bin/sh"))
+                return
+            }
+            let timer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+            DispatchQueue.global().asyncAfter(deadline: .now() + HookRunner.timeout, execute: timer)
+            try? stdin.fileHandleForWriting.write(contentsOf: input)
+            try? stdin.fileHandleForWriting.close()
+        }
+        guard status == 0 else { throw HookFailure(description: "exit status \(status)") }
+    }
+
+    static func post(_ url: String, body: Data, type: String, headers: [(String, String)] = [], http: HTTPClient) async throws {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: type)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await http.execute(request, timeout: .seconds(Int64(HookRunner.timeout)))
+        guard (200..<300).contains(Int(response.status.code)) else {
+            throw HookFailure(description: "HTTP \(response.status.code)")
+        }
+    }
+
+    /// ntfy's publish format: the message as the body, a title, urgent priority.
+    static func ntfy(_ url: String, summary: HookSummary, http: HTTPClient) async throws {
+        try await post(
+            url, body: Data(summary.text.utf8), type: "text/plain; charset=utf-8",
+            headers: [("Title", "meetup alert"), ("Priority", "urgent"), ("Tags", "rotating_light")], http: http)
+    }
+}

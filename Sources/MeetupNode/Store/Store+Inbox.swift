@@ -1,0 +1,148 @@
+import CheckInCore
+import Foundation
+import GRDB
+import MeetupControl
+import MeetupProtocol
+
+/// What is sealed in `received_alert.content`: the message as received, and the sender's name then.
+struct ReceivedContent: Codable {
+    var from: String
+    var message: AlertMessage
+}
+
+extension Store {
+    static func receivedColumn(_ id: String) -> SealedColumn {
+        SealedColumn(table: "received_alert", column: "content", rowKey: id)
+    }
+
+    /// In one transaction: records the envelope's id, then `apply`s the message. Returns false, and
+    /// applies nothing, when the id was accepted before.
+    func acceptOnce(envelopeID: Data, expires: Date, apply: (Database) throws -> Void) throws -> Bool {
+        try writer.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM seen_envelope WHERE id = ?", arguments: [envelopeID]) == true {
+                return false
+            }
+            try db.execute(sql: "INSERT INTO seen_envelope (id, expires_at) VALUES (?, ?)", arguments: [envelopeID, expires])
+            try apply(db)
+            return true
+        }
+    }
+
+    /// Stores an alert from `contact`, and one job per notification hook. An alert id seen before from the
+    /// same sender (a re-sent copy under a new envelope) is not stored twice.
+    func insertReceivedAlert(
+        _ db: Database, _ message: AlertMessage, from contact: ContactRecord, at now: Date, hooks: [String]
+    ) throws {
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM received_alert WHERE id = ?", arguments: [message.alert]) == true {
+            return
+        }
+        let content = try cipher.seal(ReceivedContent(from: contact.name, message: message), for: Self.receivedColumn(message.alert))
+        try db.execute(
+            sql: """
+                INSERT INTO received_alert (id, sender_key, contact_id, plan_id, reason, raised_at, received_at, content)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                message.alert, contact.signingKey.bytes, contact.id, message.payload.plan, message.payload.reason.rawValue,
+                message.payload.raisedAt, now, content,
+            ])
+        for hook in hooks {
+            try db.execute(
+                sql: "INSERT INTO hook_job (alert_id, hook, next_attempt_at) VALUES (?, ?, ?)",
+                arguments: [message.alert, hook, now])
+        }
+    }
+
+    /// Marks every alert of the plan received from `contact` as resolved or checked in after.
+    func applyResolved(_ db: Database, _ message: ResolvedMessage, from contact: ContactRecord) throws {
+        let column = message.state == .done ? "resolved_at" : "checked_in_at"
+        try db.execute(
+            sql: "UPDATE received_alert SET \(column) = COALESCE(\(column), ?) WHERE plan_id = ? AND sender_key = ?",
+            arguments: [message.at, message.plan, contact.signingKey.bytes])
+    }
+
+    /// Received alerts, newest first; without `all`, only those not yet acknowledged or resolved.
+    func receivedAlerts(all: Bool) throws -> [ReceivedAlert] {
+        try writer.read { db in
+            let filter = all ? "" : "WHERE acked_at IS NULL AND resolved_at IS NULL"
+            return try Row.fetchAll(db, sql: "SELECT * FROM received_alert \(filter) ORDER BY received_at DESC, id")
+                .map { try receivedAlert($0, withPhoto: false) }
+        }
+    }
+
+    func receivedAlert(id: String) throws -> ReceivedAlert? {
+        try writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM received_alert WHERE id = ?", arguments: [id])
+                .map { try receivedAlert($0, withPhoto: true) }
+        }
+    }
+
+    /// Marks a received alert acknowledged and queues the signed ack to its sender (when still a contact),
+    /// in one transaction. Returns nil when there is no such alert.
+    func ackReceivedAlert(id: String, at now: Date, seal: EnvelopeSealer) throws -> ReceivedAlert? {
+        try writer.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM received_alert WHERE id = ?", arguments: [id]) else {
+                return nil
+            }
+            let alreadyAcked = (row["acked_at"] as Date?) != nil
+            if !alreadyAcked {
+                try db.execute(sql: "UPDATE received_alert SET acked_at = ? WHERE id = ?", arguments: [now, id])
+                let senderKey: Data = row["sender_key"]
+                if let contact = try Row.fetchOne(
+                    db, sql: "SELECT \(ContactRecord.columns) FROM contact WHERE signing_key = ?", arguments: [senderKey]
+                ).map(ContactRecord.init) {
+                    let body = WireJSON.encode(AckMessage(alert: id, plan: row["plan_id"], ackedAt: now))
+                    var entry = seal(.ack, body, contact)
+                    entry.planID = row["plan_id"]
+                    entry.alertID = id
+                    try insertOutbox(db, entry)
+                }
+            }
+            return try Row.fetchOne(db, sql: "SELECT * FROM received_alert WHERE id = ?", arguments: [id])
+                .map { try receivedAlert($0, withPhoto: false) }
+        }
+    }
+
+    private func receivedAlert(_ row: Row, withPhoto: Bool) throws -> ReceivedAlert {
+        let id: String = row["id"]
+        let content = try cipher.open(ReceivedContent.self, from: row["content"], for: Self.receivedColumn(id))
+        let payload = content.message.payload
+        let position = payload.lastLocation?.geo ?? payload.place.geo
+        return ReceivedAlert(
+            id: id, plan: payload.plan, from: content.from, reason: payload.reason.rawValue, late: content.message.late,
+            match: payload.match, place: payload.place.name, geo: payload.place.geo, raisedAt: payload.raisedAt,
+            deadline: payload.deadline, receivedAt: row["received_at"], ackedAt: row["acked_at"],
+            resolvedAt: row["resolved_at"], checkedInAt: row["checked_in_at"], start: payload.start, until: payload.until,
+            trail: payload.trail, checkIns: payload.checkIns, history: payload.history,
+            mapLink: position.map { "https://www.openstreetmap.org/?mlat=\($0.lat)&mlon=\($0.lon)#map=17/\($0.lat)/\($0.lon)" },
+            geoURI: position.map { "geo:\($0.lat),\($0.lon)" }, hasPhoto: content.message.photo != nil,
+            photo: withPhoto ? content.message.photo : nil)
+    }
+
+    // MARK: Hooks
+
+    func dueHookJobs(now: Date, limit: Int) throws -> [(id: Int64, alertID: String, hook: String, attempts: Int)] {
+        try writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, alert_id, hook, attempts FROM hook_job WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+                arguments: [now, limit]
+            ).map { ($0["id"], $0["alert_id"], $0["hook"], $0["attempts"]) }
+        }
+    }
+
+    func earliestHookJob() throws -> Date? {
+        try writer.read { db in try Date.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM hook_job") }
+    }
+
+    func finishHookJob(id: Int64) throws {
+        try writer.write { db in try db.execute(sql: "DELETE FROM hook_job WHERE id = ?", arguments: [id]) }
+    }
+
+    func retryHookJob(id: Int64, next: Date, error: String) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: "UPDATE hook_job SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                arguments: [next, error, id])
+        }
+    }
+}

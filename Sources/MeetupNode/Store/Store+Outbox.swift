@@ -1,0 +1,235 @@
+import CheckInCore
+import Foundation
+import GRDB
+import MeetupProtocol
+
+/// A notice waiting to become envelopes.
+struct Notice {
+    var id: Int64
+    var planID: String
+    var kind: String
+    var alertID: String?
+    var at: Date
+}
+
+/// An envelope to put in the outbox.
+struct OutboxEntry {
+    var envelopeID: Data
+    var contact: ContactRecord
+    var type: MessageType
+    var planID: String?
+    var alertID: String?
+    var sealed: Data
+    var createdAt: Date
+    var expiresAt: Date
+    var nextAttemptAt: Date
+}
+
+/// An outbox row due for an attempt.
+struct DueEnvelope: Sendable {
+    var seq: Int64
+    var envelopeID: Data
+    var contactID: Int64
+    var type: String
+    var sealed: Data
+    var attempts: Int
+}
+
+/// Signs and seals one message to a contact: what the store needs from the node's keys.
+typealias EnvelopeSealer = (_ type: MessageType, _ body: Data, _ to: ContactRecord) -> OutboxEntry
+
+extension Store {
+    /// Turns up to `limit` notices into outbox rows, each notice in its own transaction with its rows.
+    /// Returns how many envelopes were queued.
+    func fanOut(limit: Int, now: Date, seal: EnvelopeSealer) throws -> Int {
+        var queued = 0
+        let notices = try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, plan_id, kind, alert_id, at FROM notice ORDER BY id LIMIT ?", arguments: [limit])
+                .map { Notice(id: $0["id"], planID: $0["plan_id"], kind: $0["kind"], alertID: $0["alert_id"], at: $0["at"]) }
+        }
+        for notice in notices {
+            queued += try writer.write { db in
+                let entries = notice.kind == "alert"
+                    ? try alertEntries(db, notice: notice, now: now, seal: seal)
+                    : try resolvedEntries(db, notice: notice, now: now, seal: seal)
+                for entry in entries { try insertOutbox(db, entry) }
+                try db.execute(sql: "DELETE FROM notice WHERE id = ?", arguments: [notice.id])
+                return entries.count
+            }
+        }
+        return queued
+    }
+
+    /// One alert envelope per recipient: tier 1 now, tier 2 after the plan's escalation delay (at once
+    /// when the plan has no tier-1 recipient).
+    private func alertEntries(_ db: Database, notice: Notice, now: Date, seal: EnvelopeSealer) throws -> [OutboxEntry] {
+        guard let alertID = notice.alertID,
+              let row = try Row.fetchOne(db, sql: "SELECT late, payload, raised_at FROM alert WHERE id = ?", arguments: [alertID]),
+              let record = try PlanRecord.fetchOne(db, key: notice.planID)
+        else { return [] }
+        let payload = try cipher.open(
+            AlertPayload.self, from: row["payload"], for: SealedColumn(table: "alert", column: "payload", rowKey: alertID))
+        let details = try cipher.open(PlanDetails.self, from: record.details, for: PlanRecord.detailsColumn(record.id))
+        let photo = try Data.fetchOne(db, sql: "SELECT content FROM photo WHERE plan_id = ?", arguments: [record.id])
+            .map { try cipher.open($0, for: SealedColumn(table: "photo", column: "content", rowKey: record.id)) }
+        let body = WireJSON.encode(AlertMessage(alert: alertID, late: row["late"], payload: payload, photo: photo))
+        let recipients = try (details.recipients ?? []).compactMap { try contact(db, id: $0) }
+        let hasTierOne = recipients.contains { $0.tier == 1 }
+        let raisedAt: Date = row["raised_at"]
+        let escalateAt = raisedAt.addingTimeInterval(TimeInterval(details.escalateAfter ?? Plan.defaultEscalateAfter))
+        return recipients.map { contact in
+            var entry = seal(.alert, body, contact)
+            entry.planID = record.id
+            entry.alertID = alertID
+            if contact.tier == 2, hasTierOne { entry.nextAttemptAt = max(now, escalateAt) }
+            return entry
+        }
+    }
+
+    /// One `resolved` envelope to every contact an alert of the plan was queued for; tier-2 copies still
+    /// waiting to escalate are cancelled, since the user is no longer missing.
+    private func resolvedEntries(_ db: Database, notice: Notice, now: Date, seal: EnvelopeSealer) throws -> [OutboxEntry] {
+        try db.execute(
+            sql: """
+                UPDATE outbox SET state = 'cancelled', next_attempt_at = NULL
+                WHERE plan_id = ? AND type = 'alert' AND tier = 2 AND state = 'queued' AND attempts = 0
+                  AND next_attempt_at > ?
+                """,
+            arguments: [notice.planID, now])
+        let ids = try Int64.fetchAll(
+            db,
+            sql: """
+                SELECT DISTINCT contact_id FROM outbox
+                WHERE plan_id = ? AND type = 'alert' AND state != 'cancelled' AND contact_id IS NOT NULL
+                """,
+            arguments: [notice.planID])
+        let state: ResolvedMessage.State = notice.kind == "done" ? .done : .checkedIn
+        let body = WireJSON.encode(ResolvedMessage(plan: notice.planID, state: state, at: notice.at))
+        return try ids.compactMap { try contact(db, id: $0) }.map { contact in
+            var entry = seal(.resolved, body, contact)
+            entry.planID = notice.planID
+            return entry
+        }
+    }
+
+    func insertOutbox(_ db: Database, _ entry: OutboxEntry) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO outbox (envelope_id, contact_id, contact_name, tier, type, plan_id, alert_id, envelope,
+                                    created_at, expires_at, state, next_attempt_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)
+                """,
+            arguments: [
+                entry.envelopeID, entry.contact.id, entry.contact.name, entry.contact.tier, entry.type.description,
+                entry.planID, entry.alertID, entry.sealed, entry.createdAt, entry.expiresAt, entry.nextAttemptAt,
+            ])
+    }
+
+    /// Marks expired rows, then returns up to `limit` rows due by `now`. A non-alert envelope waits for the
+    /// alert envelopes queued before it to the same contact, so "resolved" never overtakes its alert.
+    /// Picked rows are leased: not due again for `lease` seconds, unless their attempt reschedules them.
+    func dueEnvelopes(now: Date, limit: Int, lease: TimeInterval) throws -> [DueEnvelope] {
+        try writer.write { db in
+            try db.execute(
+                sql: "UPDATE outbox SET state = 'expired', next_attempt_at = NULL WHERE state = 'queued' AND expires_at <= ?",
+                arguments: [now])
+            try db.execute(sql: "DELETE FROM seen_envelope WHERE expires_at <= ?", arguments: [now])
+            let due = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT seq, envelope_id, contact_id, type, envelope, attempts FROM outbox o
+                    WHERE state = 'queued' AND next_attempt_at <= ? AND contact_id IS NOT NULL
+                      AND NOT (type != 'alert' AND EXISTS (
+                        SELECT 1 FROM outbox a WHERE a.contact_id = o.contact_id AND a.type = 'alert'
+                          AND a.state = 'queued' AND a.seq < o.seq))
+                    ORDER BY next_attempt_at LIMIT ?
+                    """,
+                arguments: [now, limit]
+            ).map {
+                DueEnvelope(
+                    seq: $0["seq"], envelopeID: $0["envelope_id"], contactID: $0["contact_id"], type: $0["type"],
+                    sealed: $0["envelope"], attempts: $0["attempts"])
+            }
+            for envelope in due {
+                try db.execute(
+                    sql: "UPDATE outbox SET next_attempt_at = ? WHERE seq = ?",
+                    arguments: [now.addingTimeInterval(lease), envelope.seq])
+            }
+            return due
+        }
+    }
+
+    /// Makes every queued envelope due at `now`, except tier-2 copies still waiting to escalate.
+    func rescheduleQueued(at now: Date) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET next_attempt_at = ?
+                    WHERE state = 'queued' AND next_attempt_at > ? AND NOT (type = 'alert' AND tier = 2 AND attempts = 0)
+                    """,
+                arguments: [now, now])
+        }
+    }
+
+    /// The next instant the outbox has an attempt to make.
+    func earliestAttempt() throws -> Date? {
+        try writer.read { db in
+            try Date.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'queued'")
+        }
+    }
+
+    func pendingNoticeCount() throws -> Int {
+        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notice") ?? 0 }
+    }
+
+    func markDelivered(seq: Int64, at now: Date) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET state = 'delivered', delivered_at = ?, next_attempt_at = NULL,
+                      attempts = attempts + 1, last_error = NULL
+                    WHERE seq = ? AND state = 'queued'
+                    """,
+                arguments: [now, seq])
+        }
+    }
+
+    /// A failed attempt: try again at `next`, or give up (`next` nil) as `failed`.
+    func markAttemptFailed(seq: Int64, next: Date?, error: String) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
+                      state = CASE WHEN ? IS NULL THEN 'failed' ELSE state END
+                    WHERE seq = ? AND state = 'queued'
+                    """,
+                arguments: [error, next, next, seq])
+        }
+    }
+
+    /// A contact acknowledged an alert: its copy is acked (and so delivered), and when the contact is tier
+    /// 1, tier-2 copies still waiting to escalate are cancelled. False when no copy of the alert went to it.
+    func recordAck(_ db: Database, alertID: String, contactID: Int64, at now: Date) throws -> Bool {
+        try db.execute(
+            sql: """
+                UPDATE outbox SET acked_at = COALESCE(acked_at, ?), delivered_at = COALESCE(delivered_at, ?),
+                  state = CASE WHEN state = 'queued' THEN 'delivered' ELSE state END,
+                  next_attempt_at = CASE WHEN state = 'queued' THEN NULL ELSE next_attempt_at END
+                WHERE alert_id = ? AND contact_id = ? AND type = 'alert'
+                """,
+            arguments: [now, now, alertID, contactID])
+        guard db.changesCount > 0 else { return false }
+        let tier = try Int.fetchOne(
+            db, sql: "SELECT tier FROM outbox WHERE alert_id = ? AND contact_id = ? AND type = 'alert'",
+            arguments: [alertID, contactID])
+        if tier == 1 {
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET state = 'cancelled', next_attempt_at = NULL
+                    WHERE alert_id = ? AND type = 'alert' AND tier = 2 AND state = 'queued' AND attempts = 0
+                    """,
+                arguments: [alertID])
+        }
+        return true
+    }
+}

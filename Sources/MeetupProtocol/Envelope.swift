@@ -1,0 +1,156 @@
+import Foundation
+import MeetupCrypto
+
+/// The kinds of message an envelope carries (docs/PROTOCOL.md, "Message types").
+public enum MessageType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    case alert = 1
+    case receipt = 2
+    case ack = 3
+    case resolved = 4
+
+    public var description: String {
+        switch self {
+        case .alert: "alert"
+        case .receipt: "receipt"
+        case .ack: "ack"
+        case .resolved: "resolved"
+        }
+    }
+}
+
+/// One signed message from a sender to one recipient, before sealing and after opening.
+public struct Envelope: Equatable, Sendable {
+    public static let version: UInt8 = 1
+    public static let domain = Data("meetup/v1/envelope".utf8) + Data([0])
+    public static let idByteCount = 16
+    /// The largest sealed envelope a node accepts or sends.
+    public static let sizeLimit = 8 << 20
+    public static let headerByteCount = 1 + 1 + 16 + 8 + 8 + 32 + 4
+    /// How far ahead of the receiver's clock `created` may be.
+    public static let clockSkew: TimeInterval = 600
+    public static let longestLife: TimeInterval = 30 * 86_400
+
+    public var type: MessageType
+    public var id: Data
+    public var created: Date
+    public var expires: Date
+    public var sender: SigningPublicKey
+    public var body: Data
+
+    public init(type: MessageType, id: Data = SecureRandom.bytes(count: idByteCount), created: Date, expires: Date,
+                sender: SigningPublicKey, body: Data) {
+        self.type = type
+        self.id = id
+        self.created = WireTime.date(WireTime.milliseconds(created))
+        self.expires = WireTime.date(WireTime.milliseconds(expires))
+        self.sender = sender
+        self.body = body
+    }
+
+    /// The header and body, as signed.
+    public func signedBytes() -> Data {
+        var writer = ByteWriter()
+        writer.byte(Self.version)
+        writer.byte(type.rawValue)
+        writer.bytes(id)
+        writer.uint64(WireTime.milliseconds(created))
+        writer.uint64(WireTime.milliseconds(expires))
+        writer.bytes(sender.bytes)
+        writer.uint32(UInt32(body.count))
+        writer.bytes(body)
+        return writer.data
+    }
+
+    /// What the sender signs: the domain label, the recipient's X25519 key, and the signed bytes.
+    public static func signatureInput(recipient: SealingPublicKey, signed: Data) -> Data {
+        domain + recipient.bytes + signed
+    }
+
+    /// Signs with `signer` (whose public key must be `sender`) for `recipient`, then seals to it.
+    public func seal(signer: SigningKeyPair, to recipient: SealingPublicKey) -> Data {
+        let signed = signedBytes()
+        let signature = signer.sign(Self.signatureInput(recipient: recipient, signed: signed))
+        return recipient.seal(signed + signature)
+    }
+
+    /// Steps 1 to 4 and 7 (type) of "Opening an envelope": size, seal, layout and version, signature.
+    /// The caller checks the sender, the times and the id against its own state.
+    public static func open(_ sealed: Data, with keys: SealingKeyPair) throws(EnvelopeError) -> Envelope {
+        guard sealed.count <= sizeLimit else { throw .tooLarge }
+        let inner: Data
+        do { inner = try keys.open(sealed) } catch { throw .unreadable }
+        var reader = ByteReader(inner)
+        guard inner.count >= headerByteCount + SigningKeyPair.signatureByteCount else { throw .unreadable }
+        guard reader.byte() == version else { throw .unsupportedVersion }
+        guard let typeByte = reader.byte(), let id = reader.bytes(idByteCount), let created = reader.uint64(),
+              let expires = reader.uint64(), let senderBytes = reader.bytes(32), let length = reader.uint32(),
+              Int(length) == reader.remaining - SigningKeyPair.signatureByteCount,
+              let body = reader.bytes(Int(length)), let signature = reader.bytes(SigningKeyPair.signatureByteCount),
+              let sender = try? SigningPublicKey(bytes: senderBytes)
+        else { throw .unreadable }
+        let signed = inner.prefix(inner.count - SigningKeyPair.signatureByteCount)
+        do {
+            try sender.verify(signature: signature, for: signatureInput(recipient: keys.publicKey, signed: Data(signed)))
+        } catch { throw .badSignature }
+        guard let type = MessageType(rawValue: typeByte) else { throw .unknownType(typeByte) }
+        return Envelope(
+            type: type, id: id, created: WireTime.date(created), expires: WireTime.date(expires), sender: sender,
+            body: body)
+    }
+
+    /// Step 6: refuses an envelope that expired, lives too long, or comes from too far in the future.
+    public func checkTimes(now: Date) throws(EnvelopeError) {
+        guard created <= now.addingTimeInterval(Self.clockSkew) else { throw .notYetValid }
+        guard expires > now, expires >= created, expires.timeIntervalSince(created) <= Self.longestLife else { throw .expired }
+    }
+}
+
+/// Why an envelope was refused, with the code and HTTP status of docs/PROTOCOL.md.
+public enum EnvelopeError: Error, Equatable, Sendable, CustomStringConvertible {
+    case tooLarge
+    case unreadable
+    case unsupportedVersion
+    case badSignature
+    case unknownSender
+    case expired
+    case notYetValid
+    case unknownType(UInt8)
+    case badBody(String)
+
+    public var code: String {
+        switch self {
+        case .tooLarge: "too-large"
+        case .unreadable, .badBody: "unreadable"
+        case .unsupportedVersion: "unsupported-version"
+        case .badSignature: "bad-signature"
+        case .unknownSender: "unknown-sender"
+        case .expired: "expired"
+        case .notYetValid: "not-yet-valid"
+        case .unknownType: "unknown-type"
+        }
+    }
+
+    public var httpStatus: Int {
+        switch self {
+        case .tooLarge: 413
+        case .unknownSender, .badSignature: 403
+        case .expired: 410
+        case .notYetValid: 425
+        case .unreadable, .badBody, .unsupportedVersion, .unknownType: 400
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .tooLarge: "the envelope is larger than \(Envelope.sizeLimit) bytes"
+        case .unreadable: "the envelope cannot be opened or parsed"
+        case .unsupportedVersion: "the envelope's version is not 1"
+        case .badSignature: "the envelope's signature does not verify for this recipient"
+        case .unknownSender: "the sender is not a contact of this node"
+        case .expired: "the envelope has expired"
+        case .notYetValid: "the envelope was created too far in the future"
+        case let .unknownType(type): "message type \(type) is unknown"
+        case let .badBody(reason): "the message body does not parse: \(reason)"
+        }
+    }
+}
