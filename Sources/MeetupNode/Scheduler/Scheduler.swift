@@ -42,6 +42,8 @@ struct Scheduler: Service {
                 to: now, limit: Self.batchSize, machine: node.machine, lateTolerance: node.configuration.lateTolerance)
             advanced += outcomes.count
             for outcome in outcomes { node.logRaised(outcome.raised) }
+            // A transition may have committed notices (an alert): the courier turns them into envelopes.
+            if !outcomes.isEmpty { node.courierWakeup.nudge() }
             for id in failed { node.logger.critical("plan cannot be advanced; taken off the schedule", metadata: ["plan": "\(id)"]) }
             if outcomes.count + failed.count < Self.batchSize { return advanced }
         }
