@@ -81,7 +81,12 @@ let package = Package(
             dependencies: ["CheckInCore", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "MeetupControlTests", dependencies: ["MeetupControl"]),
-        .testTarget(name: "MeetupCryptoTests", dependencies: ["MeetupCrypto"], exclude: ["Vectors"]),
+        // Reads the `key: value` vector files of the test targets below.
+        .target(name: "VectorFiles", path: "Tests/VectorFiles"),
+        .testTarget(name: "MeetupCryptoTests", dependencies: ["MeetupCrypto", "VectorFiles"], exclude: ["Vectors"]),
+        .testTarget(
+            name: "MeetupProtocolTests", dependencies: ["MeetupProtocol", "MeetupCrypto", "CheckInCore", "VectorFiles"],
+            exclude: ["Vectors"]),
         .testTarget(
             name: "MeetupNodeTests",
             dependencies: [

@@ -1,5 +1,6 @@
 import Foundation
 import MeetupCrypto
+import VectorFiles
 import Testing
 
 /// What Swift signs and seals, PyNaCl verifies and opens, and the other way round: proof that we speak

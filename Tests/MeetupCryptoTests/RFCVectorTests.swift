@@ -1,5 +1,6 @@
 import Foundation
 import MeetupCrypto
+import VectorFiles
 import Testing
 
 @Suite("RFC test vectors")

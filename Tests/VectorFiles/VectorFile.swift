@@ -1,19 +1,21 @@
 import Foundation
 
-/// A test-vector file: `key: value` lines, one scenario per file, `expect:` saying what must happen.
-struct VectorFile {
-    let name: String
-    let fields: [String: String]
+/// A test-vector file, shared by the test targets that keep vectors in a `Vectors` folder beside them: `key: value` lines, one scenario per file, `expect:` saying what must happen.
+public struct VectorFile: Sendable, CustomStringConvertible {
+    public let name: String
+    public let fields: [String: String]
 
-    var expect: String { fields["expect"] ?? "" }
+    public var description: String { name }
 
-    func hex(_ key: String) throws -> Data {
+    public var expect: String { fields["expect"] ?? "" }
+
+    public func hex(_ key: String) throws -> Data {
         guard let text = fields[key] else { throw VectorFileError.missingField(name, key) }
         return try Data(hex: text)
     }
 
     /// Every `.txt` file in `Vectors/<folder>`, sorted by name.
-    static func all(in folder: String, file: StaticString = #filePath) throws -> [VectorFile] {
+    public static func all(in folder: String, file: StaticString = #filePath) throws -> [VectorFile] {
         let directory = URL(fileURLWithPath: "\(file)").deletingLastPathComponent()
             .appendingPathComponent("Vectors").appendingPathComponent(folder)
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
@@ -30,13 +32,13 @@ struct VectorFile {
     }
 }
 
-enum VectorFileError: Error {
+public enum VectorFileError: Error {
     case missingField(String, String)
     case badHex(String)
 }
 
 extension Data {
-    init(hex: String) throws {
+    public init(hex: String) throws {
         var bytes = [UInt8]()
         var iterator = hex.utf8.makeIterator()
         while let high = iterator.next() {
@@ -57,5 +59,5 @@ extension Data {
         }
     }
 
-    var hex: String { map { String(format: "%02x", $0) }.joined() }
+    public var hex: String { map { String(format: "%02x", $0) }.joined() }
 }
