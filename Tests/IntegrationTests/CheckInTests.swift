@@ -8,37 +8,8 @@ import Testing
 /// The check-in engine end to end: a real meetupd, driven by the real meetupctl, with schedules in seconds.
 @Suite("check-ins, alerts and duress, for real", .serialized)
 struct CheckInTests {
-    static let pin = "2580"
-    static let duressPIN = "0852"
-
-    func armedDaemon() throws -> Daemon {
-        let daemon = try Daemon()
-        let set = try daemon.ctl(["pin", "set"], stdin: "\(Self.pin)\n\(Self.duressPIN)\n")
-        try #require(set.status == 0, "\(set.stderr)")
-        return daemon
-    }
-
-    func arm(_ daemon: Daemon, _ arguments: [String]) throws -> PlanStatus {
-        let result = try daemon.ctl(["arm", "--json"] + arguments)
-        try #require(result.status == 0, "\(result.stderr)")
-        return try ControlJSON.decoder().decode(PlanStatus.self, from: Data(result.stdout.utf8))
-    }
-
-    func status(_ daemon: Daemon, _ plan: String) throws -> PlanStatus {
-        let result = try daemon.ctl(["status", plan, "--json"])
-        try #require(result.status == 0, "\(result.stderr)")
-        return try ControlJSON.decoder().decode(PlanStatus.self, from: Data(result.stdout.utf8))
-    }
-
-    /// Polls until `condition` holds or `timeout` passes.
-    func waitFor(_ timeout: TimeInterval, _ condition: () throws -> Bool) throws -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return try condition()
-    }
+    static let pin = Daemon.pin
+    static let duressPIN = Daemon.duressPIN
 
     /// The stopped daemon's store, opened with its own keys, as a test reads what only contacts may see.
     func openStore(_ home: String) throws -> Store {
@@ -48,8 +19,8 @@ struct CheckInTests {
 
     @Test("on-time check-ins over several intervals raise no alert")
     func onTimeCheckIns() throws {
-        let daemon = try armedDaemon()
-        let plan = try arm(daemon, ["--match", "Kiwi", "--place", "Le Quetzal", "--every", "2s", "--grace", "1s", "--for", "1m"])
+        let daemon = try Daemon.withPINs()
+        let plan = try daemon.arm(["--match", "Kiwi", "--place", "Le Quetzal", "--every", "2s", "--grace", "1s", "--for", "1m"])
         for _ in 0..<6 {
             Thread.sleep(forTimeInterval: 1)
             let checkIn = try daemon.ctl(["checkin", plan.plan, "--pin-stdin"], stdin: Self.pin + "\n")
@@ -57,7 +28,7 @@ struct CheckInTests {
         }
         let done = try daemon.ctl(["done", plan.plan, "--pin-stdin"], stdin: Self.pin + "\n")
         #expect(done.status == 0)
-        let final = try status(daemon, plan.plan)
+        let final = try daemon.plan(plan.plan)
         #expect(final.state == "done")
         #expect(final.alerts.isEmpty)
         #expect(try daemon.status().counts.alerts == 0)
@@ -68,19 +39,19 @@ struct CheckInTests {
 
     @Test("a missed check-in is recorded as missed within 1 s of deadline + grace, once")
     func missedCheckIn() throws {
-        let daemon = try armedDaemon()
+        let daemon = try Daemon.withPINs()
         var plans: [PlanStatus] = []
         for every in 2...6 {
-            plans.append(try arm(daemon, ["--match", "M\(every)", "--place", "P", "--every", "\(every)s", "--grace", "1s", "--for", "1m"]))
+            plans.append(try daemon.arm(["--match", "M\(every)", "--place", "P", "--every", "\(every)s", "--grace", "1s", "--for", "1m"]))
         }
         let observedStart = Date()
         let first = plans[0]
         let due = first.nextDeadline!.addingTimeInterval(1)
-        try #require(try waitFor(15) { try status(daemon, first.plan).alerts.count == 1 })
+        try #require(try waitFor(15) { try daemon.plan(first.plan).alerts.count == 1 })
         let observed = Date().timeIntervalSince(due)
-        try #require(try waitFor(15) { try plans.allSatisfy { try status(daemon, $0.plan).state == "alerted" } })
+        try #require(try waitFor(15) { try plans.allSatisfy { try daemon.plan($0.plan).state == "alerted" } })
         for plan in plans {
-            let final = try status(daemon, plan.plan)
+            let final = try daemon.plan(plan.plan)
             #expect(final.alerts.count == 1)
             #expect(final.alerts.first?.reason == "missed")
             #expect(final.alerts.first?.late == false)
@@ -101,10 +72,10 @@ struct CheckInTests {
 
     @Test("the duress PIN gives the real PIN's output and exit code, and raises a silent duress alert")
     func duress() throws {
-        let daemon = try armedDaemon()
+        let daemon = try Daemon.withPINs()
         let arguments = ["--match", "Kiwi", "--place", "Le Quetzal", "--every", "10m", "--grace", "5m", "--for", "2h"]
-        let real = try arm(daemon, arguments)
-        let forced = try arm(daemon, arguments)
+        let real = try daemon.arm(arguments)
+        let forced = try daemon.arm(arguments)
         for json in [false, true] {
             let extra = json ? ["--json"] : []
             let withPIN = try daemon.ctl(["checkin", real.plan, "--pin-stdin"] + extra, stdin: Self.pin + "\n")
@@ -148,14 +119,14 @@ struct CheckInTests {
 
     @Test("kill -9 across a deadline, then a restart, records the missed alert exactly once, marked late")
     func crashAcrossDeadline() throws {
-        let first = try armedDaemon()
-        let plan = try arm(first, ["--match", "Kiwi", "--place", "Le Quetzal", "--every", "2s", "--grace", "1s", "--for", "1m"])
+        let first = try Daemon.withPINs()
+        let plan = try first.arm(["--match", "Kiwi", "--place", "Le Quetzal", "--every", "2s", "--grace", "1s", "--for", "1m"])
         first.kill9()
         Thread.sleep(forTimeInterval: 4.5)
         let second = try Daemon(home: first.home)
-        try #require(try waitFor(10) { try status(second, plan.plan).alerts.count == 1 })
+        try #require(try waitFor(10) { try second.plan(plan.plan).alerts.count == 1 })
         Thread.sleep(forTimeInterval: 2)
-        let final = try status(second, plan.plan)
+        let final = try second.plan(plan.plan)
         #expect(final.state == "alerted")
         #expect(final.alerts.count == 1)
         #expect(final.alerts.first?.reason == "missed")
@@ -164,15 +135,15 @@ struct CheckInTests {
         // Another restart changes nothing.
         _ = second.stop()
         let third = try Daemon(home: first.home)
-        #expect(try status(third, plan.plan).alerts.count == 1)
+        #expect(try third.plan(plan.plan).alerts.count == 1)
     }
 
     @Test("match details, place names and coordinates never appear in clear in any file of the home")
     func noClearText() throws {
-        let daemon = try armedDaemon()
+        let daemon = try Daemon.withPINs()
         let secrets = ["Kiwi_Rendezvous", "Cafe Quetzalcoatl", "48.85913", "2.35117", "+33612345678", "bring_a_red_scarf",
                        "48.86001", "2.36002", "Grindr_Planet"]
-        let plan = try arm(daemon, [
+        let plan = try daemon.arm([
             "--match", secrets[0], "--place", secrets[1], "--geo", "\(secrets[2]),\(secrets[3])", "--phone", secrets[4],
             "--note", secrets[5], "--platform", secrets[8], "--every", "2s", "--grace", "1s", "--for", "1m",
         ])
@@ -196,7 +167,7 @@ struct CheckInTests {
 
     @Test("bad input is refused with exit 1, naming the flag, and nothing is stored")
     func badInput() throws {
-        let daemon = try armedDaemon()
+        let daemon = try Daemon.withPINs()
         let base = ["--match", "Kiwi", "--place", "Cafe"]
         let photoDirectory = (daemon.home as NSString).deletingLastPathComponent
         let text = photoDirectory + "/not-a-photo.jpg"
@@ -225,7 +196,7 @@ struct CheckInTests {
         }
         #expect(try daemon.status().counts.plans == 0)
         #expect(try daemon.ctl(["checkin", "nosuchplan", "--pin-stdin"], stdin: Self.pin + "\n").status == 1)
-        let plan = try arm(daemon, base)
+        let plan = try daemon.arm(base)
         #expect(try daemon.ctl(["done", plan.plan, "--pin-stdin"], stdin: Self.pin + "\n").status == 0)
         let ended = try daemon.ctl(["checkin", plan.plan, "--pin-stdin"], stdin: Self.pin + "\n")
         #expect(ended.status == 1)
@@ -238,7 +209,7 @@ struct CheckInTests {
         let wrong = try daemon.ctl(["pin", "set", "--change"], stdin: "9999\n1111\n2222\n")
         #expect(wrong.stderr == "meetupctl: error: wrong PIN\n")
         // The PINs still work as before.
-        let plan2 = try arm(daemon, base)
+        let plan2 = try daemon.arm(base)
         #expect(try daemon.ctl(["checkin", plan2.plan, "--pin-stdin"], stdin: Self.pin + "\n").status == 0)
     }
 

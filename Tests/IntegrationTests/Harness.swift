@@ -63,8 +63,9 @@ final class Daemon {
     let logPath: String
     private let ownsDirectory: String?
 
-    /// Starts `meetupd --home HOME --listen 127.0.0.1:0` and waits until `meetupctl status` answers.
-    init(home: String? = nil, extraArguments: [String] = []) throws {
+    /// Starts `meetupd --home HOME --listen 127.0.0.1:PORT` (a free port by default) and waits until
+    /// `meetupctl status` answers.
+    init(home: String? = nil, port: Int = 0, extraArguments: [String] = []) throws {
         if let home {
             self.home = home
             ownsDirectory = nil
@@ -78,7 +79,7 @@ final class Daemon {
         logPath = (self.home as NSString).deletingLastPathComponent + "/meetupd-\(UUID().uuidString.prefix(6)).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: Binaries.meetupd)
-        process.arguments = ["--home", self.home, "--listen", "127.0.0.1:0"] + extraArguments
+        process.arguments = ["--home", self.home, "--listen", "127.0.0.1:\(port)"] + extraArguments
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
