@@ -11,12 +11,6 @@ struct CheckInTests {
     static let pin = Daemon.pin
     static let duressPIN = Daemon.duressPIN
 
-    /// The stopped daemon's store, opened with its own keys, as a test reads what only contacts may see.
-    func openStore(_ home: String) throws -> Store {
-        let keys = try NodeKeys.loadOrCreate(in: NodeHome(path: home, isExplicit: true))
-        return try Store.open(path: home + "/meetup.sqlite", cipher: DataCipher(key: keys.dataKey))
-    }
-
     @Test("on-time check-ins over several intervals raise no alert")
     func onTimeCheckIns() throws {
         let daemon = try Daemon.withPINs()

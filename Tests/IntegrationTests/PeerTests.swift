@@ -1,5 +1,7 @@
 import Foundation
+import GRDB
 import MeetupControl
+@testable import MeetupNode
 import Testing
 
 /// Peer-to-peer alerts end to end: real meetupd processes on loopback ports, paired with their real cards,
@@ -76,6 +78,17 @@ struct PeerTests {
 
         // Nothing the user typed about the match or the place is in any home in clear.
         for node in [user, carol, dave] { _ = node.stop() }
+        // The nodes' own clocks, to the microsecond: when the contact committed the alert, after the instant
+        // it belongs to (deadline + grace).
+        let raisedAt = try #require(try openStore(user.home).writer.read { db in
+            try Date.fetchOne(db, sql: "SELECT raised_at FROM alert")
+        })
+        for (name, node) in [("Carol", carol), ("Dave", dave)] {
+            let receivedAt = try #require(try openStore(node.home).writer.read { db in
+                try Date.fetchOne(db, sql: "SELECT received_at FROM received_alert")
+            })
+            print("node-side delivery latency to \(name): \(String(format: "%.3f", receivedAt.timeIntervalSince(raisedAt))) s")
+        }
         for node in [user, carol, dave] {
             for needle in ["Alexandre", "Le Quetzal", "+33 6 12 34 56 78", "red cap", "48.8566", "2.3522", "coco"] {
                 #expect(try filesContaining(needle, under: node.home).isEmpty, "\(needle) in clear in \(node.home)")

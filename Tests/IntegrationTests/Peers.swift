@@ -1,5 +1,6 @@
 import Foundation
 import MeetupControl
+@testable import MeetupNode
 import Testing
 
 /// Plans, contacts and alerts through the real `meetupctl`, for tests with several nodes.
@@ -139,4 +140,10 @@ func freePort() throws -> Int {
 func jsonLines(_ path: String) -> [[String: Any]] {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
     return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+}
+
+/// The stopped daemon's store, opened with its own keys, as a test reads what only contacts may see.
+func openStore(_ home: String) throws -> Store {
+    let keys = try NodeKeys.loadOrCreate(in: NodeHome(path: home, isExplicit: true))
+    return try Store.open(path: home + "/meetup.sqlite", cipher: DataCipher(key: keys.dataKey))
 }
