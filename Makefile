@@ -4,7 +4,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT_BUILD_FLAGS ?=
 ARGS ?=
 
-.PHONY: run test build deps bench clean
+.PHONY: run test build deps bench demo clean
 
 # Installs only what is missing: the system libraries through apt, PyNaCl (interop tests) through pip.
 deps:
@@ -32,6 +32,10 @@ BENCH_PLANS ?= 1000 100000
 bench: deps
 	swift build --product meetup-bench $(SWIFT_BUILD_FLAGS)
 	"$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/meetup-bench" $(BENCH_PLANS)
+
+# Three nodes on loopback: a plan with a 5 s interval is missed and each contact sees the alert.
+demo: build
+	bash scripts/demo.sh
 
 clean:
 	rm -rf .build
