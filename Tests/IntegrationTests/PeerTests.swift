@@ -109,6 +109,12 @@ struct PeerTests {
         #expect(alert.match.pseudonym == "Alexandre")
         #expect(try user.plan(plan.plan).alerts.isEmpty)
         #expect(try user.status().counts.outbox == 0)
+        // Carol acknowledges; the user's node shows nothing of it either: no ack, no count, no log line.
+        #expect(try carol.ctl(["alerts", "ack", alert.id]).status == 0)
+        #expect(waitFor(3) { carol.log.contains("seq=1 type=ack") })
+        #expect(try user.status().envelopes.accepted == 0)
+        #expect(try user.plan(plan.plan).alerts.isEmpty)
+        #expect(!user.log.contains("envelope") && !user.log.contains("alert"), "\(user.log)")
         // Ending the plan under duress does not tell the contacts that all is well.
         let done = try user.ctl(["done", plan.plan, "--pin-stdin"], stdin: Daemon.duressPIN + "\n")
         #expect(done.status == 0)

@@ -71,14 +71,20 @@ struct Courier: Service {
             switch outcome {
             case .delivered:
                 try node.store.markDelivered(seq: envelope.seq, at: node.clock.now)
-                node.logger.info("envelope delivered", metadata: ["seq": "\(envelope.seq)", "type": "\(envelope.type)"])
+                if !envelope.silent {
+                    node.logger.info("envelope delivered", metadata: ["seq": "\(envelope.seq)", "type": "\(envelope.type)"])
+                }
             case let .retry(reason):
                 let next = node.clock.now.addingTimeInterval(backoff.delay(afterAttempts: envelope.attempts))
                 try node.store.markAttemptFailed(seq: envelope.seq, next: next, error: reason)
-                node.logger.debug("envelope not delivered yet", metadata: ["seq": "\(envelope.seq)", "reason": "\(reason)"])
+                if !envelope.silent {
+                    node.logger.debug("envelope not delivered yet", metadata: ["seq": "\(envelope.seq)", "reason": "\(reason)"])
+                }
             case let .failed(reason):
                 try node.store.markAttemptFailed(seq: envelope.seq, next: nil, error: reason)
-                node.logger.error("envelope refused for good", metadata: ["seq": "\(envelope.seq)", "reason": "\(reason)"])
+                if !envelope.silent {
+                    node.logger.error("envelope refused for good", metadata: ["seq": "\(envelope.seq)", "reason": "\(reason)"])
+                }
             }
         } catch {
             node.logger.critical("outbox update failed", metadata: ["error_type": "\(type(of: error))"])

@@ -17,9 +17,7 @@ struct Inbox {
 
     func receive(_ sealed: Data) -> Answer {
         do {
-            let answer = try accept(sealed)
-            node.envelopeCounters.accepted()
-            return answer
+            return try accept(sealed)
         } catch let error as EnvelopeError {
             node.envelopeCounters.refused(error.code)
             node.logger.info("envelope refused", metadata: ["code": "\(error.code)"])
@@ -36,12 +34,17 @@ struct Inbox {
         let now = node.clock.now
         try envelope.checkTimes(now: now)
         let apply = try applier(for: envelope, from: contact, now: now)
+        // An ack of a silent alert (duress) leaves no trace on the user's node: no count, no log line.
+        let quiet = try envelope.type == .ack && node.store.isSilentAlert(id: WireJSON.decode(AckMessage.self, from: envelope.body).alert)
         let fresh = try node.store.acceptOnce(envelopeID: envelope.id, expires: envelope.expires, apply: apply)
         if fresh {
-            node.logger.info("envelope accepted", metadata: ["type": "\(envelope.type)", "contact": "\(contact.id)"])
+            if !quiet {
+                node.envelopeCounters.accepted()
+                node.logger.info("envelope accepted", metadata: ["type": "\(envelope.type)", "contact": "\(contact.id)"])
+            }
             node.courierWakeup.nudge()
             node.hookWakeup.nudge()
-        } else {
+        } else if !quiet {
             node.envelopeCounters.refused("replayed")
             node.logger.info("envelope repeated; not stored again", metadata: ["type": "\(envelope.type)"])
         }

@@ -33,6 +33,8 @@ struct DueEnvelope: Sendable {
     var type: String
     var sealed: Data
     var attempts: Int
+    /// A copy of a silent alert: delivered without a log line on the user's device.
+    var silent: Bool
 }
 
 /// Signs and seals one message to a contact: what the store needs from the node's keys.
@@ -137,7 +139,9 @@ extension Store {
             let due = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT seq, envelope_id, contact_id, type, envelope, attempts FROM outbox o
+                    SELECT seq, envelope_id, contact_id, type, envelope, attempts,
+                      COALESCE((SELECT silent FROM alert WHERE alert.id = o.alert_id), 0) AS silent
+                    FROM outbox o
                     WHERE state = 'queued' AND next_attempt_at <= ? AND contact_id IS NOT NULL
                       AND NOT (type != 'alert' AND EXISTS (
                         SELECT 1 FROM outbox a WHERE a.contact_id = o.contact_id AND a.type = 'alert'
@@ -148,7 +152,7 @@ extension Store {
             ).map {
                 DueEnvelope(
                     seq: $0["seq"], envelopeID: $0["envelope_id"], contactID: $0["contact_id"], type: $0["type"],
-                    sealed: $0["envelope"], attempts: $0["attempts"])
+                    sealed: $0["envelope"], attempts: $0["attempts"], silent: $0["silent"])
             }
             for envelope in due {
                 try db.execute(
@@ -176,6 +180,10 @@ extension Store {
         try writer.read { db in
             try Date.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'queued'")
         }
+    }
+
+    func isSilentAlert(id: String) throws -> Bool {
+        try writer.read { db in try Bool.fetchOne(db, sql: "SELECT silent FROM alert WHERE id = ?", arguments: [id]) ?? false }
     }
 
     func pendingNoticeCount() throws -> Int {
