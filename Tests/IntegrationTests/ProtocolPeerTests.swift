@@ -43,7 +43,7 @@ struct ProtocolPeerTests {
 
         #expect(try node.receivedAlerts().count == 1, "nothing refused is shown")
         let envelopes = try node.status().envelopes
-        #expect(envelopes.accepted == 2)
+        #expect(envelopes.accepted == 1)
         #expect(envelopes.refused == ["replayed": 1, "unknown-sender": 1, "bad-signature": 1, "expired": 1])
     }
 
