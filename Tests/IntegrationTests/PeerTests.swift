@@ -54,6 +54,14 @@ struct PeerTests {
             #expect(!alert.acked && !alert.resolved)
         }
 
+        // A check-in after the alert reaches the contacts as a follow-up; the alert stays open.
+        let late = try user.ctl(["checkin", plan.plan, "--pin-stdin"], stdin: Daemon.pin + "\n")
+        #expect(late.status == 0, "\(late.stderr)")
+        for node in [carol, dave] {
+            #expect(try waitFor(5) { try node.receivedAlerts().first?.checkedInAt != nil }, "the follow-up did not arrive")
+        }
+        #expect(try carol.receivedAlerts().first?.resolved == false)
+
         // Carol acknowledges: the user's status says so, per contact.
         let carolsAlert = try #require(try carol.receivedAlerts().first)
         let ack = try carol.ctl(["alerts", "ack", carolsAlert.id])
@@ -180,9 +188,18 @@ struct PeerTests {
         #expect(verified.status == 0, "\(verified.stderr)")
         #expect(try user.json(["contacts", "show", "Carol"], as: ContactInfo.self).verified)
 
-        let plan = try user.arm(Self.matchArguments + ["--every", "1m", "--for", "1h"])
+        let photo = (user.home as NSString).deletingLastPathComponent + "/match.png"
+        let photoBytes = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + (0 ..< 3_000).map { UInt8($0 % 251) })
+        try photoBytes.write(to: URL(fileURLWithPath: photo))
+        let plan = try user.arm(Self.matchArguments + ["--photo", photo, "--every", "1m", "--for", "1h"])
         #expect(try user.ctl(["panic", plan.plan]).status == 0)
-        #expect(try waitFor(5) { try carol.receivedAlerts().count == 1 })
+        let received = try #require(try waitFor(5) { try carol.receivedAlerts().first })
+        #expect(received.hasPhoto)
+        let saved = photo + ".received"
+        let show = try carol.ctl(["alerts", "show", received.id, "--save-photo", saved])
+        #expect(show.status == 0, "\(show.stderr)")
+        #expect(show.stdout.contains("Alexandre") && show.stdout.contains("https://www.openstreetmap.org/?mlat="))
+        #expect(FileManager.default.contents(atPath: saved) == photoBytes)
         #expect(try carol.ctl(["contacts", "remove", "Ulysse"]).status == 0)
         let kept = try #require(try carol.receivedAlerts().first)
         #expect(kept.from == "Ulysse")

@@ -41,10 +41,17 @@ struct ProtocolPeerTests {
         let expired = try peer.run(["send-alert", "--state", peer.state, "--to", nodeCard, "--expired"])
         #expect(expired.first?["status"] as? Int == 410)
 
+        // An oversized body is refused before it is read whole, and the node carries on.
+        let big = directory + "/big.bin"
+        try Data(count: 9 << 20).write(to: URL(fileURLWithPath: big))
+        let port = try node.port
+        let oversized = try run("/usr/bin/env", ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--data-binary", "@" + big,
+                                                 "http://127.0.0.1:\(port)/v1/envelope"])
+        #expect(oversized.stdout == "413")
         #expect(try node.receivedAlerts().count == 1, "nothing refused is shown")
         let envelopes = try node.status().envelopes
         #expect(envelopes.accepted == 1)
-        #expect(envelopes.refused == ["replayed": 1, "unknown-sender": 1, "bad-signature": 1, "expired": 1])
+        #expect(envelopes.refused == ["replayed": 1, "unknown-sender": 1, "bad-signature": 1, "expired": 1, "too-large": 1])
     }
 
     @Test("a Swift node's alert opens and verifies in the Python peer, and the Python receipt marks it delivered")
