@@ -1,0 +1,109 @@
+import CheckInCore
+import Foundation
+import GRDB
+import Logging
+import MeetupControl
+import MeetupCrypto
+@testable import MeetupNode
+import MeetupProtocol
+import Testing
+
+/// Notices, the outbox and its rules on a real store with a clock the test moves: escalation, ordering,
+/// acks, and duress never saying "safe".
+@Suite("outbox")
+struct OutboxTests {
+    let directory: TemporaryDirectory
+    let clock = ManualClock()
+    let node: Node
+    let plans: PlanService
+    let contacts: ContactService
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        node = try Node(
+            configuration: NodeConfiguration(
+                home: NodeHome(path: directory.path + "/home", isExplicit: true),
+                listen: ListenAddress(host: "127.0.0.1", port: 0), pinHashLimits: .minimum),
+            clock: clock, logger: Logger(label: "test"))
+        plans = PlanService(node: node)
+        contacts = ContactService(node: node)
+        _ = try plans.setPIN(PINSetRequest(pin: "1234", duressPIN: "9876", currentPIN: nil))
+        for (name, tier) in [("First", 1), ("Second", 2)] {
+            let card = try ContactCard(
+                signing: SigningKeyPair(), sealingKey: SealingKeyPair().publicKey, created: clock.now, name: name,
+                endpoints: ["http://127.0.0.1:9"])
+            _ = try contacts.add(ContactAddRequest(name: name, card: card.text, guardian: false, tier: tier))
+        }
+    }
+
+    func panicked(escalateAfter: String = "1m") throws -> PlanStatus {
+        let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", escalateAfter: escalateAfter))
+        _ = try plans.panic(plan.plan)
+        #expect(try node.store.fanOut(limit: 10, now: clock.now, seal: node.sealer) == 2)
+        return try plans.status(plan.plan)
+    }
+
+    func due() throws -> [DueEnvelope] {
+        try node.store.dueEnvelopes(now: clock.now, limit: 10, lease: 25)
+    }
+
+    @Test("an alert becomes one envelope per contact: tier 1 now, tier 2 after the escalation delay")
+    func escalationDelay() throws {
+        let plan = try panicked()
+        let deliveries = try #require(plan.alerts.first).deliveries
+        #expect(deliveries.map(\.contact) == ["First", "Second"])
+        #expect(deliveries.map(\.state) == ["queued", "queued"])
+        #expect(deliveries[1].escalatesAt == plan.alerts.first!.raisedAt.addingTimeInterval(60))
+        #expect(try due().map(\.seq) == [1])
+        clock.advance(by: 20)
+        #expect(try due().isEmpty, "the first copy is leased while its attempt runs; the second waits")
+        clock.advance(by: 41)
+        #expect(try due().map(\.seq).sorted() == [1, 2], "the delay passed, and the lease of an attempt that never reported")
+    }
+
+    @Test("a tier-1 ack cancels the tier-2 copy not yet sent")
+    func ackCancelsEscalation() throws {
+        let plan = try panicked()
+        let alertID = try #require(plan.alerts.first?.id)
+        let first = try #require(try node.store.contact(named: "First"))
+        #expect(try node.store.writer.write { db in try node.store.recordAck(db, alertID: alertID, contactID: first.id, at: clock.now) })
+        let deliveries = try #require(try plans.status(plan.plan).alerts.first).deliveries
+        #expect(deliveries.map(\.state) == ["acked", "cancelled"])
+        #expect(try plans.status(plan.plan).alerts.first?.acks == ["First"])
+        clock.advance(by: 120)
+        #expect(try due().isEmpty)
+    }
+
+    @Test("resolved goes to whoever got the alert, and never before the alert to the same contact")
+    func resolvedWaitsForTheAlert() throws {
+        let plan = try panicked()
+        let alertCopy = try #require(try due().first)
+        _ = try plans.pinCommand(plan.plan, pin: "1234", .done)
+        #expect(try node.store.fanOut(limit: 10, now: clock.now, seal: node.sealer) == 1, "tier 2 was never sent: no resolved")
+        #expect(try plans.status(plan.plan).alerts.first?.deliveries.map(\.state) == ["queued", "cancelled"])
+        #expect(try due().isEmpty, "resolved waits while the alert copy is in flight")
+        try node.store.markDelivered(seq: alertCopy.seq, at: clock.now)
+        #expect(try due().map(\.type) == ["resolved"])
+    }
+
+    @Test("done under the duress PIN tells contacts nothing reassuring")
+    func duressDoneSendsNoResolved() throws {
+        let plan = try panicked()
+        _ = try plans.pinCommand(plan.plan, pin: "9876", .done)
+        #expect(try plans.status(plan.plan).state == "done")
+        let kinds = try node.store.writer.read { db in try String.fetchAll(db, sql: "SELECT kind FROM notice ORDER BY id") }
+        #expect(kinds == ["alert"], "one silent duress alert, and no resolved")
+    }
+
+    @Test("a removed contact's queued copies are cancelled; future plans do not include it")
+    func removedContact() throws {
+        let plan = try panicked()
+        _ = try contacts.remove("First")
+        #expect(try plans.status(plan.plan).alerts.first?.deliveries.map(\.state) == ["cancelled", "queued"])
+        let next = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        #expect(next.contacts == ["Second"])
+        #expect(throws: ControlError.unknownContact(name: "First")) {
+            try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", length: "1h", contacts: ["First"]))
+        }
+    }
+}
