@@ -21,6 +21,10 @@ public struct AlertPayload: Codable, Equatable, Sendable {
 
     /// The trail an alert carries: the most recent points, enough to follow a route, small enough to send.
     public static let trailLimit = 50
+    /// The most recent check-ins and history lines an alert carries: a long plan with frequent location
+    /// reports must not grow an alert past what a contact's node accepts.
+    public static let checkInLimit = 200
+    public static let historyLimit = 500
 
     public init(
         plan: String, reason: AlertReason, raisedAt: Date, deadline: Date?, match: MatchDetails, place: Place,

@@ -215,3 +215,20 @@ public struct ReceivedAlertList: Codable, Sendable, Equatable {
         self.alerts = alerts
     }
 }
+
+/// `POST /v1/alerts/{id}/ack`: the alert, and whether its sender will be told (false when the sender is no
+/// longer a contact).
+public struct AckResult: Codable, Sendable, Equatable {
+    public var alert: ReceivedAlert
+    public var toldSender: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case alert
+        case toldSender = "told_sender"
+    }
+
+    public init(alert: ReceivedAlert, toldSender: Bool) {
+        self.alert = alert
+        self.toldSender = toldSender
+    }
+}

@@ -99,8 +99,8 @@ public struct ControlClient: Sendable {
         try await send("GET", Self.path("alerts", id), as: ReceivedAlert.self)
     }
 
-    public func ackAlert(_ id: String) async throws(ControlClientError) -> ReceivedAlert {
-        try await send("POST", Self.path("alerts", id, "ack"), as: ReceivedAlert.self)
+    public func ackAlert(_ id: String) async throws(ControlClientError) -> AckResult {
+        try await send("POST", Self.path("alerts", id, "ack"), as: AckResult.self)
     }
 
     /// `/v1/{collection}/{name}[/action]`, the name percent-encoded.

@@ -30,7 +30,9 @@ public struct Envelope: Equatable, Sendable {
     public static let clockSkew: TimeInterval = 600
     public static let longestLife: TimeInterval = 30 * 86_400
 
-    public var type: MessageType
+    /// The type byte as received; `type` is nil for a type this version does not know.
+    public var typeByte: UInt8
+    public var type: MessageType? { MessageType(rawValue: typeByte) }
     public var id: Data
     public var created: Date
     public var expires: Date
@@ -39,7 +41,11 @@ public struct Envelope: Equatable, Sendable {
 
     public init(type: MessageType, id: Data = SecureRandom.bytes(count: idByteCount), created: Date, expires: Date,
                 sender: SigningPublicKey, body: Data) {
-        self.type = type
+        self.init(typeByte: type.rawValue, id: id, created: created, expires: expires, sender: sender, body: body)
+    }
+
+    init(typeByte: UInt8, id: Data, created: Date, expires: Date, sender: SigningPublicKey, body: Data) {
+        self.typeByte = typeByte
         self.id = id
         self.created = WireTime.date(WireTime.milliseconds(created))
         self.expires = WireTime.date(WireTime.milliseconds(expires))
@@ -51,7 +57,7 @@ public struct Envelope: Equatable, Sendable {
     public func signedBytes() -> Data {
         var writer = ByteWriter()
         writer.byte(Self.version)
-        writer.byte(type.rawValue)
+        writer.byte(typeByte)
         writer.bytes(id)
         writer.uint64(WireTime.milliseconds(created))
         writer.uint64(WireTime.milliseconds(expires))
@@ -73,8 +79,8 @@ public struct Envelope: Equatable, Sendable {
         return recipient.seal(signed + signature)
     }
 
-    /// Steps 1 to 4 and 7 (type) of "Opening an envelope": size, seal, layout and version, signature.
-    /// The caller checks the sender, the times and the id against its own state.
+    /// Steps 1 to 4 of "Opening an envelope": size, seal, layout and version, signature. The caller checks
+    /// the sender, the times, the type and the id, in that order, against its own state.
     public static func open(_ sealed: Data, with keys: SealingKeyPair) throws(EnvelopeError) -> Envelope {
         guard sealed.count <= sizeLimit else { throw .tooLarge }
         let inner: Data
@@ -92,9 +98,8 @@ public struct Envelope: Equatable, Sendable {
         do {
             try sender.verify(signature: signature, for: signatureInput(recipient: keys.publicKey, signed: Data(signed)))
         } catch { throw .badSignature }
-        guard let type = MessageType(rawValue: typeByte) else { throw .unknownType(typeByte) }
         return Envelope(
-            type: type, id: id, created: WireTime.date(created), expires: WireTime.date(expires), sender: sender,
+            typeByte: typeByte, id: id, created: WireTime.date(created), expires: WireTime.date(expires), sender: sender,
             body: body)
     }
 

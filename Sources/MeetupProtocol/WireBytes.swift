@@ -50,8 +50,13 @@ struct ByteReader {
 
 /// Instants on the wire: milliseconds since the Unix epoch, UTC.
 enum WireTime {
+    /// Clamped to the range of UInt64: a time read from the wire may be anything.
     static func milliseconds(_ date: Date) -> UInt64 {
-        UInt64(max(0, (date.timeIntervalSince1970 * 1000).rounded(.down)))
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        guard milliseconds.isFinite, milliseconds > 0 else { return 0 }
+        // Double(UInt64.max) is 2^64, one past the largest UInt64.
+        guard milliseconds < Double(UInt64.max) else { return UInt64.max }
+        return UInt64(milliseconds)
     }
 
     static func date(_ milliseconds: UInt64) -> Date {

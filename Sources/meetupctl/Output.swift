@@ -38,6 +38,18 @@ enum Output {
         printTable(rows)
     }
 
+    /// Text from another node, safe for a terminal: control characters (escape sequences) become U+FFFD.
+    static func clean(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+            CharacterSet.controlCharacters.contains(scalar) ? "\u{FFFD}" : scalar
+        }))
+    }
+
+    /// Metres, without trapping on whatever a peer sent.
+    static func metres(_ value: Double) -> String {
+        value.isFinite && value < 1e7 ? String(format: "%.0f m", value) : "unknown"
+    }
+
     /// A received alert, everything it says, for the contact who must act on it.
     static func printReceivedAlert(_ alert: ReceivedAlert) {
         var rows = [("alert", alert.id), ("from", alert.from), ("reason", alert.reason + (alert.late ? " (raised late)" : "")),
@@ -52,7 +64,7 @@ enum Output {
         if let geo = alert.geo { rows.append(("place at", "\(geo.lat),\(geo.lon)")) }
         if let last = alert.trail.last {
             rows.append(("last seen", "\(last.geo.lat),\(last.geo.lon) at \(time(last.at))"
-                + (last.accuracy.map { " (±\(Int($0)) m)" } ?? "")))
+                + (last.accuracy.map { " (±" + metres($0) + ")" } ?? "")))
         }
         if let link = alert.mapLink { rows.append(("map", link)) }
         if let uri = alert.geoURI { rows.append(("geo", uri)) }
@@ -61,13 +73,13 @@ enum Output {
         rows.append(("state", alert.resolved ? "resolved \(alert.resolvedAt.map(time) ?? "")"
             : alert.acked ? "acknowledged \(alert.ackedAt.map(time) ?? "")" : "OPEN: acknowledge with meetupctl alerts ack \(alert.id)"))
         if let at = alert.checkedInAt { rows.append(("checked in after", time(at))) }
-        printTable(rows)
+        printTable(rows.map { ($0.0, clean($0.1)) })
         if alert.trail.count > 1 {
             print("\ntrail:")
-            for fix in alert.trail { print("  \(time(fix.at))  \(fix.geo.lat),\(fix.geo.lon)" + (fix.accuracy.map { "  ±\(Int($0)) m" } ?? "")) }
+            for fix in alert.trail { print("  \(time(fix.at))  \(fix.geo.lat),\(fix.geo.lon)" + (fix.accuracy.map { "  ±" + metres($0) } ?? "")) }
         }
         print("\nhistory:")
-        for line in alert.history { print("  \(time(line.at))  \(line.kind)") }
+        for line in alert.history { print("  \(time(line.at))  \(clean(line.kind))") }
     }
 
     /// A name as the user would type it back in a shell.

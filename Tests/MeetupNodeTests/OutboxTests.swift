@@ -39,7 +39,7 @@ struct OutboxTests {
     func panicked(escalateAfter: String = "1m") throws -> PlanStatus {
         let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", escalateAfter: escalateAfter))
         _ = try plans.panic(plan.plan)
-        #expect(try node.store.fanOut(limit: 10, now: clock.now, seal: node.sealer) == 2)
+        #expect(try node.store.fanOut(limit: 10, now: clock.now, seal: node.sealer).queued == 2)
         return try plans.status(plan.plan)
     }
 
@@ -79,20 +79,46 @@ struct OutboxTests {
         let plan = try panicked()
         let alertCopy = try #require(try due().first)
         _ = try plans.pinCommand(plan.plan, pin: "1234", .done)
-        #expect(try node.store.fanOut(limit: 10, now: clock.now, seal: node.sealer) == 1, "tier 2 was never sent: no resolved")
+        #expect(try node.store.fanOut(limit: 10, now: clock.now, seal: node.sealer).queued == 1, "tier 2 was never sent: no resolved")
         #expect(try plans.status(plan.plan).alerts.first?.deliveries.map(\.state) == ["queued", "cancelled"])
         #expect(try due().isEmpty, "resolved waits while the alert copy is in flight")
         try node.store.markDelivered(seq: alertCopy.seq, at: clock.now)
         #expect(try due().map(\.type) == ["resolved"])
     }
 
-    @Test("done under the duress PIN tells contacts nothing reassuring")
+    @Test("done under the duress PIN sends nothing reassuring, and the user's status looks as with the real PIN")
     func duressDoneSendsNoResolved() throws {
-        let plan = try panicked()
-        _ = try plans.pinCommand(plan.plan, pin: "9876", .done)
-        #expect(try plans.status(plan.plan).state == "done")
-        let kinds = try node.store.writer.read { db in try String.fetchAll(db, sql: "SELECT kind FROM notice ORDER BY id") }
-        #expect(kinds == ["alert"], "one silent duress alert, and no resolved")
+        let real = try panicked()
+        let forced = try panicked()
+        _ = try plans.pinCommand(real.plan, pin: "1234", .done)
+        _ = try plans.pinCommand(forced.plan, pin: "9876", .done)
+        #expect(try node.store.fanOut(limit: 10, now: clock.now, seal: node.sealer).queued == 3, "resolved to First; the duress alert to First and Second")
+        func visible(_ plan: String) throws -> [String] {
+            try plans.status(plan).alerts.flatMap { $0.deliveries.map { "\($0.contact) \($0.state)" } }
+        }
+        #expect(try visible(real.plan) == ["First queued", "Second cancelled"])
+        #expect(try visible(forced.plan) == (try visible(real.plan)))
+        let resolved = try node.store.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT plan_id FROM outbox WHERE type = 'resolved'")
+        }
+        #expect(resolved == [real.plan])
+        let duress = try node.store.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT reason FROM alert WHERE plan_id = ? AND silent = 1", arguments: [forced.plan])
+        }
+        #expect(duress == ["duress"])
+    }
+
+    @Test("a notice that cannot be opened is set aside; the others still go out")
+    func damagedNoticeIsSetAside() throws {
+        let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        _ = try plans.panic(plan.plan)
+        try node.store.writer.write { db in try db.execute(sql: "UPDATE alert SET payload = x'00'") }
+        let other = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        _ = try plans.panic(other.plan)
+        let result = try node.store.fanOut(limit: 10, now: clock.now, seal: node.sealer)
+        #expect(result.failed.count == 1)
+        #expect(result.queued == 2)
+        #expect(try node.store.pendingNoticeCount() == 0)
     }
 
     @Test("a removed contact's queued copies are cancelled; future plans do not include it")

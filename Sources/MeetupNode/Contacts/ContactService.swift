@@ -85,13 +85,13 @@ struct ContactService {
         return alert
     }
 
-    func ack(_ id: String) throws(ControlError) -> ReceivedAlert {
-        guard let alert = try call({ try store.ackReceivedAlert(id: id, at: node.clock.now, seal: node.sealer) }) else {
+    func ack(_ id: String) throws(ControlError) -> AckResult {
+        guard let (alert, told) = try call({ try store.ackReceivedAlert(id: id, at: node.clock.now, seal: node.sealer) }) else {
             throw .alertNotFound(id: id)
         }
         node.courierWakeup.nudge()
         node.logger.info("alert acknowledged", metadata: ["alert": "\(id)"])
-        return alert
+        return AckResult(alert: alert, toldSender: told)
     }
 
     // MARK: Helpers

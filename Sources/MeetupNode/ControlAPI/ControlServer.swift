@@ -91,6 +91,7 @@ extension ContactList: ResponseEncodable {}
 extension SafetyNumberInfo: ResponseEncodable {}
 extension ReceivedAlert: ResponseEncodable {}
 extension ReceivedAlertList: ResponseEncodable {}
+extension AckResult: ResponseEncodable {}
 extension NodeStatus: ResponseEncodable {}
 extension PlanStatus: ResponseEncodable {}
 extension PlanList: ResponseEncodable {}

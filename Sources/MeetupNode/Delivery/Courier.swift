@@ -15,6 +15,8 @@ struct Courier: Service {
     static let batchSize = 32
     static let connectTimeout = TimeAmount.seconds(2)
     static let requestTimeout = TimeAmount.seconds(10)
+    /// One endpoint's whole exchange, answer body included: a peer that drips its answer cannot hold a row.
+    static let attemptTimeout: TimeInterval = 12
     /// An envelope being attempted is not due again for this long; the attempt's outcome sets the real
     /// next attempt well before.
     static let lease: TimeInterval = 25
@@ -35,7 +37,7 @@ struct Courier: Service {
                 while !Task.isCancelled {
                     do {
                         let now = node.clock.now
-                        _ = try node.store.fanOut(limit: 64, now: now, seal: node.sealer)
+                        fanOut(now: now)
                         let due = try node.store.dueEnvelopes(now: now, limit: Self.batchSize, lease: Self.lease)
                         for envelope in due where inFlight.claim(envelope.seq) {
                             group.addTask {
@@ -44,9 +46,11 @@ struct Courier: Service {
                                 node.courierWakeup.nudge()
                             }
                         }
-                        if try node.store.pendingNoticeCount() == 0 {
-                            await node.courierWakeup.wait(until: try node.store.earliestAttempt(), clock: node.clock)
-                        }
+                        // More than one batch of notices: come back at once (a little later if they fail).
+                        let pending = try node.store.pendingNoticeCount() > 0
+                        let next = try node.store.earliestAttempt()
+                        let wake = pending ? min(next ?? .distantFuture, now.addingTimeInterval(0.05)) : next
+                        await node.courierWakeup.wait(until: wake, clock: node.clock)
                     } catch {
                         node.logger.critical("courier pass failed", metadata: ["error_type": "\(type(of: error))"])
                         await node.courierWakeup.wait(until: node.clock.now.addingTimeInterval(1), clock: node.clock)
@@ -56,6 +60,18 @@ struct Courier: Service {
             }
         }
         try? await http.shutdown()
+    }
+
+    /// Notices into envelopes. A failure here is logged and never stops the sending below.
+    private func fanOut(now: Date) {
+        do {
+            let (_, failed) = try node.store.fanOut(limit: 64, now: now, seal: node.sealer)
+            for id in failed {
+                node.logger.critical("notice cannot be turned into envelopes; set aside", metadata: ["notice": "\(id)"])
+            }
+        } catch {
+            node.logger.critical("fan-out failed", metadata: ["error_type": "\(type(of: error))"])
+        }
     }
 
     /// One attempt: POST to each of the contact's endpoints in turn until one answers with a valid receipt.
@@ -75,7 +91,7 @@ struct Courier: Service {
                     node.logger.info("envelope delivered", metadata: ["seq": "\(envelope.seq)", "type": "\(envelope.type)"])
                 }
             case let .retry(reason):
-                let next = node.clock.now.addingTimeInterval(backoff.delay(afterAttempts: envelope.attempts))
+                let next = node.clock.now.addingTimeInterval(backoff.delay(afterAttempts: envelope.attempts + 1))
                 try node.store.markAttemptFailed(seq: envelope.seq, next: next, error: reason)
                 if !envelope.silent {
                     node.logger.debug("envelope not delivered yet", metadata: ["seq": "\(envelope.seq)", "reason": "\(reason)"])
@@ -91,39 +107,55 @@ struct Courier: Service {
         }
     }
 
+    /// Tries each endpoint of the contact's card in turn. An answer is final only when it is the peer's own
+    /// refusal (a protocol error code with 400 or 413) and no endpoint took the envelope: a stale endpoint now
+    /// served by something else must not fail an alert for good.
     private func send(_ envelope: DueEnvelope, http: HTTPClient) async throws -> AttemptOutcome {
         guard let contact = try node.store.contact(id: envelope.contactID) else { return .failed("contact removed") }
         let card = try node.store.card(of: contact)
-        var outcome = AttemptOutcome.retry("no endpoint")
+        var retry: String?
+        var final: String?
         for endpoint in card.endpoints {
-            var request = HTTPClientRequest(url: endpoint.trimmingSuffix("/") + "/v1/envelope")
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/octet-stream")
-            request.body = .bytes(ByteBuffer(bytes: envelope.sealed))
-            let response: HTTPClientResponse
-            let body: ByteBuffer
+            let answer: (status: Int, body: Data)
             do {
-                response = try await http.execute(request, timeout: Self.requestTimeout)
-                body = try await response.body.collect(upTo: 64 << 10)
+                answer = try await withDeadline(Self.attemptTimeout) {
+                    try await post(envelope.sealed, to: endpoint.trimmingSuffix("/") + "/v1/envelope", http: http)
+                }
             } catch {
-                outcome = .retry("unreachable")
+                retry = retry ?? "unreachable"
                 continue
             }
-            let status = Int(response.status.code)
-            if status == 200 {
-                return validReceipt(Data(body.readableBytesView), for: envelope, from: contact) ? .delivered : .retry("bad receipt")
+            if answer.status == 200 {
+                if validReceipt(answer.body, for: envelope, from: contact) { return .delivered }
+                retry = retry ?? "bad receipt"
+                continue
             }
-            let code = (try? JSONDecoder().decode(PeerErrorBody.self, from: Data(body.readableBytesView)))?.error.code ?? "http-\(status)"
-            outcome = status == 400 || status == 413 ? .failed(code) : .retry(code)
-            if case .failed = outcome { return outcome }
+            let refusal = try? JSONDecoder().decode(PeerErrorBody.self, from: answer.body)
+            if let refusal, answer.status == 400 || answer.status == 413 {
+                final = refusal.error.code
+            } else {
+                retry = retry ?? refusal?.error.code ?? "http-\(answer.status)"
+            }
         }
-        return outcome
+        if let final, retry == nil { return .failed(final) }
+        return .retry(retry ?? final ?? "no endpoint")
+    }
+
+    /// One POST and its whole answer, bounded.
+    private func post(_ sealed: Data, to url: String, http: HTTPClient) async throws -> (status: Int, body: Data) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/octet-stream")
+        request.body = .bytes(ByteBuffer(bytes: sealed))
+        let response = try await http.execute(request, timeout: Self.requestTimeout)
+        let body = try await response.body.collect(upTo: 64 << 10)
+        return (Int(response.status.code), Data(body.readableBytesView))
     }
 
     /// A receipt counts only if it opens with our key, is signed by the contact for us, and names the id.
     private func validReceipt(_ sealed: Data, for envelope: DueEnvelope, from contact: ContactRecord) -> Bool {
         guard let receipt = try? Envelope.open(sealed, with: node.keys.sealing), receipt.type == .receipt,
-              receipt.sender == contact.signingKey,
+              receipt.sender == contact.signingKey, (try? receipt.checkTimes(now: node.clock.now)) != nil,
               let body = try? WireJSON.decode(ReceiptMessage.self, from: receipt.body)
         else { return false }
         return body.envelope == envelope.envelopeID.hexString
@@ -142,6 +174,22 @@ final class InFlight: Sendable {
         _ = seqs.withLock { $0.remove(seq) }
     }
 }
+
+/// Runs `body`, or throws `DeadlineExceeded` once `seconds` have passed (the body is cancelled).
+func withDeadline<T: Sendable>(_ seconds: TimeInterval, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: .seconds(seconds))
+            throw DeadlineExceeded()
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next() else { throw DeadlineExceeded() }
+        return first
+    }
+}
+
+struct DeadlineExceeded: Error {}
 
 enum AttemptOutcome {
     case delivered

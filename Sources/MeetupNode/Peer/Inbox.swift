@@ -33,20 +33,24 @@ struct Inbox {
         guard let contact = try node.store.contact(signingKey: envelope.sender) else { throw EnvelopeError.unknownSender }
         let now = node.clock.now
         try envelope.checkTimes(now: now)
-        let apply = try applier(for: envelope, from: contact, now: now)
+        guard let type = envelope.type, type != .receipt else {
+            // Receipts travel only in HTTP answers.
+            throw EnvelopeError.unknownType(envelope.typeByte)
+        }
+        let apply = try applier(for: type, envelope: envelope, from: contact, now: now)
         // An ack of a silent alert (duress) leaves no trace on the user's node: no count, no log line.
-        let quiet = try envelope.type == .ack && node.store.isSilentAlert(id: WireJSON.decode(AckMessage.self, from: envelope.body).alert)
+        let quiet = try type == .ack && node.store.isSilentAlert(id: WireJSON.decode(AckMessage.self, from: envelope.body).alert)
         let fresh = try node.store.acceptOnce(envelopeID: envelope.id, expires: envelope.expires, apply: apply)
         if fresh {
             if !quiet {
                 node.envelopeCounters.accepted()
-                node.logger.info("envelope accepted", metadata: ["type": "\(envelope.type)", "contact": "\(contact.id)"])
+                node.logger.info("envelope accepted", metadata: ["type": "\(type)", "contact": "\(contact.id)"])
             }
             node.courierWakeup.nudge()
             node.hookWakeup.nudge()
         } else if !quiet {
             node.envelopeCounters.refused("replayed")
-            node.logger.info("envelope repeated; not stored again", metadata: ["type": "\(envelope.type)"])
+            node.logger.info("envelope repeated; not stored again", metadata: ["type": "\(type)"])
         }
         let receipt = Envelope(
             type: .receipt, created: now, expires: now.addingTimeInterval(86_400), sender: node.keys.signing.publicKey,
@@ -55,9 +59,11 @@ struct Inbox {
     }
 
     /// Parses the body before any write, and returns what storing it means.
-    private func applier(for envelope: Envelope, from contact: ContactRecord, now: Date) throws -> (Database) throws -> Void {
+    private func applier(
+        for type: MessageType, envelope: Envelope, from contact: ContactRecord, now: Date
+    ) throws -> (Database) throws -> Void {
         let store = node.store
-        switch envelope.type {
+        switch type {
         case .alert:
             let message = try WireJSON.decode(AlertMessage.self, from: envelope.body)
             try Self.check(message)
@@ -70,8 +76,7 @@ struct Inbox {
             let message = try WireJSON.decode(ResolvedMessage.self, from: envelope.body)
             return { db in try store.applyResolved(db, message, from: contact) }
         case .receipt:
-            // Receipts travel only in HTTP answers.
-            throw EnvelopeError.unknownType(envelope.type.rawValue)
+            throw EnvelopeError.unknownType(envelope.typeByte)
         }
     }
 

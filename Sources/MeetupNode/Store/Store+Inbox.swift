@@ -2,6 +2,7 @@ import CheckInCore
 import Foundation
 import GRDB
 import MeetupControl
+import MeetupCrypto
 import MeetupProtocol
 
 /// What is sealed in `received_alert.content`: the message as received, and the sender's name then.
@@ -28,36 +29,45 @@ extension Store {
         }
     }
 
-    /// Stores an alert from `contact`, and one job per notification hook. An alert id seen before from the
-    /// same sender (a re-sent copy under a new envelope) is not stored twice.
+    /// Stores an alert from `contact` under a local id, and one job per notification hook. An alert id seen
+    /// before from the same sender (a re-sent copy under a new envelope) is not stored twice; the same id
+    /// from another sender is another alert.
     func insertReceivedAlert(
         _ db: Database, _ message: AlertMessage, from contact: ContactRecord, at now: Date, hooks: [String]
     ) throws {
-        if try Bool.fetchOne(db, sql: "SELECT 1 FROM received_alert WHERE id = ?", arguments: [message.alert]) == true {
+        if try Bool.fetchOne(
+            db, sql: "SELECT 1 FROM received_alert WHERE sender_key = ? AND alert_id = ?",
+            arguments: [contact.signingKey.bytes, message.alert]) == true
+        {
             return
         }
-        let content = try cipher.seal(ReceivedContent(from: contact.name, message: message), for: Self.receivedColumn(message.alert))
+        let id = Base32.encode(SecureRandom.bytes(count: 16))
+        let content = try cipher.seal(ReceivedContent(from: contact.name, message: message), for: Self.receivedColumn(id))
         try db.execute(
             sql: """
-                INSERT INTO received_alert (id, sender_key, contact_id, plan_id, reason, raised_at, received_at, content)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO received_alert (id, alert_id, sender_key, contact_id, plan_id, reason, raised_at, received_at, content)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                message.alert, contact.signingKey.bytes, contact.id, message.payload.plan, message.payload.reason.rawValue,
+                id, message.alert, contact.signingKey.bytes, contact.id, message.payload.plan, message.payload.reason.rawValue,
                 message.payload.raisedAt, now, content,
             ])
         for hook in hooks {
             try db.execute(
-                sql: "INSERT INTO hook_job (alert_id, hook, next_attempt_at) VALUES (?, ?, ?)",
-                arguments: [message.alert, hook, now])
+                sql: "INSERT INTO hook_job (alert_id, hook, next_attempt_at) VALUES (?, ?, ?)", arguments: [id, hook, now])
         }
     }
 
-    /// Marks every alert of the plan received from `contact` as resolved or checked in after.
+    /// Marks the alerts of the plan received from `contact` as resolved or checked in after. Duress and
+    /// PIN-failure alerts stay open until someone acknowledges them: a person forced once may be forced
+    /// again, and only a human who has spoken to them should close that.
     func applyResolved(_ db: Database, _ message: ResolvedMessage, from contact: ContactRecord) throws {
         let column = message.state == .done ? "resolved_at" : "checked_in_at"
         try db.execute(
-            sql: "UPDATE received_alert SET \(column) = COALESCE(\(column), ?) WHERE plan_id = ? AND sender_key = ?",
+            sql: """
+                UPDATE received_alert SET \(column) = COALESCE(\(column), ?)
+                WHERE plan_id = ? AND sender_key = ? AND reason NOT IN ('duress', 'pin-failures')
+                """,
             arguments: [message.at, message.plan, contact.signingKey.bytes])
     }
 
@@ -78,28 +88,32 @@ extension Store {
     }
 
     /// Marks a received alert acknowledged and queues the signed ack to its sender (when still a contact),
-    /// in one transaction. Returns nil when there is no such alert.
-    func ackReceivedAlert(id: String, at now: Date, seal: EnvelopeSealer) throws -> ReceivedAlert? {
+    /// in one transaction. Returns nil when there is no such alert; `toldSender` false when the sender is no
+    /// longer a contact.
+    func ackReceivedAlert(id: String, at now: Date, seal: EnvelopeSealer) throws -> (alert: ReceivedAlert, toldSender: Bool)? {
         try writer.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM received_alert WHERE id = ?", arguments: [id]) else {
                 return nil
             }
             let alreadyAcked = (row["acked_at"] as Date?) != nil
+            var toldSender = alreadyAcked
             if !alreadyAcked {
                 try db.execute(sql: "UPDATE received_alert SET acked_at = ? WHERE id = ?", arguments: [now, id])
                 let senderKey: Data = row["sender_key"]
                 if let contact = try Row.fetchOne(
                     db, sql: "SELECT \(ContactRecord.columns) FROM contact WHERE signing_key = ?", arguments: [senderKey]
                 ).map(ContactRecord.init) {
-                    let body = WireJSON.encode(AckMessage(alert: id, plan: row["plan_id"], ackedAt: now))
+                    let alertID: String = row["alert_id"]
+                    let body = WireJSON.encode(AckMessage(alert: alertID, plan: row["plan_id"], ackedAt: now))
                     var entry = seal(.ack, body, contact)
                     entry.planID = row["plan_id"]
-                    entry.alertID = id
+                    entry.alertID = alertID
                     try insertOutbox(db, entry)
+                    toldSender = true
                 }
             }
             return try Row.fetchOne(db, sql: "SELECT * FROM received_alert WHERE id = ?", arguments: [id])
-                .map { try receivedAlert($0, withPhoto: false) }
+                .map { (try receivedAlert($0, withPhoto: false), toldSender) }
         }
     }
 

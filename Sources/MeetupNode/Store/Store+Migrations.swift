@@ -92,6 +92,10 @@ extension Store {
                 table.column("kind", .text).notNull().check(sql: "kind IN ('alert', 'done', 'checked-in')")
                 table.column("alert_id", .text).references("alert", onDelete: .cascade)
                 table.column("at", .datetime).notNull()
+                // Under duress: the visible bookkeeping happens, but no "resolved" is sent.
+                table.column("quiet", .boolean).notNull().defaults(to: false)
+                // A notice that could not be turned into envelopes (a damaged row), kept aside and counted.
+                table.column("failed_at", .datetime)
             }
             // Every envelope this node sends, sealed to its recipient, until a receipt or its expiry. Rows of
             // type `alert` are also the alert's deliveries, with the contact's name as it was then.
@@ -123,8 +127,10 @@ extension Store {
                 table.column("expires_at", .datetime).notNull().indexed()
             }
             // Alerts received from contacts. Ids, reasons and times in clear; who, where and the rest sealed.
+            // `id` is this node's; `alert_id` is the sender's, unique only with the sender's key.
             try db.create(table: "received_alert") { table in
                 table.column("id", .text).primaryKey()
+                table.column("alert_id", .text).notNull()
                 table.column("sender_key", .blob).notNull()
                 table.column("contact_id", .integer).indexed().references("contact", onDelete: .setNull)
                 table.column("plan_id", .text).notNull()
@@ -135,6 +141,7 @@ extension Store {
                 table.column("resolved_at", .datetime)
                 table.column("checked_in_at", .datetime)
                 table.column("content", .blob).notNull()
+                table.uniqueKey(["sender_key", "alert_id"])
             }
             // Notification hooks still to run for a received alert.
             try db.create(table: "hook_job") { table in

@@ -10,6 +10,8 @@ struct Notice {
     var kind: String
     var alertID: String?
     var at: Date
+    /// Under duress: do the bookkeeping, send nothing.
+    var quiet: Bool
 }
 
 /// An envelope to put in the outbox.
@@ -42,24 +44,37 @@ typealias EnvelopeSealer = (_ type: MessageType, _ body: Data, _ to: ContactReco
 
 extension Store {
     /// Turns up to `limit` notices into outbox rows, each notice in its own transaction with its rows.
-    /// Returns how many envelopes were queued.
-    func fanOut(limit: Int, now: Date, seal: EnvelopeSealer) throws -> Int {
+    /// A notice that cannot be turned into envelopes (a damaged row) is set aside with `failed_at`, so
+    /// that it cannot hold up every other alert; its id is returned in `failed` for the log.
+    func fanOut(limit: Int, now: Date, seal: EnvelopeSealer) throws -> (queued: Int, failed: [Int64]) {
         var queued = 0
+        var failed: [Int64] = []
         let notices = try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, plan_id, kind, alert_id, at FROM notice ORDER BY id LIMIT ?", arguments: [limit])
-                .map { Notice(id: $0["id"], planID: $0["plan_id"], kind: $0["kind"], alertID: $0["alert_id"], at: $0["at"]) }
-        }
-        for notice in notices {
-            queued += try writer.write { db in
-                let entries = notice.kind == "alert"
-                    ? try alertEntries(db, notice: notice, now: now, seal: seal)
-                    : try resolvedEntries(db, notice: notice, now: now, seal: seal)
-                for entry in entries { try insertOutbox(db, entry) }
-                try db.execute(sql: "DELETE FROM notice WHERE id = ?", arguments: [notice.id])
-                return entries.count
+            try Row.fetchAll(
+                db, sql: "SELECT id, plan_id, kind, alert_id, at, quiet FROM notice WHERE failed_at IS NULL ORDER BY id LIMIT ?",
+                arguments: [limit]
+            ).map {
+                Notice(id: $0["id"], planID: $0["plan_id"], kind: $0["kind"], alertID: $0["alert_id"], at: $0["at"], quiet: $0["quiet"])
             }
         }
-        return queued
+        for notice in notices {
+            do {
+                queued += try writer.write { db in
+                    let entries = notice.kind == "alert"
+                        ? try alertEntries(db, notice: notice, now: now, seal: seal)
+                        : try resolvedEntries(db, notice: notice, now: now, seal: seal)
+                    for entry in entries { try insertOutbox(db, entry) }
+                    try db.execute(sql: "DELETE FROM notice WHERE id = ?", arguments: [notice.id])
+                    return entries.count
+                }
+            } catch {
+                try writer.write { db in
+                    try db.execute(sql: "UPDATE notice SET failed_at = ? WHERE id = ?", arguments: [now, notice.id])
+                }
+                failed.append(notice.id)
+            }
+        }
+        return (queued, failed)
     }
 
     /// One alert envelope per recipient: tier 1 now, tier 2 after the plan's escalation delay (at once
@@ -74,7 +89,11 @@ extension Store {
         let details = try cipher.open(PlanDetails.self, from: record.details, for: PlanRecord.detailsColumn(record.id))
         let photo = try Data.fetchOne(db, sql: "SELECT content FROM photo WHERE plan_id = ?", arguments: [record.id])
             .map { try cipher.open($0, for: SealedColumn(table: "photo", column: "content", rowKey: record.id)) }
-        let body = WireJSON.encode(AlertMessage(alert: alertID, late: row["late"], payload: payload, photo: photo))
+        var body = WireJSON.encode(AlertMessage(alert: alertID, late: row["late"], payload: payload, photo: photo))
+        if body.count > Self.alertBodyLimit {
+            // Better the alert without the photo than no alert: the receiver would refuse it for good.
+            body = WireJSON.encode(AlertMessage(alert: alertID, late: row["late"], payload: payload, photo: nil))
+        }
         let recipients = try (details.recipients ?? []).compactMap { try contact(db, id: $0) }
         let hasTierOne = recipients.contains { $0.tier == 1 }
         let raisedAt: Date = row["raised_at"]
@@ -88,8 +107,12 @@ extension Store {
         }
     }
 
+    /// The largest alert body sent: the envelope limit less the header, signature and seal.
+    static let alertBodyLimit = Envelope.sizeLimit - 1_024
+
     /// One `resolved` envelope to every contact an alert of the plan was queued for; tier-2 copies still
-    /// waiting to escalate are cancelled, since the user is no longer missing.
+    /// waiting to escalate are cancelled, since the user is no longer missing. A quiet notice (duress) does
+    /// the same visible bookkeeping and sends nothing.
     private func resolvedEntries(_ db: Database, notice: Notice, now: Date, seal: EnvelopeSealer) throws -> [OutboxEntry] {
         try db.execute(
             sql: """
@@ -98,6 +121,7 @@ extension Store {
                   AND next_attempt_at > ?
                 """,
             arguments: [notice.planID, now])
+        if notice.quiet { return [] }
         let ids = try Int64.fetchAll(
             db,
             sql: """
@@ -175,28 +199,40 @@ extension Store {
         }
     }
 
-    /// The next instant the outbox has an attempt to make.
+    /// The next instant the outbox must look again: the earliest attempt of a row not held back by the
+    /// ordering rule, or the expiry of a queued alert copy (which may release the rows behind it).
     func earliestAttempt() throws -> Date? {
         try writer.read { db in
-            try Date.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'queued'")
+            let attempt = try Date.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(next_attempt_at) FROM outbox o
+                    WHERE state = 'queued' AND contact_id IS NOT NULL
+                      AND NOT (type != 'alert' AND EXISTS (
+                        SELECT 1 FROM outbox a WHERE a.contact_id = o.contact_id AND a.type = 'alert'
+                          AND a.state = 'queued' AND a.seq < o.seq))
+                    """)
+            let expiry = try Date.fetchOne(db, sql: "SELECT MIN(expires_at) FROM outbox WHERE state = 'queued' AND type = 'alert'")
+            return [attempt, expiry].compactMap { $0 }.min()
         }
+    }
+
+    func pendingNoticeCount() throws -> Int {
+        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notice WHERE failed_at IS NULL") ?? 0 }
     }
 
     func isSilentAlert(id: String) throws -> Bool {
         try writer.read { db in try Bool.fetchOne(db, sql: "SELECT silent FROM alert WHERE id = ?", arguments: [id]) ?? false }
     }
 
-    func pendingNoticeCount() throws -> Int {
-        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notice") ?? 0 }
-    }
-
+    /// A receipt is proof: it also turns a copy cancelled while its attempt was in flight into delivered.
     func markDelivered(seq: Int64, at now: Date) throws {
         try writer.write { db in
             try db.execute(
                 sql: """
                     UPDATE outbox SET state = 'delivered', delivered_at = ?, next_attempt_at = NULL,
                       attempts = attempts + 1, last_error = NULL
-                    WHERE seq = ? AND state = 'queued'
+                    WHERE seq = ? AND state IN ('queued', 'cancelled')
                     """,
                 arguments: [now, seq])
         }

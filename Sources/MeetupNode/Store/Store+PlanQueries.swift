@@ -44,15 +44,16 @@ extension Store {
     }
 
     /// Rows by kind, for `status`: plans not expired, alerts the user may see, contacts, received alerts,
-    /// queued envelopes.
+    /// queued copies of visible alerts.
     func counts() throws -> (plans: Int, alerts: Int, contacts: Int, received: Int, outbox: Int) {
         try writer.read { db in
             func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM " + sql) ?? 0 }
             return (
                 try count("plan WHERE phase != 'expired'"), try count("alert WHERE silent = 0"), try count("contact"),
                 try count("received_alert"), try count(
-                    // Copies of silent alerts are not counted: whoever holds the device must not see them.
-                    "outbox WHERE state = 'queued' AND (alert_id IS NULL OR alert_id NOT IN (SELECT id FROM alert WHERE silent = 1))"))
+                    // Alert copies waiting, but not those of silent alerts, which whoever holds the device
+                    // must not see; other messages are not counted, since duress changes which are sent.
+                    "outbox WHERE state = 'queued' AND type = 'alert' AND alert_id NOT IN (SELECT id FROM alert WHERE silent = 1)"))
         }
     }
 

@@ -121,10 +121,10 @@ extension Store {
     }
 
     /// Something to tell the plan's contacts, committed with the transition that decided it.
-    func insertNotice(_ db: Database, planID: String, kind: String, alertID: String?, at: Date) throws {
+    func insertNotice(_ db: Database, planID: String, kind: String, alertID: String?, at: Date, quiet: Bool) throws {
         try db.execute(
-            sql: "INSERT INTO notice (plan_id, kind, alert_id, at) VALUES (?, ?, ?, ?)",
-            arguments: [planID, kind, alertID, at])
+            sql: "INSERT INTO notice (plan_id, kind, alert_id, at, quiet) VALUES (?, ?, ?, ?, ?)",
+            arguments: [planID, kind, alertID, at, quiet])
     }
 
     func insertHistory(_ db: Database, planID: String, at: Date, kind: String, detail: Data?) throws {
@@ -155,13 +155,14 @@ struct EffectRecorder {
 
     mutating func record(_ effects: [CheckInEffect], at instant: Date, in db: Database) throws -> [RaisedAlert] {
         var raised: [RaisedAlert] = []
-        // Under duress, "done" or a check-in must not tell the contacts that the user is safe.
+        // Under duress, "done" or a check-in must not tell the contacts that the user is safe; the notice is
+        // quiet: the user's node does what it would have done, and nothing is sent.
         let duress = effects.contains { if case let .raiseAlert(draft) = $0 { draft.reason == .duress } else { false } }
         for effect in effects {
             switch effect {
             case let .record(entry):
-                if !duress, let kind = Self.noticeKind(entry) {
-                    try store.insertNotice(db, planID: record.id, kind: kind, alertID: nil, at: instant)
+                if let kind = Self.noticeKind(entry) {
+                    try store.insertNotice(db, planID: record.id, kind: kind, alertID: nil, at: instant, quiet: duress)
                 }
                 var detail: Data?
                 if case let .location(fix) = entry {
@@ -173,7 +174,7 @@ struct EffectRecorder {
             case let .raiseAlert(draft):
                 let alert = try insertAlert(draft, in: db)
                 raised.append(alert)
-                try store.insertNotice(db, planID: record.id, kind: "alert", alertID: alert.id, at: instant)
+                try store.insertNotice(db, planID: record.id, kind: "alert", alertID: alert.id, at: instant, quiet: false)
                 // The history shows the alerts the user may see; a silent one leaves no line.
                 if !draft.silent {
                     try store.insertHistory(db, planID: record.id, at: instant, kind: "alert-\(draft.reason.rawValue)", detail: nil)
@@ -238,6 +239,7 @@ extension Store {
         return AlertPayload(
             plan: record.id, reason: draft.reason, raisedAt: draft.raisedAt, deadline: draft.deadline,
             match: details.match, place: details.place, start: record.startAt, until: record.untilAt,
-            trail: Array(trail.suffix(AlertPayload.trailLimit)), checkIns: checkIns, history: history)
+            trail: Array(trail.suffix(AlertPayload.trailLimit)), checkIns: Array(checkIns.suffix(AlertPayload.checkInLimit)),
+            history: Array(history.suffix(AlertPayload.historyLimit)))
     }
 }
