@@ -46,6 +46,9 @@ public struct LocationFix: Codable, Equatable, Sendable {
     public var accuracy: Double?
     public var at: Date
 
+    /// Accuracies beyond this (1,000 km) say nothing about where someone is.
+    public static let accuracyLimit: Double = 1_000_000
+
     public init(geo: Coordinate, accuracy: Double?, at: Date) {
         self.geo = geo
         self.accuracy = accuracy

@@ -108,7 +108,7 @@ public struct PlanInput: Codable, Sendable {
     }
 
     /// JPEG, PNG or WebP by their magic bytes, and no larger than `photoLimit`.
-    static func checkPhoto(_ bytes: Data) throws(PlanError) {
+    public static func checkPhoto(_ bytes: Data) throws(PlanError) {
         guard bytes.count <= photoLimit else { throw .photoTooLarge(bytes: bytes.count, limit: photoLimit) }
         let head = [UInt8](bytes.prefix(12))
         let jpeg = head.starts(with: [0xFF, 0xD8, 0xFF])

@@ -6,16 +6,19 @@ public struct IdentityInfo: Codable, Sendable, Equatable {
     public var card: String
     public var fingerprint: String
     public var nodeID: String
+    /// Said when the card's endpoint cannot be reached from another machine.
+    public var warning: String?
 
     enum CodingKeys: String, CodingKey {
-        case card, fingerprint
+        case card, fingerprint, warning
         case nodeID = "node_id"
     }
 
-    public init(card: String, fingerprint: String, nodeID: String) {
+    public init(card: String, fingerprint: String, nodeID: String, warning: String?) {
         self.card = card
         self.fingerprint = fingerprint
         self.nodeID = nodeID
+        self.warning = warning
     }
 }
 

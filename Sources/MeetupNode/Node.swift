@@ -63,6 +63,7 @@ public final class Node: Sendable {
     let courierWakeup = SchedulerWakeup()
     let hookWakeup = SchedulerWakeup()
     let envelopeCounters = EnvelopeCounters()
+    let envelopeSlots = EnvelopeSlots()
     private let lock: HomeLock
     /// The peer listener's address once bound (port 0 becomes a real port).
     private let boundListen = Mutex<ListenAddress?>(nil)

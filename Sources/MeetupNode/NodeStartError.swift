@@ -1,4 +1,5 @@
 import Foundation
+import MeetupProtocol
 
 /// Why the node cannot start. Each message is one line naming the path or port and what to do; the
 /// daemon prints it and exits non-zero without having overwritten anything.
@@ -25,15 +26,18 @@ public enum NodeStartError: Error, Equatable, CustomStringConvertible {
         case let .cannotServeControlSocket(path, reason):
             "cannot serve the control socket \(path): \(reason); check the home's permissions"
         case let .badAdvertiseURL(text):
-            "--advertise \"\(text)\": expected an http or https URL with a host, like http://203.0.113.7:7744"
+            "--advertise \"\(text)\": expected an http:// or https:// URL (lowercase) with a host, at most 200 bytes, like http://203.0.113.7:7744"
         }
     }
 }
 
 /// Checks an `--advertise` value: an absolute http or https URL with a host.
+/// The URL goes into the contact card as it is, so it must pass the card's rules (docs/PROTOCOL.md):
+/// `http://` or `https://` in lowercase, a host, at most 200 bytes.
 public func validateAdvertiseURL(_ text: String) throws(NodeStartError) -> String {
-    guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
-          scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
+    guard let components = URLComponents(string: text), let scheme = components.scheme,
+          scheme == "http" || scheme == "https", text.hasPrefix(scheme + "://"), let host = components.host, !host.isEmpty,
+          text.utf8.count <= ContactCard.urlLimit
     else { throw .badAdvertiseURL(text) }
     return text
 }

@@ -10,6 +10,7 @@ struct IdCommand: AsyncParsableCommand {
 
     func run() async throws {
         let identity = try await global.client().identity()
+        if let warning = identity.warning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         if global.json { return try Output.printJSON(identity) }
         print(identity.card)
         print("fingerprint \(identity.fingerprint)")

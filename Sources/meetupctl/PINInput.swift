@@ -32,17 +32,19 @@ enum PINInput {
         }
     }
 
+    /// Echo goes off before the prompt is shown, so that nothing typed after the prompt is echoed or
+    /// discarded; anything typed before it is discarded (TCSAFLUSH), as it was not meant as the PIN.
     private static func readHidden(_ prompt: String) throws -> String {
-        FileHandle.standardError.write(Data(prompt.utf8))
         var saved = termios()
         tcgetattr(STDIN_FILENO, &saved)
         var silent = saved
         silent.c_lflag &= ~tcflag_t(ECHO)
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent)
         defer {
-            tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
+            tcsetattr(STDIN_FILENO, TCSANOW, &saved)
             FileHandle.standardError.write(Data("\n".utf8))
         }
+        FileHandle.standardError.write(Data(prompt.utf8))
         guard let line = readLine(strippingNewline: true) else { throw PINInputError.missing }
         return line
     }

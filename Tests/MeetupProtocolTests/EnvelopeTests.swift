@@ -40,6 +40,43 @@ struct EnvelopeTests {
         }
     }
 
+    /// Times are attacker-chosen: the largest ones must be refused, not trap on the way back to a Date.
+    @Test func extremeTimesAreRefusedWithoutTrapping() throws {
+        for (created, expires) in [(UInt64.max, UInt64.max), (0, UInt64.max), (UInt64.max, 0), (0, 0)] {
+            var writer = ByteWriter()
+            writer.byte(Envelope.version)
+            writer.byte(MessageType.alert.rawValue)
+            writer.bytes(Data(count: 16))
+            writer.uint64(created)
+            writer.uint64(expires)
+            writer.bytes(sender.publicKey.bytes)
+            writer.uint32(2)
+            writer.bytes(Data("{}".utf8))
+            let signed = writer.data
+            let inner = signed + sender.sign(Envelope.signatureInput(recipient: recipient.publicKey, signed: signed))
+            let opened = try Envelope.open(recipient.publicKey.seal(inner), with: recipient)
+            #expect(throws: EnvelopeError.self) { try opened.checkTimes(now: now) }
+        }
+        #expect(WireTime.milliseconds(Date(timeIntervalSince1970: 1e20)) == UInt64.max)
+        #expect(WireTime.milliseconds(Date(timeIntervalSince1970: -5)) == 0)
+    }
+
+    @Test func unknownTypesOpenAndAreLeftToTheReceiver() throws {
+        var writer = ByteWriter()
+        writer.byte(Envelope.version)
+        writer.byte(16)
+        writer.bytes(Data(count: 16))
+        writer.uint64(WireTime.milliseconds(now))
+        writer.uint64(WireTime.milliseconds(now.addingTimeInterval(60)))
+        writer.bytes(sender.publicKey.bytes)
+        writer.uint32(0)
+        let signed = writer.data
+        let inner = signed + sender.sign(Envelope.signatureInput(recipient: recipient.publicKey, signed: signed))
+        let opened = try Envelope.open(recipient.publicKey.seal(inner), with: recipient)
+        #expect(opened.type == nil)
+        #expect(opened.typeByte == 16)
+    }
+
     @Test func oversizedIsRefusedBeforeOpening() {
         #expect(throws: EnvelopeError.tooLarge) { try Envelope.open(Data(count: Envelope.sizeLimit + 1), with: recipient) }
     }

@@ -14,7 +14,18 @@ struct ContactService {
         do { card = try node.card() } catch {
             throw .internalError(reason: "the card cannot be made: the node has no usable endpoint (see --advertise)")
         }
-        return IdentityInfo(card: card.text, fingerprint: node.keys.fingerprint.hex, nodeID: node.keys.fingerprint.nodeID)
+        return IdentityInfo(
+            card: card.text, fingerprint: node.keys.fingerprint.hex, nodeID: node.keys.fingerprint.nodeID,
+            warning: card.endpoints.allSatisfy(Self.isLocalOnly)
+                ? "this card's endpoint \(card.endpoints[0]) is reachable only from this machine; contacts elsewhere need meetupd --advertise with an address they can reach"
+                : nil)
+    }
+
+    /// Loopback and unspecified hosts: fine for nodes on one machine (tests, `make demo`), useless elsewhere.
+    static func isLocalOnly(_ endpoint: String) -> Bool {
+        guard let host = URLComponents(string: endpoint)?.host?.lowercased() else { return true }
+        return host == "localhost" || host.hasPrefix("127.") || host == "0.0.0.0" || host == "[::1]" || host == "::1"
+            || host == "[::]" || host == "::"
     }
 
     func add(_ request: ContactAddRequest) throws(ControlError) -> ContactInfo {

@@ -73,15 +73,25 @@ struct ControlServer: Service {
             EditedResponse(status: .created, response: try contacts.add(try await request.decode(as: ContactAddRequest.self, context: context)))
         }
         router.get("/v1/contacts") { _, _ in try contacts.list() }
-        router.get("/v1/contacts/{name}") { _, context in try contacts.show(try context.parameters.require("name")) }
-        router.delete("/v1/contacts/{name}") { _, context in try contacts.remove(try context.parameters.require("name")) }
+        router.get("/v1/contacts/{name}") { _, context in try contacts.show(try context.decoded("name")) }
+        router.delete("/v1/contacts/{name}") { _, context in try contacts.remove(try context.decoded("name")) }
         router.get("/v1/contacts/{name}/safety-number") { _, context in
-            try contacts.safetyNumber(try context.parameters.require("name"))
+            try contacts.safetyNumber(try context.decoded("name"))
         }
-        router.post("/v1/contacts/{name}/verify") { _, context in try contacts.verify(try context.parameters.require("name")) }
+        router.post("/v1/contacts/{name}/verify") { _, context in try contacts.verify(try context.decoded("name")) }
         router.get("/v1/alerts") { request, _ in try contacts.alerts(all: request.uri.queryParameters["all"] == "true") }
-        router.get("/v1/alerts/{id}") { _, context in try contacts.alert(try context.parameters.require("id")) }
-        router.post("/v1/alerts/{id}/ack") { _, context in try contacts.ack(try context.parameters.require("id")) }
+        router.get("/v1/alerts/{id}") { _, context in try contacts.alert(try context.decoded("id")) }
+        router.post("/v1/alerts/{id}/ack") { _, context in try contacts.ack(try context.decoded("id")) }
+    }
+}
+
+extension ControlRequestContext {
+    /// A path parameter, percent-decoded: `ControlClient` encodes names (`Anne-Marie Dupré`), and
+    /// Hummingbird hands parameters over as they were sent.
+    func decoded(_ name: String) throws -> String {
+        let raw = try parameters.require(name)
+        guard let decoded = raw.removingPercentEncoding else { throw ControlError.invalidRequest(reason: "bad percent-encoding in the path") }
+        return decoded
     }
 }
 

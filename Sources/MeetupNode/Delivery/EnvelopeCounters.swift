@@ -17,3 +17,21 @@ final class EnvelopeCounters: Sendable {
         counts.withLock { NodeStatus.Envelopes(accepted: $0.accepted, refused: $0.refused) }
     }
 }
+
+/// A counting limit on envelope bodies read at once.
+final class EnvelopeSlots: Sendable {
+    static let concurrentLimit = 16
+    private let inUse = Mutex(0)
+
+    func take() -> Bool {
+        inUse.withLock { count in
+            guard count < Self.concurrentLimit else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func give() {
+        inUse.withLock { $0 -= 1 }
+    }
+}

@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import MeetupControl
 import NIOCore
-import Logging
 import ServiceLifecycle
 
 /// Runs the notification hooks of received alerts from the durable `hook_job` queue. A failed hook is
@@ -128,8 +128,14 @@ enum HookCall {
                 continuation.resume(throwing: HookFailure(description: "cannot start /bin/sh"))
                 return
             }
-            let timer = DispatchWorkItem { if process.isRunning { process.terminate() } }
-            DispatchQueue.global().asyncAfter(deadline: .now() + HookRunner.timeout, execute: timer)
+            // SIGTERM at the timeout, SIGKILL 5 s later: a hook that ignores SIGTERM must not hold the queue.
+            let pid = process.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + HookRunner.timeout) {
+                if process.isRunning { process.terminate() }
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + HookRunner.timeout + 5) {
+                if process.isRunning { kill(pid, SIGKILL) }
+            }
             try? stdin.fileHandleForWriting.write(contentsOf: input)
             try? stdin.fileHandleForWriting.close()
         }

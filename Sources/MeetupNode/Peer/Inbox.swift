@@ -91,8 +91,13 @@ struct Inbox {
         let fields = [match.pseudonym, match.platform, match.profile, match.phone, message.payload.place.name]
         guard fields.allSatisfy({ ($0 ?? "").count <= MatchDetails.fieldLimit }), (match.note ?? "").count <= MatchDetails.noteLimit,
               !match.pseudonym.isEmpty, !message.payload.place.name.isEmpty,
-              message.payload.trail.count <= 1_000, message.payload.history.count <= 10_000
-        else { throw .badBody("a field is empty or too long") }
+              message.payload.trail.count <= 1_000, message.payload.history.count <= 10_000,
+              message.payload.checkIns.count <= 10_000,
+              message.payload.trail.allSatisfy({ ($0.accuracy ?? 0).isFinite && (0...LocationFix.accuracyLimit).contains($0.accuracy ?? 0) })
+        else { throw .badBody("a field is empty, too long, or out of range") }
+        if let photo = message.photo {
+            do { try PlanInput.checkPhoto(photo) } catch { throw .badBody("the photo is not a JPEG, PNG or WebP of at most 5 MiB") }
+        }
     }
 }
 

@@ -15,6 +15,13 @@ struct PeerServer: Service {
         let inbox = Inbox(node: node)
         router.get("/v1/health") { _, _ in PeerHealth(status: "ok") }
         router.post("/v1/envelope") { request, _ -> Response in
+            // At most `concurrentLimit` bodies are read at once, so a flood of 8 MiB posts cannot fill memory;
+            // the others are asked to retry, as a sender does with any 503.
+            guard node.envelopeSlots.take() else {
+                node.envelopeCounters.refused("busy")
+                return jsonError(status: 503, code: "unavailable", message: "too many envelopes at once; retry")
+            }
+            defer { node.envelopeSlots.give() }
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: Envelope.sizeLimit)

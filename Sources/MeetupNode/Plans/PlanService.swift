@@ -51,6 +51,9 @@ struct PlanService {
         let id = Base32.encode(SecureRandom.bytes(count: 8))
         let plan: Plan
         do { plan = try request.parse(id: id, now: node.clock.now) } catch { throw .invalidArgument("\(error)") }
+        guard TimeInterval(plan.escalateAfter) < node.configuration.envelopeTTL else {
+            throw .invalidArgument("--escalate-after: must be shorter than the time an alert is retried (\(DurationText.format(Int(node.configuration.envelopeTTL))))")
+        }
         // Named contacts, else every contact: tier 1 at once, tier 2 when tier 1 does not acknowledge.
         var recipients: [Int64] = []
         for name in plan.contacts {
@@ -103,8 +106,8 @@ struct PlanService {
         let id = try resolve(requested)
         let geo: Coordinate
         do { geo = try Coordinate(parsing: request.geo) } catch { throw .invalidArgument("\(error)") }
-        if let accuracy = request.accuracy, !(accuracy.isFinite && accuracy >= 0) {
-            throw .invalidArgument("--accuracy: must be a distance in metres, 0 or more")
+        if let accuracy = request.accuracy, !(accuracy.isFinite && (0...LocationFix.accuracyLimit).contains(accuracy)) {
+            throw .invalidArgument("--accuracy: must be a distance in metres, 0 to \(Int(LocationFix.accuracyLimit))")
         }
         return try apply(id, .location(LocationFix(geo: geo, accuracy: request.accuracy, at: node.clock.now)))
     }
