@@ -44,7 +44,6 @@ struct ContactService {
             switch conflict {
             case let .nameTaken(name): throw .contactExists("a contact named \"\(name)\" exists already; choose another name")
             case let .keyKnown(existing): throw .contactExists("this card is already the contact \"\(existing)\"")
-            case .ownCard: throw .invalidCard("this is this node's own card")
             }
         } catch {
             throw storeFailure(error)

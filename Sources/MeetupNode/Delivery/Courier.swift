@@ -212,9 +212,3 @@ extension String {
         hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
     }
 }
-
-extension Store {
-    func contact(id: Int64) throws -> ContactRecord? {
-        try writer.read { db in try contact(db, id: id) }
-    }
-}

@@ -36,7 +36,6 @@ struct ContactRecord: Equatable {
 enum ContactConflict: Error, Equatable {
     case nameTaken(String)
     case keyKnown(asName: String)
-    case ownCard
 }
 
 extension Store {
@@ -77,6 +76,10 @@ extension Store {
 
     func contact(signingKey: SigningPublicKey) throws -> ContactRecord? {
         try writer.read { db in try contact(db, sql: "signing_key = ?", signingKey.bytes) }
+    }
+
+    func contact(id: Int64) throws -> ContactRecord? {
+        try writer.read { db in try contact(db, id: id) }
     }
 
     func contact(_ db: Database, id: Int64) throws -> ContactRecord? {
