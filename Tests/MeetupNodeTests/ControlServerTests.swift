@@ -12,11 +12,7 @@ struct ControlServerTests {
     func status() async throws {
         let directory = try TemporaryDirectory()
         let clock = ManualClock()
-        let node = try Node(
-            configuration: NodeConfiguration(
-                home: NodeHome(path: directory.path + "/home", isExplicit: true),
-                listen: ListenAddress(host: "127.0.0.1", port: 0)),
-            clock: clock, logger: Logger(label: "test"))
+        let node = try Node.forTests(in: directory, clock: clock)
         clock.advance(by: 125)
         let app = Application(router: ControlServer.router(node: node))
         try await app.test(.router) { client in
@@ -37,11 +33,7 @@ struct ControlServerTests {
     @Test("an unknown route answers a JSON error with code route_not_found")
     func unknownRoute() async throws {
         let directory = try TemporaryDirectory()
-        let node = try Node(
-            configuration: NodeConfiguration(
-                home: NodeHome(path: directory.path + "/home", isExplicit: true),
-                listen: ListenAddress(host: "127.0.0.1", port: 0)),
-            clock: ManualClock(), logger: Logger(label: "test"))
+        let node = try Node.forTests(in: directory)
         let app = Application(router: ControlServer.router(node: node))
         try await app.test(.router) { client in
             try await client.execute(uri: "/v1/nothing-here", method: .post) { response in

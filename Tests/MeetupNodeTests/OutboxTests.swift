@@ -20,11 +20,7 @@ struct OutboxTests {
 
     init() throws {
         directory = try TemporaryDirectory()
-        node = try Node(
-            configuration: NodeConfiguration(
-                home: NodeHome(path: directory.path + "/home", isExplicit: true),
-                listen: ListenAddress(host: "127.0.0.1", port: 0), pinHashLimits: .minimum),
-            clock: clock, logger: Logger(label: "test"))
+        node = try Node.forTests(in: directory, clock: clock)
         plans = PlanService(node: node)
         contacts = ContactService(node: node)
         _ = try plans.setPIN(PINSetRequest(pin: "1234", duressPIN: "9876", currentPIN: nil))

@@ -16,11 +16,7 @@ struct SchedulerTests {
 
     init() throws {
         directory = try TemporaryDirectory()
-        node = try Node(
-            configuration: NodeConfiguration(
-                home: NodeHome(path: directory.path + "/home", isExplicit: true),
-                listen: ListenAddress(host: "127.0.0.1", port: 0), pinHashLimits: .minimum),
-            clock: clock, logger: Logger(label: "test"))
+        node = try Node.forTests(in: directory, clock: clock)
         plans = PlanService(node: node)
         _ = try plans.setPIN(PINSetRequest(pin: "1234", duressPIN: "9876", currentPIN: nil))
     }
@@ -139,11 +135,7 @@ struct SchedulerResilienceTests {
     func damagedRow() throws {
         let directory = try TemporaryDirectory()
         let clock = ManualClock()
-        let node = try Node(
-            configuration: NodeConfiguration(
-                home: NodeHome(path: directory.path + "/home", isExplicit: true),
-                listen: ListenAddress(host: "127.0.0.1", port: 0), pinHashLimits: .minimum),
-            clock: clock, logger: Logger(label: "test"))
+        let node = try Node.forTests(in: directory, clock: clock)
         let plans = PlanService(node: node)
         _ = try plans.setPIN(PINSetRequest(pin: "1234", duressPIN: "9876", currentPIN: nil))
         let broken = try plans.arm(ArmRequest(match: "A", place: "P", every: "10m", grace: "1m"))

@@ -1,4 +1,7 @@
 import Foundation
+import Logging
+import MeetupControl
+@testable import MeetupNode
 
 /// A fresh directory under the system temporary directory, removed when dropped.
 final class TemporaryDirectory {
@@ -26,5 +29,17 @@ final class TemporaryDirectory {
             else { return nil }
             return (name, try Data(contentsOf: URL(fileURLWithPath: full)))
         }
+    }
+}
+
+extension Node {
+    /// A node whose home is `<directory>/home`, on a port never bound, with cheap PIN hashing: what the
+    /// tests that drive services without a network need.
+    static func forTests(in directory: TemporaryDirectory, clock: ManualClock = ManualClock()) throws -> Node {
+        try Node(
+            configuration: NodeConfiguration(
+                home: NodeHome(path: directory.path + "/home", isExplicit: true),
+                listen: ListenAddress(host: "127.0.0.1", port: 0), pinHashLimits: .minimum),
+            clock: clock, logger: Logger(label: "test"))
     }
 }
