@@ -18,21 +18,24 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     public var counts: Counts
     public var envelopes: Envelopes
 
-    /// Plans not yet expired, the alerts the user may see, contacts, alerts received from contacts, and
-    /// envelopes waiting in the outbox.
+    /// Plans not yet expired, the alerts the user may see, contacts, alerts received from contacts,
+    /// envelopes waiting in the outbox, and plans watched as a guardian.
     public struct Counts: Codable, Sendable, Equatable {
         public var plans: Int
         public var alerts: Int
         public var contacts: Int
         public var received: Int
         public var outbox: Int
+        /// Plans this node watches as a guardian.
+        public var watching: Int
 
-        public init(plans: Int, alerts: Int, contacts: Int, received: Int, outbox: Int) {
+        public init(plans: Int, alerts: Int, contacts: Int, received: Int, outbox: Int, watching: Int) {
             self.plans = plans
             self.alerts = alerts
             self.contacts = contacts
             self.received = received
             self.outbox = outbox
+            self.watching = watching
         }
     }
 

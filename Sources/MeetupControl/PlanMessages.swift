@@ -71,9 +71,11 @@ public struct PlanStatus: Codable, Sendable, Equatable {
     public var alerts: [AlertSummary]
     /// The contacts its alerts go to.
     public var contacts: [String]
+    /// Each guardian of the plan, and whether it holds the plan's latest replica.
+    public var guardians: [GuardianSummary]
 
     enum CodingKeys: String, CodingKey {
-        case plan, state, start, until, resolved, alerts, contacts
+        case plan, state, start, until, resolved, alerts, contacts, guardians
         case nextDeadline = "next_deadline"
         case reminderAt = "reminder_at"
         case everySeconds = "every_seconds"
@@ -84,7 +86,7 @@ public struct PlanStatus: Codable, Sendable, Equatable {
     public init(
         plan: String, state: String, start: Date, nextDeadline: Date?, reminderAt: Date?, until: Date,
         everySeconds: Int, graceSeconds: Int, lastCheckIn: Date?, resolved: Bool, alerts: [AlertSummary],
-        contacts: [String]
+        contacts: [String], guardians: [GuardianSummary]
     ) {
         self.plan = plan
         self.state = state
@@ -98,6 +100,26 @@ public struct PlanStatus: Codable, Sendable, Equatable {
         self.resolved = resolved
         self.alerts = alerts
         self.contacts = contacts
+        self.guardians = guardians
+    }
+}
+
+/// A guardian of a plan: `confirmed` when it signed a receipt for the plan's latest replica, `pending`
+/// while that replica waits in the outbox, else the outbox state (`failed`, `expired`).
+public struct GuardianSummary: Codable, Sendable, Equatable {
+    public var contact: String
+    public var state: String
+    public var confirmedAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case contact, state
+        case confirmedAt = "confirmed_at"
+    }
+
+    public init(contact: String, state: String, confirmedAt: Date?) {
+        self.contact = contact
+        self.state = state
+        self.confirmedAt = confirmedAt
     }
 }
 

@@ -7,6 +7,8 @@ public enum MessageType: UInt8, Sendable, CaseIterable, CustomStringConvertible 
     case receipt = 2
     case ack = 3
     case resolved = 4
+    case replica = 16
+    case standDown = 20
 
     public var description: String {
         switch self {
@@ -14,6 +16,8 @@ public enum MessageType: UInt8, Sendable, CaseIterable, CustomStringConvertible 
         case .receipt: "receipt"
         case .ack: "ack"
         case .resolved: "resolved"
+        case .replica: "replica"
+        case .standDown: "stand-down"
         }
     }
 }

@@ -47,12 +47,105 @@ public struct AlertMessage: Codable, Equatable, Sendable {
     public var payload: AlertPayload
     /// The match's photo, when the user gave one.
     public var photo: Data?
+    /// True in an escrowed alert: prepared in advance for a guardian to deliver.
+    public var escrow: Bool?
+    /// In an escrowed alert: the guardians allowed to deliver it.
+    public var guardians: [GuardianRef]?
 
-    public init(alert: String, late: Bool, payload: AlertPayload, photo: Data?) {
+    public init(alert: String, late: Bool, payload: AlertPayload, photo: Data?, escrow: Bool? = nil, guardians: [GuardianRef]? = nil) {
         self.alert = alert
         self.late = late
         self.payload = payload
         self.photo = photo
+        self.escrow = escrow
+        self.guardians = guardians
+    }
+}
+
+/// A guardian as an escrowed alert names it: its Ed25519 key (hex) and the user's name for it.
+public struct GuardianRef: Codable, Equatable, Sendable {
+    public var key: String
+    public var name: String
+
+    public init(key: String, name: String) {
+        self.key = key
+        self.name = name
+    }
+}
+
+/// Type 16: a plan for a guardian to watch, with the contacts it would alert and their sealed escrow.
+public struct ReplicaMessage: Codable, Equatable, Sendable {
+    public struct Contact: Codable, Equatable, Sendable {
+        public var name: String
+        public var tier: Int
+        public var card: String
+
+        public init(name: String, tier: Int, card: String) {
+            self.name = name
+            self.tier = tier
+            self.card = card
+        }
+    }
+
+    /// An alert envelope from the user to one contact, sealed to that contact: the guardian cannot read it.
+    public struct Escrow: Codable, Equatable, Sendable {
+        public var cardKey: String
+        public var envelope: Data
+
+        public init(cardKey: String, envelope: Data) {
+            self.cardKey = cardKey
+            self.envelope = envelope
+        }
+    }
+
+    public var plan: String
+    public var version: Int
+    public var start: Date
+    public var everySeconds: Int
+    public var graceSeconds: Int
+    public var until: Date
+    public var deadline: Date?
+    public var heartbeatSeq: Int
+    public var escalateAfterSeconds: Int
+    public var contacts: [Contact]
+    public var escrow: [Escrow]
+    /// The guardian's own copy, sealed to it.
+    public var own: Data?
+
+    public init(
+        plan: String, version: Int, start: Date, everySeconds: Int, graceSeconds: Int, until: Date, deadline: Date?,
+        heartbeatSeq: Int, escalateAfterSeconds: Int, contacts: [Contact], escrow: [Escrow], own: Data?
+    ) {
+        self.plan = plan
+        self.version = version
+        self.start = start
+        self.everySeconds = everySeconds
+        self.graceSeconds = graceSeconds
+        self.until = until
+        self.deadline = deadline
+        self.heartbeatSeq = heartbeatSeq
+        self.escalateAfterSeconds = escalateAfterSeconds
+        self.contacts = contacts
+        self.escrow = escrow
+        self.own = own
+    }
+}
+
+/// Type 20: stop watching (`done`), or the user's node raised the alert itself (`alerted`).
+public struct StandDownMessage: Codable, Equatable, Sendable {
+    public enum Reason: String, Codable, Sendable {
+        case done
+        case alerted
+    }
+
+    public var plan: String
+    public var reason: Reason
+    public var deadline: Date?
+
+    public init(plan: String, reason: Reason, deadline: Date?) {
+        self.plan = plan
+        self.reason = reason
+        self.deadline = deadline
     }
 }
 

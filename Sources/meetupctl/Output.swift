@@ -26,6 +26,9 @@ enum Output {
         rows.append(("every", DurationText.format(plan.everySeconds) + ", grace " + DurationText.format(plan.graceSeconds)))
         if let last = plan.lastCheckIn { rows.append(("last check-in", time(last))) }
         if !plan.contacts.isEmpty { rows.append(("contacts", plan.contacts.joined(separator: ", "))) }
+        for guardian in plan.guardians {
+            rows.append(("guardian " + guardian.contact, guardian.state == "confirmed" ? "watching" : guardian.state))
+        }
         for alert in plan.alerts {
             rows.append(("alert", "\(alert.reason) at \(time(alert.raisedAt))\(alert.late ? " (late)" : "")"))
             for delivery in alert.deliveries {

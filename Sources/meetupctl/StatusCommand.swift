@@ -32,6 +32,7 @@ struct StatusCommand: AsyncParsableCommand {
             ("contacts", "\(status.counts.contacts)"),
             ("received alerts", "\(status.counts.received)"),
             ("outbox", "\(status.counts.outbox) queued"),
+            ("watching", "\(status.counts.watching) plans, as a guardian"),
         ])
         for plan in try await client.plans().plans where plan.state != "done" {
             print("")

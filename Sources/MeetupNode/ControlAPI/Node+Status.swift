@@ -18,7 +18,7 @@ extension Node {
             schemaVersion: try store.schemaVersion(),
             counts: NodeStatus.Counts(
                 plans: counts.plans, alerts: counts.alerts, contacts: counts.contacts, received: counts.received,
-                outbox: counts.outbox),
+                outbox: counts.outbox, watching: counts.watching),
             envelopes: envelopeCounters.snapshot)
     }
 }

@@ -75,6 +75,13 @@ struct Inbox {
         case .resolved:
             let message = try WireJSON.decode(ResolvedMessage.self, from: envelope.body)
             return { db in try store.applyResolved(db, message, from: contact) }
+        case .replica:
+            let message = try WireJSON.decode(ReplicaMessage.self, from: envelope.body)
+            // Any contact may ask this node to watch a plan: pairing with them was the consent.
+            return { db in try store.storeReplica(db, message, from: contact, at: now) }
+        case .standDown:
+            let message = try WireJSON.decode(StandDownMessage.self, from: envelope.body)
+            return { db in try store.applyStandDown(db, message, from: contact) }
         case .receipt:
             throw EnvelopeError.unknownType(envelope.typeByte)
         }

@@ -88,9 +88,11 @@ extension Store {
 
     /// The contact's card, opened: its endpoints and name hint.
     func card(of contact: ContactRecord) throws -> ContactCard {
-        let sealed = try writer.read { db in
-            try Data.fetchOne(db, sql: "SELECT card FROM contact WHERE id = ?", arguments: [contact.id])
-        }
+        try writer.read { db in try card(db, of: contact) }
+    }
+
+    func card(_ db: Database, of contact: ContactRecord) throws -> ContactCard {
+        let sealed = try Data.fetchOne(db, sql: "SELECT card FROM contact WHERE id = ?", arguments: [contact.id])
         guard let sealed else { throw StoreError.damagedRow(table: "contact", id: "\(contact.id)") }
         let text = String(decoding: try cipher.open(sealed, for: Self.cardColumn(contact.signingKey)), as: UTF8.self)
         do { return try ContactCard(parsing: text) } catch { throw StoreError.damagedRow(table: "contact", id: "\(contact.id)") }

@@ -89,7 +89,8 @@ extension Store {
             try db.create(table: "notice") { table in
                 table.autoIncrementedPrimaryKey("id")
                 table.column("plan_id", .text).notNull().references("plan", onDelete: .cascade)
-                table.column("kind", .text).notNull().check(sql: "kind IN ('alert', 'done', 'checked-in')")
+                table.column("kind", .text).notNull()
+                    .check(sql: "kind IN ('alert', 'done', 'checked-in', 'replica', 'stand-down-done', 'stand-down-alerted')")
                 table.column("alert_id", .text).references("alert", onDelete: .cascade)
                 table.column("at", .datetime).notNull()
                 // Under duress: the visible bookkeeping happens, but no "resolved" is sent.
@@ -105,7 +106,8 @@ extension Store {
                 table.column("contact_id", .integer).indexed().references("contact", onDelete: .setNull)
                 table.column("contact_name", .text).notNull()
                 table.column("tier", .integer).notNull()
-                table.column("type", .text).notNull().check(sql: "type IN ('alert', 'ack', 'resolved')")
+                table.column("type", .text).notNull()
+                    .check(sql: "type IN ('alert', 'ack', 'resolved', 'replica', 'stand-down')")
                 table.column("plan_id", .text)
                 table.column("alert_id", .text).indexed()
                 table.column("envelope", .blob).notNull()
@@ -142,6 +144,20 @@ extension Store {
                 table.column("checked_in_at", .datetime)
                 table.column("content", .blob).notNull()
                 table.uniqueKey(["sender_key", "alert_id"])
+            }
+            // On a guardian: the plans it watches for its contacts, the latest replica of each sealed whole
+            // (it holds the contacts' cards and the escrow sealed to them).
+            try db.create(table: "watch") { table in
+                table.column("user_key", .blob).notNull()
+                table.column("plan_id", .text).notNull()
+                table.column("contact_id", .integer).indexed().references("contact", onDelete: .cascade)
+                table.column("version", .integer).notNull()
+                table.column("deadline_at", .datetime)
+                table.column("received_at", .datetime).notNull()
+                // The deadline for which the user's node raised the alert itself.
+                table.column("alerted_deadline_at", .datetime)
+                table.column("content", .blob).notNull()
+                table.primaryKey(["user_key", "plan_id"])
             }
             // Notification hooks still to run for a received alert.
             try db.create(table: "hook_job") { table in

@@ -60,9 +60,12 @@ extension Store {
         for notice in notices {
             do {
                 queued += try writer.write { db in
-                    let entries = notice.kind == "alert"
-                        ? try alertEntries(db, notice: notice, now: now, seal: seal)
-                        : try resolvedEntries(db, notice: notice, now: now, seal: seal)
+                    let entries: [OutboxEntry] = switch notice.kind {
+                    case "alert": try alertEntries(db, notice: notice, now: now, seal: seal)
+                    case "replica": try replicaEntries(db, notice: notice, now: now, seal: seal)
+                    case "stand-down-done", "stand-down-alerted": try standDownEntries(db, notice: notice, seal: seal)
+                    default: try resolvedEntries(db, notice: notice, now: now, seal: seal)
+                    }
                     for entry in entries { try insertOutbox(db, entry) }
                     try db.execute(sql: "DELETE FROM notice WHERE id = ?", arguments: [notice.id])
                     return entries.count

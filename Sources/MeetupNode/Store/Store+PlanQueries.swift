@@ -45,7 +45,7 @@ extension Store {
 
     /// Rows by kind, for `status`: plans not expired, alerts the user may see, contacts, received alerts,
     /// queued copies of visible alerts.
-    func counts() throws -> (plans: Int, alerts: Int, contacts: Int, received: Int, outbox: Int) {
+    func counts() throws -> (plans: Int, alerts: Int, contacts: Int, received: Int, outbox: Int, watching: Int) {
         try writer.read { db in
             func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM " + sql) ?? 0 }
             return (
@@ -53,7 +53,8 @@ extension Store {
                 try count("received_alert"), try count(
                     // Alert copies waiting, but not those of silent alerts, which whoever holds the device
                     // must not see; other messages are not counted, since duress changes which are sent.
-                    "outbox WHERE state = 'queued' AND type = 'alert' AND alert_id NOT IN (SELECT id FROM alert WHERE silent = 1)"))
+                    "outbox WHERE state = 'queued' AND type = 'alert' AND alert_id NOT IN (SELECT id FROM alert WHERE silent = 1)"),
+                try count("watch"))
         }
     }
 
@@ -77,7 +78,7 @@ extension Store {
             plan: record.id, state: state.phase.rawValue, start: state.schedule.start, nextDeadline: state.nextDeadline,
             reminderAt: state.reminderAt, until: state.schedule.until, everySeconds: state.schedule.every,
             graceSeconds: state.schedule.grace, lastCheckIn: state.lastCheckIn, resolved: state.resolved, alerts: alerts,
-            contacts: contacts)
+            contacts: contacts, guardians: try guardianSummaries(db, planID: record.id, details: details))
     }
 
     /// Each contact's copy of an alert, from its outbox rows.

@@ -40,6 +40,7 @@ extension Store {
                 try db.execute(sql: "INSERT INTO photo (plan_id, content) VALUES (?, ?)", arguments: [plan.id, sealedPhoto])
             }
             try insertHistory(db, planID: plan.id, at: plan.createdAt, kind: "armed", detail: nil)
+            try insertNotice(db, planID: plan.id, kind: "replica", alertID: nil, at: plan.createdAt, quiet: false)
         }
     }
 
@@ -164,6 +165,10 @@ struct EffectRecorder {
                 if let kind = Self.noticeKind(entry) {
                     try store.insertNotice(db, planID: record.id, kind: kind, alertID: nil, at: instant, quiet: duress)
                 }
+                if let kind = Self.guardianNoticeKind(entry), !duress {
+                    // Under duress the guardians keep watching: an ended plan there would silence them.
+                    try store.insertNotice(db, planID: record.id, kind: kind, alertID: nil, at: instant, quiet: false)
+                }
                 var detail: Data?
                 if case let .location(fix) = entry {
                     detail = try store.cipher.seal(fix, for: Store.historyColumn(record.id))
@@ -175,6 +180,10 @@ struct EffectRecorder {
                 let alert = try insertAlert(draft, in: db)
                 raised.append(alert)
                 try store.insertNotice(db, planID: record.id, kind: "alert", alertID: alert.id, at: instant, quiet: false)
+                if !draft.silent {
+                    // This node raised it: guardians must not raise the same incident again.
+                    try store.insertNotice(db, planID: record.id, kind: "stand-down-alerted", alertID: alert.id, at: instant, quiet: false)
+                }
                 // The history shows the alerts the user may see; a silent one leaves no line.
                 if !draft.silent {
                     try store.insertHistory(db, planID: record.id, at: instant, kind: "alert-\(draft.reason.rawValue)", detail: nil)
@@ -189,6 +198,15 @@ struct EffectRecorder {
         switch entry {
         case .resolved: "done"
         case .checkInAfterAlert: "checked-in"
+        default: nil
+        }
+    }
+
+    /// What guardians are told: a fresh replica when the plan changes, stand-down when it ends.
+    private static func guardianNoticeKind(_ entry: HistoryEntry) -> String? {
+        switch entry {
+        case .extended, .location: "replica"
+        case .done, .resolved: "stand-down-done"
         default: nil
         }
     }
