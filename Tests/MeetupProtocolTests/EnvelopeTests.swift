@@ -64,7 +64,7 @@ struct EnvelopeTests {
     @Test func unknownTypesOpenAndAreLeftToTheReceiver() throws {
         var writer = ByteWriter()
         writer.byte(Envelope.version)
-        writer.byte(16)
+        writer.byte(99)
         writer.bytes(Data(count: 16))
         writer.uint64(WireTime.milliseconds(now))
         writer.uint64(WireTime.milliseconds(now.addingTimeInterval(60)))
@@ -74,7 +74,7 @@ struct EnvelopeTests {
         let inner = signed + sender.sign(Envelope.signatureInput(recipient: recipient.publicKey, signed: signed))
         let opened = try Envelope.open(recipient.publicKey.seal(inner), with: recipient)
         #expect(opened.type == nil)
-        #expect(opened.typeByte == 16)
+        #expect(opened.typeByte == 99)
     }
 
     @Test func oversizedIsRefusedBeforeOpening() {
