@@ -161,9 +161,11 @@ public struct ReceivedAlert: Codable, Sendable, Equatable {
     public var hasPhoto: Bool
     /// The photo's bytes, only in `alerts show`.
     public var photo: Data?
+    /// The routes the incident came through: the user's node, guardians by the user's names for them.
+    public var via: [String]
 
     enum CodingKeys: String, CodingKey {
-        case id, plan, from, reason, late, match, place, geo, acked, resolved, start, until, trail, history, photo
+        case id, plan, from, reason, late, match, place, geo, acked, resolved, start, until, trail, history, photo, via
         case raisedAt = "raised_at"
         case deadline
         case receivedAt = "received_at"
@@ -180,7 +182,7 @@ public struct ReceivedAlert: Codable, Sendable, Equatable {
         id: String, plan: String, from: String, reason: String, late: Bool, match: MatchDetails, place: String,
         geo: Coordinate?, raisedAt: Date, deadline: Date?, receivedAt: Date, ackedAt: Date?, resolvedAt: Date?,
         checkedInAt: Date?, start: Date, until: Date, trail: [LocationFix], checkIns: [Date], history: [HistoryLine],
-        mapLink: String?, geoURI: String?, hasPhoto: Bool, photo: Data?
+        mapLink: String?, geoURI: String?, hasPhoto: Bool, photo: Data?, via: [String]
     ) {
         self.id = id
         self.plan = plan
@@ -207,6 +209,7 @@ public struct ReceivedAlert: Codable, Sendable, Equatable {
         self.geoURI = geoURI
         self.hasPhoto = hasPhoto
         self.photo = photo
+        self.via = via
     }
 }
 

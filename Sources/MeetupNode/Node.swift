@@ -30,11 +30,14 @@ public struct NodeConfiguration: Sendable {
     public var envelopeTTL: TimeInterval
     /// What to run when an alert arrives from a contact.
     public var hooks: HookConfiguration
+    /// As a guardian: how long after deadline + grace a plan without a heartbeat raises the alarm.
+    public var guardianSlack: TimeInterval
 
     public init(
         home: NodeHome, listen: ListenAddress, advertise: String? = nil, rules: CheckInRules = CheckInRules(),
         pinHashLimits: Argon2id.Limits = .interactive, lateTolerance: TimeInterval = 1, name: String = "",
-        envelopeTTL: TimeInterval = 7 * 86_400, hooks: HookConfiguration = HookConfiguration()
+        envelopeTTL: TimeInterval = 7 * 86_400, hooks: HookConfiguration = HookConfiguration(),
+        guardianSlack: TimeInterval = 30
     ) {
         self.home = home
         self.listen = listen
@@ -45,6 +48,7 @@ public struct NodeConfiguration: Sendable {
         self.name = name
         self.envelopeTTL = envelopeTTL
         self.hooks = hooks
+        self.guardianSlack = guardianSlack
     }
 }
 
@@ -62,6 +66,7 @@ public final class Node: Sendable {
     /// Wakes the courier when envelopes may be due: a notice committed, an ack queued, an attempt done.
     let courierWakeup = SchedulerWakeup()
     let hookWakeup = SchedulerWakeup()
+    let watchdogWakeup = SchedulerWakeup()
     let envelopeCounters = EnvelopeCounters()
     let envelopeSlots = EnvelopeSlots()
     private let lock: HomeLock
@@ -97,7 +102,10 @@ public final class Node: Sendable {
 
     /// The long-lived services, in dependency order, for one `ServiceGroup`.
     public var services: [any Service] {
-        [Scheduler(node: self), Courier(node: self), HookRunner(node: self), PeerServer(node: self), ControlServer(node: self)]
+        [
+            Scheduler(node: self), Courier(node: self), HookRunner(node: self), Watchdog(node: self), PeerServer(node: self),
+            ControlServer(node: self),
+        ]
     }
 
     var listenAddress: ListenAddress? { boundListen.withLock { $0 } }

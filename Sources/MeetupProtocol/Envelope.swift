@@ -8,7 +8,11 @@ public enum MessageType: UInt8, Sendable, CaseIterable, CustomStringConvertible 
     case ack = 3
     case resolved = 4
     case replica = 16
+    case heartbeat = 17
+    case livenessRequest = 18
+    case liveness = 19
     case standDown = 20
+    case relayedAlert = 21
 
     public var description: String {
         switch self {
@@ -17,7 +21,11 @@ public enum MessageType: UInt8, Sendable, CaseIterable, CustomStringConvertible 
         case .ack: "ack"
         case .resolved: "resolved"
         case .replica: "replica"
+        case .heartbeat: "heartbeat"
+        case .livenessRequest: "liveness-request"
+        case .liveness: "liveness"
         case .standDown: "stand-down"
+        case .relayedAlert: "relayed-alert"
         }
     }
 }
@@ -125,6 +133,8 @@ public enum EnvelopeError: Error, Equatable, Sendable, CustomStringConvertible {
     case notYetValid
     case unknownType(UInt8)
     case badBody(String)
+    /// A heartbeat whose sequence number is not above the last one accepted.
+    case staleHeartbeat
 
     public var code: String {
         switch self {
@@ -136,6 +146,7 @@ public enum EnvelopeError: Error, Equatable, Sendable, CustomStringConvertible {
         case .expired: "expired"
         case .notYetValid: "not-yet-valid"
         case .unknownType: "unknown-type"
+        case .staleHeartbeat: "stale-heartbeat"
         }
     }
 
@@ -145,7 +156,7 @@ public enum EnvelopeError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknownSender, .badSignature: 403
         case .expired: 410
         case .notYetValid: 425
-        case .unreadable, .badBody, .unsupportedVersion, .unknownType: 400
+        case .unreadable, .badBody, .unsupportedVersion, .unknownType, .staleHeartbeat: 400
         }
     }
 
@@ -160,6 +171,7 @@ public enum EnvelopeError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notYetValid: "the envelope was created too far in the future"
         case let .unknownType(type): "message type \(type) is unknown"
         case let .badBody(reason): "the message body does not parse: \(reason)"
+        case .staleHeartbeat: "the heartbeat is not newer than the last one"
         }
     }
 }

@@ -192,3 +192,78 @@ public struct ResolvedMessage: Codable, Equatable, Sendable {
         self.at = at
     }
 }
+
+/// Type 17: a PIN-verified check-in or extend, or a location: the plan's next deadline. `seq` increases
+/// strictly per plan, and replicas carry the latest, so nothing stale can move a deadline.
+public struct HeartbeatMessage: Codable, Equatable, Sendable {
+    public var plan: String
+    public var seq: Int
+    public var deadline: Date?
+    public var phase: String
+    public var at: Date
+    public var kind: String
+
+    public init(plan: String, seq: Int, deadline: Date?, phase: String, at: Date, kind: String) {
+        self.plan = plan
+        self.seq = seq
+        self.deadline = deadline
+        self.phase = phase
+        self.at = at
+        self.kind = kind
+    }
+}
+
+/// Type 18: a guardian asks the user's node to prove the plan is alive; `nonce` is 32 hex digits.
+public struct LivenessRequestMessage: Codable, Equatable, Sendable {
+    public var plan: String
+    public var nonce: String
+
+    public init(plan: String, nonce: String) {
+        self.plan = plan
+        self.nonce = nonce
+    }
+}
+
+/// Type 19: the plan's state, signed by the user's node, naming the request's nonce.
+public struct LivenessMessage: Codable, Equatable, Sendable {
+    public var plan: String
+    public var nonce: String
+    public var phase: String
+    public var deadline: Date?
+    public var lastCheckIn: Date?
+
+    public init(plan: String, nonce: String, phase: String, deadline: Date?, lastCheckIn: Date?) {
+        self.plan = plan
+        self.nonce = nonce
+        self.phase = phase
+        self.deadline = deadline
+        self.lastCheckIn = lastCheckIn
+    }
+}
+
+/// Type 21: an escrowed alert, delivered by a guardian to a contact who may not know it. The guardian's
+/// card lets the contact seal its receipt back.
+public struct RelayedAlertMessage: Codable, Equatable, Sendable {
+    public var escrow: Data
+    public var user: String
+    public var plan: String
+    public var reason: AlertReason
+    public var deadline: Date?
+    public var raisedAt: Date
+    public var late: Bool
+    public var guardianCard: String
+
+    public init(
+        escrow: Data, user: String, plan: String, reason: AlertReason, deadline: Date?, raisedAt: Date, late: Bool,
+        guardianCard: String
+    ) {
+        self.escrow = escrow
+        self.user = user
+        self.plan = plan
+        self.reason = reason
+        self.deadline = deadline
+        self.raisedAt = raisedAt
+        self.late = late
+        self.guardianCard = guardianCard
+    }
+}

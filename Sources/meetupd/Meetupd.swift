@@ -44,8 +44,14 @@ struct Meetupd: AsyncParsableCommand {
     @Flag(help: "Give hooks the match's pseudonym, the place and a map link too (default: ids, sender and reason).")
     var hookDetails = false
 
+    @Option(help: "As a guardian: how long after a watched plan's deadline + grace to raise the alarm, like 30s.")
+    var guardianSlack = "30s"
+
     func validate() throws {
         guard pinFailureLimit >= 1 else { throw ValidationError("--pin-failure-limit: must be 1 or more") }
+        guard (try? DurationText.parse(guardianSlack)) != nil else {
+            throw ValidationError("--guardian-slack: not a duration like 30s or 2m: \(guardianSlack)")
+        }
         guard name.utf8.count <= 64 else { throw ValidationError("--name: at most 64 bytes") }
         for (flag, url) in [("--on-alert-webhook", onAlertWebhook), ("--on-alert-ntfy", onAlertNtfy)] {
             guard let url else { continue }
@@ -71,7 +77,8 @@ struct Meetupd: AsyncParsableCommand {
                 rules: CheckInRules(pinFailureLimit: pinFailureLimit),
                 name: name,
                 hooks: HookConfiguration(
-                    exec: onAlertExec, webhook: onAlertWebhook, ntfy: onAlertNtfy, details: hookDetails))
+                    exec: onAlertExec, webhook: onAlertWebhook, ntfy: onAlertNtfy, details: hookDetails),
+                guardianSlack: TimeInterval((try? DurationText.parse(guardianSlack)) ?? 30))
             let node = try Node(configuration: configuration, clock: SystemClock(), logger: logger)
             logger.info("starting", metadata: ["node_id": "\(node.keys.fingerprint.nodeID)"])
             let group = ServiceGroup(

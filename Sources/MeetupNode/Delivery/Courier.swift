@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import MeetupCrypto
 import MeetupProtocol
 import NIOCore
 import ServiceLifecycle
@@ -111,8 +112,15 @@ struct Courier: Service {
     /// refusal (a protocol error code with 400 or 413) and no endpoint took the envelope: a stale endpoint now
     /// served by something else must not fail an alert for good.
     private func send(_ envelope: DueEnvelope, http: HTTPClient) async throws -> AttemptOutcome {
-        guard let contact = try node.store.contact(id: envelope.contactID) else { return .failed("contact removed") }
-        let card = try node.store.card(of: contact)
+        let card: ContactCard
+        if let contactID = envelope.contactID {
+            guard let contact = try node.store.contact(id: contactID) else { return .failed("contact removed") }
+            card = try node.store.card(of: contact)
+        } else if let recipient = envelope.card {
+            card = recipient
+        } else {
+            return .failed("no recipient")
+        }
         var retry: String?
         var final: String?
         for endpoint in card.endpoints {
@@ -126,7 +134,7 @@ struct Courier: Service {
                 continue
             }
             if answer.status == 200 {
-                if validReceipt(answer.body, for: envelope, from: contact) { return .delivered }
+                if validReceipt(answer.body, for: envelope, from: card.signingKey) { return .delivered }
                 retry = retry ?? "bad receipt"
                 continue
             }
@@ -153,9 +161,9 @@ struct Courier: Service {
     }
 
     /// A receipt counts only if it opens with our key, is signed by the contact for us, and names the id.
-    private func validReceipt(_ sealed: Data, for envelope: DueEnvelope, from contact: ContactRecord) -> Bool {
+    private func validReceipt(_ sealed: Data, for envelope: DueEnvelope, from recipient: SigningPublicKey) -> Bool {
         guard let receipt = try? Envelope.open(sealed, with: node.keys.sealing), receipt.type == .receipt,
-              receipt.sender == contact.signingKey, (try? receipt.checkTimes(now: node.clock.now)) != nil,
+              receipt.sender == recipient, (try? receipt.checkTimes(now: node.clock.now)) != nil,
               let body = try? WireJSON.decode(ReceiptMessage.self, from: receipt.body)
         else { return false }
         return body.envelope == envelope.envelopeID.hexString

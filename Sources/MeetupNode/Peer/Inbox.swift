@@ -1,6 +1,7 @@
 import CheckInCore
 import Foundation
 import GRDB
+import MeetupCrypto
 import MeetupProtocol
 
 /// The receiving half of delivery: opens, verifies and stores one envelope, in the order of
@@ -10,7 +11,8 @@ struct Inbox {
     let node: Node
 
     enum Answer {
-        case receipt(Data)
+        /// A sealed envelope for the sender: a receipt, or a liveness statement.
+        case reply(Data)
         case refused(EnvelopeError)
         case unavailable
     }
@@ -30,13 +32,16 @@ struct Inbox {
 
     private func accept(_ sealed: Data) throws -> Answer {
         let envelope = try Envelope.open(sealed, with: node.keys.sealing)
-        guard let contact = try node.store.contact(signingKey: envelope.sender) else { throw EnvelopeError.unknownSender }
         let now = node.clock.now
+        // A relayed alert may come from a guardian this node does not know: its escrow vouches for it.
+        if envelope.typeByte == MessageType.relayedAlert.rawValue { return try acceptRelayed(envelope, now: now) }
+        guard let contact = try node.store.contact(signingKey: envelope.sender) else { throw EnvelopeError.unknownSender }
         try envelope.checkTimes(now: now)
-        guard let type = envelope.type, type != .receipt else {
-            // Receipts travel only in HTTP answers.
+        guard let type = envelope.type, type != .receipt, type != .liveness else {
+            // Receipts and liveness statements travel only in HTTP answers.
             throw EnvelopeError.unknownType(envelope.typeByte)
         }
+        if type == .livenessRequest { return try answerLiveness(envelope, from: contact, now: now) }
         let apply = try applier(for: type, envelope: envelope, from: contact, now: now)
         // An ack of a silent alert (duress) leaves no trace on the user's node: no count, no log line.
         let quiet = try type == .ack && node.store.isSilentAlert(id: WireJSON.decode(AckMessage.self, from: envelope.body).alert)
@@ -48,14 +53,69 @@ struct Inbox {
             }
             node.courierWakeup.nudge()
             node.hookWakeup.nudge()
+            node.watchdogWakeup.nudge()
         } else if !quiet {
             node.envelopeCounters.refused("replayed")
             node.logger.info("envelope repeated; not stored again", metadata: ["type": "\(type)"])
         }
-        let receipt = Envelope(
-            type: .receipt, created: now, expires: now.addingTimeInterval(86_400), sender: node.keys.signing.publicKey,
-            body: WireJSON.encode(ReceiptMessage(envelope: envelope.id.hexString, receivedAt: now, duplicate: !fresh)))
-        return .receipt(receipt.seal(signer: node.keys.signing, to: contact.sealingKey))
+        return receipt(for: envelope, duplicate: !fresh, to: contact.sealingKey, now: now)
+    }
+
+    private func receipt(for envelope: Envelope, duplicate: Bool, to recipient: SealingPublicKey, now: Date) -> Answer {
+        reply(.receipt, WireJSON.encode(ReceiptMessage(envelope: envelope.id.hexString, receivedAt: now, duplicate: duplicate)),
+              to: recipient, now: now)
+    }
+
+    private func reply(_ type: MessageType, _ body: Data, to recipient: SealingPublicKey, now: Date) -> Answer {
+        let envelope = Envelope(
+            type: type, created: now, expires: now.addingTimeInterval(86_400), sender: node.keys.signing.publicKey, body: body)
+        return .reply(envelope.seal(signer: node.keys.signing, to: recipient))
+    }
+
+    /// A guardian asks whether the plan is alive: the answer is the plan's state, signed, naming its nonce.
+    private func answerLiveness(_ envelope: Envelope, from contact: ContactRecord, now: Date) throws -> Answer {
+        let request = try WireJSON.decode(LivenessRequestMessage.self, from: envelope.body)
+        guard let statement = try node.store.liveness(planID: request.plan, nonce: request.nonce, for: contact) else {
+            throw EnvelopeError.badBody("no plan \(request.plan) that this contact guards")
+        }
+        return reply(.liveness, WireJSON.encode(statement), to: contact.sealingKey, now: now)
+    }
+
+    /// A guardian's relayed alert (docs/PROTOCOL.md, "Relayed alert"): accepted when the escrow inside opens
+    /// with this node's key, is an alert from a contact, and names the outer sender among its guardians.
+    private func acceptRelayed(_ envelope: Envelope, now: Date) throws -> Answer {
+        try envelope.checkTimes(now: now)
+        let relayed = try WireJSON.decode(RelayedAlertMessage.self, from: envelope.body)
+        guard let guardianCard = try? ContactCard(parsing: relayed.guardianCard), guardianCard.signingKey == envelope.sender else {
+            throw EnvelopeError.badBody("the guardian's card does not match its signature")
+        }
+        let inner = try Envelope.open(relayed.escrow, with: node.keys.sealing)
+        guard let user = try node.store.contact(signingKey: inner.sender) else { throw EnvelopeError.unknownSender }
+        try inner.checkTimes(now: now)
+        guard inner.type == .alert, relayed.user == inner.sender.bytes.hexString else { throw EnvelopeError.unknownSender }
+        var message = try WireJSON.decode(AlertMessage.self, from: inner.body)
+        guard message.escrow == true, message.payload.plan == relayed.plan,
+              let route = message.guardians?.first(where: { $0.key == envelope.sender.bytes.hexString })
+        else { throw EnvelopeError.unknownSender }
+        try Self.check(message)
+        message.payload.reason = relayed.reason
+        message.payload.raisedAt = relayed.raisedAt
+        message.payload.deadline = relayed.deadline
+        message.late = relayed.late
+        let store = node.store
+        let hooks = node.configuration.hooks.names
+        let relayedMessage = message
+        let fresh = try store.acceptOnce(envelopeID: envelope.id, expires: envelope.expires) { db in
+            try store.insertReceivedAlert(db, relayedMessage, from: user, at: now, hooks: hooks, via: route.name)
+        }
+        if fresh {
+            node.envelopeCounters.accepted()
+            node.logger.info("envelope accepted", metadata: ["type": "relayed-alert", "contact": "\(user.id)"])
+            node.hookWakeup.nudge()
+        } else {
+            node.envelopeCounters.refused("replayed")
+        }
+        return receipt(for: envelope, duplicate: !fresh, to: guardianCard.sealingKey, now: now)
     }
 
     /// Parses the body before any write, and returns what storing it means.
@@ -68,7 +128,7 @@ struct Inbox {
             let message = try WireJSON.decode(AlertMessage.self, from: envelope.body)
             try Self.check(message)
             let hooks = node.configuration.hooks.names
-            return { db in try store.insertReceivedAlert(db, message, from: contact, at: now, hooks: hooks) }
+            return { db in try store.insertReceivedAlert(db, message, from: contact, at: now, hooks: hooks, via: Store.directRoute) }
         case .ack:
             let message = try WireJSON.decode(AckMessage.self, from: envelope.body)
             return { db in _ = try store.recordAck(db, alertID: message.alert, contactID: contact.id, at: now) }
@@ -78,11 +138,16 @@ struct Inbox {
         case .replica:
             let message = try WireJSON.decode(ReplicaMessage.self, from: envelope.body)
             // Any contact may ask this node to watch a plan: pairing with them was the consent.
-            return { db in try store.storeReplica(db, message, from: contact, at: now) }
+            let slack = node.configuration.guardianSlack
+            return { db in try store.storeReplica(db, message, from: contact, at: now, slack: slack) }
+        case .heartbeat:
+            let message = try WireJSON.decode(HeartbeatMessage.self, from: envelope.body)
+            let slack = node.configuration.guardianSlack
+            return { db in try store.applyHeartbeat(db, message, from: contact, slack: slack) }
         case .standDown:
             let message = try WireJSON.decode(StandDownMessage.self, from: envelope.body)
             return { db in try store.applyStandDown(db, message, from: contact) }
-        case .receipt:
+        case .receipt, .liveness, .livenessRequest, .relayedAlert:
             throw EnvelopeError.unknownType(envelope.typeByte)
         }
     }

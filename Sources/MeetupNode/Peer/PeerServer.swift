@@ -30,7 +30,7 @@ struct PeerServer: Service {
                 return refusal(.tooLarge)
             }
             switch inbox.receive(Data(body.readableBytesView)) {
-            case let .receipt(sealed):
+            case let .reply(sealed):
                 return Response(
                     status: .ok, headers: [.contentType: "application/octet-stream"],
                     body: .init(byteBuffer: ByteBuffer(bytes: sealed)))

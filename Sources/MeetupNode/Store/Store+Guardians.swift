@@ -50,12 +50,41 @@ extension Store {
         return guardians.map { guardian in
             let replica = ReplicaMessage(
                 plan: record.id, version: Int(notice.id), start: state.schedule.start, everySeconds: state.schedule.every,
-                graceSeconds: state.schedule.grace, until: state.schedule.until, deadline: state.deadline, heartbeatSeq: 0,
+                graceSeconds: state.schedule.grace, until: state.schedule.until, deadline: state.deadline,
+                heartbeatSeq: Int(notice.id),
                 escalateAfterSeconds: details.escalateAfter ?? Plan.defaultEscalateAfter, contacts: contacts,
                 escrow: escrow.filter { $0.cardKey != guardian.signingKey.bytes.hexString }, own: own[guardian.id])
             var entry = seal(.replica, WireJSON.encode(replica), guardian)
             entry.planID = record.id
             return entry
+        }
+    }
+
+    /// A heartbeat to every guardian of the plan: the deadline after a PIN-verified check-in. Its sequence
+    /// number is the notice's id, which grows with every notice, replicas included.
+    func heartbeatEntries(_ db: Database, notice: Notice, seal: EnvelopeSealer) throws -> [OutboxEntry] {
+        guard let record = try PlanRecord.fetchOne(db, key: notice.planID) else { return [] }
+        let details = try cipher.open(PlanDetails.self, from: record.details, for: PlanRecord.detailsColumn(record.id))
+        let state = try record.state()
+        let body = WireJSON.encode(HeartbeatMessage(
+            plan: record.id, seq: Int(notice.id), deadline: state.deadline, phase: state.phase.rawValue, at: notice.at,
+            kind: "check-in"))
+        return try guardians(db, of: details).map { guardian in
+            var entry = seal(.heartbeat, body, guardian)
+            entry.planID = record.id
+            return entry
+        }
+    }
+
+    /// The plan's state for a guardian that asks (type 19), or nil when `contact` is not its guardian.
+    func liveness(planID: String, nonce: String, for contact: ContactRecord) throws -> LivenessMessage? {
+        try writer.read { db in
+            guard let record = try PlanRecord.fetchOne(db, key: planID) else { return nil }
+            let details = try cipher.open(PlanDetails.self, from: record.details, for: PlanRecord.detailsColumn(record.id))
+            guard try guardians(db, of: details).contains(where: { $0.id == contact.id }) else { return nil }
+            let state = try record.state()
+            return LivenessMessage(
+                plan: planID, nonce: nonce, phase: state.phase.rawValue, deadline: state.deadline, lastCheckIn: state.lastCheckIn)
         }
     }
 
@@ -99,20 +128,46 @@ extension Store {
     }
 
     /// Keeps the newest replica of a plan from `contact`; an older or repeated version changes nothing.
-    func storeReplica(_ db: Database, _ replica: ReplicaMessage, from contact: ContactRecord, at now: Date) throws {
+    /// The watched deadline is the replica's, or the first one after the start for a plan not started.
+    func storeReplica(_ db: Database, _ replica: ReplicaMessage, from contact: ContactRecord, at now: Date, slack: TimeInterval) throws {
         let key = contact.signingKey.bytes
         let current = try Int.fetchOne(
             db, sql: "SELECT version FROM watch WHERE user_key = ? AND plan_id = ?", arguments: [key, replica.plan])
         if let current, current >= replica.version { return }
+        let deadline = replica.deadline ?? replica.start.addingTimeInterval(TimeInterval(replica.everySeconds))
         let content = try cipher.seal(replica, for: Self.watchColumn(userKey: key, planID: replica.plan))
         try db.execute(
             sql: """
-                INSERT INTO watch (user_key, plan_id, contact_id, version, deadline_at, received_at, content)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO watch (user_key, plan_id, contact_id, version, heartbeat_seq, phase, grace_seconds, deadline_at,
+                                   wake_at, received_at, content)
+                VALUES (?, ?, ?, ?, ?, 'watching', ?, ?, ?, ?, ?)
                 ON CONFLICT (user_key, plan_id) DO UPDATE SET version = excluded.version,
-                  deadline_at = excluded.deadline_at, received_at = excluded.received_at, content = excluded.content
+                  heartbeat_seq = MAX(heartbeat_seq, excluded.heartbeat_seq), grace_seconds = excluded.grace_seconds,
+                  deadline_at = excluded.deadline_at, wake_at = excluded.wake_at, received_at = excluded.received_at,
+                  content = excluded.content
                 """,
-            arguments: [key, replica.plan, contact.id, replica.version, replica.deadline, now, content])
+            arguments: [
+                key, replica.plan, contact.id, replica.version, replica.heartbeatSeq, replica.graceSeconds, deadline,
+                Self.watchWake(deadline: deadline, grace: replica.graceSeconds, slack: slack), now, content,
+            ])
+    }
+
+    /// A heartbeat moves the watched deadline; one not newer than the last is refused.
+    func applyHeartbeat(_ db: Database, _ heartbeat: HeartbeatMessage, from contact: ContactRecord, slack: TimeInterval) throws {
+        let key = contact.signingKey.bytes
+        guard let row = try Row.fetchOne(
+            db, sql: "SELECT heartbeat_seq, grace_seconds FROM watch WHERE user_key = ? AND plan_id = ?",
+            arguments: [key, heartbeat.plan])
+        else { return }
+        guard heartbeat.seq > row["heartbeat_seq"] as Int else { throw EnvelopeError.staleHeartbeat }
+        let wake = heartbeat.deadline.map { Self.watchWake(deadline: $0, grace: row["grace_seconds"], slack: slack) }
+        try db.execute(
+            sql: "UPDATE watch SET heartbeat_seq = ?, deadline_at = ?, wake_at = ? WHERE user_key = ? AND plan_id = ?",
+            arguments: [heartbeat.seq, heartbeat.deadline, wake, key, heartbeat.plan])
+    }
+
+    static func watchWake(deadline: Date, grace: Int, slack: TimeInterval) -> Date {
+        deadline.addingTimeInterval(TimeInterval(grace) + slack)
     }
 
     /// `done` deletes the replica and its escrow; `alerted` records that the user's node raised it itself.
@@ -122,9 +177,112 @@ extension Store {
             try db.execute(
                 sql: "DELETE FROM watch WHERE user_key = ? AND plan_id = ?", arguments: [contact.signingKey.bytes, message.plan])
         case .alerted:
+            // The user's node raised it and delivers it: nothing to watch until it checks in again.
             try db.execute(
-                sql: "UPDATE watch SET alerted_deadline_at = ? WHERE user_key = ? AND plan_id = ?",
+                sql: "UPDATE watch SET alerted_deadline_at = ?, wake_at = NULL WHERE user_key = ? AND plan_id = ?",
                 arguments: [message.deadline, contact.signingKey.bytes, message.plan])
         }
     }
+}
+
+/// A watched plan whose `deadline + grace + slack` has passed.
+struct DueWatch: Sendable {
+    var userKey: Data
+    var planID: String
+    var contactID: Int64
+    var deadline: Date?
+    var graceSeconds: Int
+}
+
+extension Store {
+    /// Watches due by `now`, each leased for `lease` seconds while its check runs.
+    func dueWatches(now: Date, limit: Int, lease: TimeInterval) throws -> [DueWatch] {
+        try writer.write { db in
+            let due = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT user_key, plan_id, contact_id, deadline_at, grace_seconds FROM watch
+                    WHERE wake_at IS NOT NULL AND wake_at <= ? AND contact_id IS NOT NULL ORDER BY wake_at LIMIT ?
+                    """,
+                arguments: [now, limit]
+            ).map {
+                DueWatch(
+                    userKey: $0["user_key"], planID: $0["plan_id"], contactID: $0["contact_id"], deadline: $0["deadline_at"],
+                    graceSeconds: $0["grace_seconds"])
+            }
+            for watch in due {
+                try db.execute(
+                    sql: "UPDATE watch SET wake_at = ? WHERE user_key = ? AND plan_id = ?",
+                    arguments: [now.addingTimeInterval(lease), watch.userKey, watch.planID])
+            }
+            return due
+        }
+    }
+
+    func earliestWatchWake() throws -> Date? {
+        try writer.read { db in try Date.fetchOne(db, sql: "SELECT MIN(wake_at) FROM watch WHERE wake_at IS NOT NULL") }
+    }
+
+    /// The user's node proved the plan alive: watch its new deadline.
+    func moveWatch(_ watch: DueWatch, to deadline: Date?, slack: TimeInterval) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: "UPDATE watch SET deadline_at = ?, wake_at = ? WHERE user_key = ? AND plan_id = ?",
+                arguments: [
+                    deadline, deadline.map { Self.watchWake(deadline: $0, grace: watch.graceSeconds, slack: slack) },
+                    watch.userKey, watch.planID,
+                ])
+        }
+    }
+
+    /// Nothing to watch until the next heartbeat or replica.
+    func pauseWatch(_ watch: DueWatch) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: "UPDATE watch SET wake_at = NULL WHERE user_key = ? AND plan_id = ?", arguments: [watch.userKey, watch.planID])
+        }
+    }
+
+    func dropWatch(_ watch: DueWatch) throws {
+        try writer.write { db in
+            try db.execute(sql: "DELETE FROM watch WHERE user_key = ? AND plan_id = ?", arguments: [watch.userKey, watch.planID])
+        }
+    }
+
+    func replica(_ watch: DueWatch) throws -> ReplicaMessage {
+        let sealed = try writer.read { db in
+            try Data.fetchOne(
+                db, sql: "SELECT content FROM watch WHERE user_key = ? AND plan_id = ?", arguments: [watch.userKey, watch.planID])
+        }
+        guard let sealed else { throw StoreError.damagedRow(table: "watch", id: watch.planID) }
+        return try cipher.open(ReplicaMessage.self, from: sealed, for: Self.watchColumn(userKey: watch.userKey, planID: watch.planID))
+    }
+
+    /// The alarm for the watched deadline, once: the relayed alerts in the outbox and this node's own copy
+    /// among its received alerts, in one transaction.
+    func commitAlarm(
+        _ watch: DueWatch, relays: [RelayedEnvelope], own: AlertMessage?, user: ContactRecord, at now: Date, hooks: [String]
+    ) throws {
+        try writer.write { db in
+            let already = try Row.fetchOne(
+                db, sql: "SELECT alarmed_deadline_at, alerted_deadline_at FROM watch WHERE user_key = ? AND plan_id = ?",
+                arguments: [watch.userKey, watch.planID])
+            guard let already else { return }
+            let alarmed: Date? = already["alarmed_deadline_at"]
+            let alerted: Date? = already["alerted_deadline_at"]
+            if let deadline = watch.deadline, alarmed == deadline || alerted == deadline { return }
+            try db.execute(
+                sql: "UPDATE watch SET alarmed_deadline_at = ?, wake_at = NULL WHERE user_key = ? AND plan_id = ?",
+                arguments: [watch.deadline, watch.userKey, watch.planID])
+            for relay in relays {
+                try insertOutbox(
+                    db, toCard: relay.card, type: .relayedAlert, planID: watch.planID, sealed: relay.sealed, envelopeID: relay.id,
+                    now: now, expires: relay.expires)
+            }
+            if let own { try insertReceivedAlert(db, own, from: user, at: now, hooks: hooks, via: Self.guardianRoute) }
+        }
+    }
+
+    /// The route name of an alarm this node raised as a guardian, in its own list of received alerts.
+    static let guardianRoute = "this node, as guardian"
 }

@@ -29,33 +29,58 @@ extension Store {
         }
     }
 
-    /// Stores an alert from `contact` under a local id, and one job per notification hook. An alert id seen
-    /// before from the same sender (a re-sent copy under a new envelope) is not stored twice; the same id
-    /// from another sender is another alert.
+    /// The route name of an alert the user's own node sent.
+    static let directRoute = "their node"
+
+    /// Stores an alert from `contact` under a local id, and one job per notification hook. One incident is
+    /// one alert: the same plan and reason (and, for a miss, the same deadline) from the same user, whether it
+    /// came from the user's node or a guardian, is stored once and lists every route in `via`. An alert id
+    /// seen before from the same sender (a copy re-sent under a new envelope) is not stored twice.
     func insertReceivedAlert(
-        _ db: Database, _ message: AlertMessage, from contact: ContactRecord, at now: Date, hooks: [String]
+        _ db: Database, _ message: AlertMessage, from contact: ContactRecord, at now: Date, hooks: [String], via route: String
     ) throws {
-        if try Bool.fetchOne(
-            db, sql: "SELECT 1 FROM received_alert WHERE sender_key = ? AND alert_id = ?",
-            arguments: [contact.signingKey.bytes, message.alert]) == true
-        {
+        let key = contact.signingKey.bytes
+        let payload = message.payload
+        let incident = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT id, via FROM received_alert
+                WHERE sender_key = ? AND (alert_id = ? OR (plan_id = ? AND reason = ? AND (reason != 'missed' OR deadline_at = ?)))
+                """,
+            arguments: [key, message.alert, payload.plan, payload.reason.rawValue, payload.deadline])
+        if let incident {
+            var via = Self.routes(incident["via"])
+            if !via.contains(route) {
+                via.append(route)
+                try db.execute(
+                    sql: "UPDATE received_alert SET via = ? WHERE id = ?", arguments: [Self.routesText(via), incident["id"] as String])
+            }
             return
         }
         let id = Base32.encode(SecureRandom.bytes(count: 16))
         let content = try cipher.seal(ReceivedContent(from: contact.name, message: message), for: Self.receivedColumn(id))
         try db.execute(
             sql: """
-                INSERT INTO received_alert (id, alert_id, sender_key, contact_id, plan_id, reason, raised_at, received_at, content)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO received_alert (id, alert_id, sender_key, contact_id, plan_id, reason, raised_at, received_at,
+                                            deadline_at, via, content)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                id, message.alert, contact.signingKey.bytes, contact.id, message.payload.plan, message.payload.reason.rawValue,
-                message.payload.raisedAt, now, content,
+                id, message.alert, key, contact.id, payload.plan, payload.reason.rawValue, payload.raisedAt, now,
+                payload.deadline, Self.routesText([route]), content,
             ])
         for hook in hooks {
             try db.execute(
                 sql: "INSERT INTO hook_job (alert_id, hook, next_attempt_at) VALUES (?, ?, ?)", arguments: [id, hook, now])
         }
+    }
+
+    static func routes(_ text: String?) -> [String] {
+        (try? JSONDecoder().decode([String].self, from: Data((text ?? "[]").utf8))) ?? []
+    }
+
+    static func routesText(_ routes: [String]) -> String {
+        String(decoding: (try? JSONEncoder().encode(routes)) ?? Data("[]".utf8), as: UTF8.self)
     }
 
     /// Marks the alerts of the plan received from `contact` as resolved or checked in after. Duress and
@@ -130,7 +155,7 @@ extension Store {
             trail: payload.trail, checkIns: payload.checkIns, history: payload.history,
             mapLink: position.map { "https://www.openstreetmap.org/?mlat=\($0.lat)&mlon=\($0.lon)#map=17/\($0.lat)/\($0.lon)" },
             geoURI: position.map { "geo:\($0.lat),\($0.lon)" }, hasPhoto: content.message.photo != nil,
-            photo: withPhoto ? content.message.photo : nil)
+            photo: withPhoto ? content.message.photo : nil, via: Self.routes(row["via"]))
     }
 
     // MARK: Hooks

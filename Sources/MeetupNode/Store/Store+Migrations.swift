@@ -90,7 +90,7 @@ extension Store {
                 table.autoIncrementedPrimaryKey("id")
                 table.column("plan_id", .text).notNull().references("plan", onDelete: .cascade)
                 table.column("kind", .text).notNull()
-                    .check(sql: "kind IN ('alert', 'done', 'checked-in', 'replica', 'stand-down-done', 'stand-down-alerted')")
+                    .check(sql: "kind IN ('alert', 'done', 'checked-in', 'replica', 'heartbeat', 'stand-down-done', 'stand-down-alerted')")
                 table.column("alert_id", .text).references("alert", onDelete: .cascade)
                 table.column("at", .datetime).notNull()
                 // Under duress: the visible bookkeeping happens, but no "resolved" is sent.
@@ -107,10 +107,13 @@ extension Store {
                 table.column("contact_name", .text).notNull()
                 table.column("tier", .integer).notNull()
                 table.column("type", .text).notNull()
-                    .check(sql: "type IN ('alert', 'ack', 'resolved', 'replica', 'stand-down')")
+                    .check(sql: "type IN ('alert', 'ack', 'resolved', 'replica', 'heartbeat', 'stand-down', 'relayed-alert')")
                 table.column("plan_id", .text)
                 table.column("alert_id", .text).indexed()
                 table.column("envelope", .blob).notNull()
+                // For a recipient who is not a contact (a guardian relaying to the user's contacts): its card,
+                // sealed.
+                table.column("card", .blob)
                 table.column("created_at", .datetime).notNull()
                 table.column("expires_at", .datetime).notNull()
                 table.column("state", .text).notNull()
@@ -142,6 +145,10 @@ extension Store {
                 table.column("acked_at", .datetime)
                 table.column("resolved_at", .datetime)
                 table.column("checked_in_at", .datetime)
+                // The missed deadline, which with the sender's key, the plan and the reason names the incident.
+                table.column("deadline_at", .datetime)
+                // The routes the incident came through: the user's node and guardians, by name (JSON list).
+                table.column("via", .text).notNull().defaults(to: "[]")
                 table.column("content", .blob).notNull()
                 table.uniqueKey(["sender_key", "alert_id"])
             }
@@ -152,13 +159,22 @@ extension Store {
                 table.column("plan_id", .text).notNull()
                 table.column("contact_id", .integer).indexed().references("contact", onDelete: .cascade)
                 table.column("version", .integer).notNull()
+                // The latest heartbeat sequence number: a heartbeat not above it is refused.
+                table.column("heartbeat_seq", .integer).notNull()
+                table.column("phase", .text).notNull()
+                table.column("grace_seconds", .integer).notNull()
                 table.column("deadline_at", .datetime)
+                // deadline + grace + slack: the watchdog's queue.
+                table.column("wake_at", .datetime)
                 table.column("received_at", .datetime).notNull()
                 // The deadline for which the user's node raised the alert itself.
                 table.column("alerted_deadline_at", .datetime)
+                // The deadline for which this guardian raised the alarm.
+                table.column("alarmed_deadline_at", .datetime)
                 table.column("content", .blob).notNull()
                 table.primaryKey(["user_key", "plan_id"])
             }
+            try db.create(index: "watch_wake_at", on: "watch", columns: ["wake_at"], condition: Column("wake_at") != nil)
             // Notification hooks still to run for a received alert.
             try db.create(table: "hook_job") { table in
                 table.autoIncrementedPrimaryKey("id")

@@ -31,7 +31,9 @@ struct OutboxEntry {
 struct DueEnvelope: Sendable {
     var seq: Int64
     var envelopeID: Data
-    var contactID: Int64
+    /// The recipient: a contact, or, for a guardian's relayed alert, the card of someone who is not one.
+    var contactID: Int64?
+    var card: ContactCard?
     var type: String
     var sealed: Data
     var attempts: Int
@@ -63,6 +65,7 @@ extension Store {
                     let entries: [OutboxEntry] = switch notice.kind {
                     case "alert": try alertEntries(db, notice: notice, now: now, seal: seal)
                     case "replica": try replicaEntries(db, notice: notice, now: now, seal: seal)
+                    case "heartbeat": try heartbeatEntries(db, notice: notice, seal: seal)
                     case "stand-down-done", "stand-down-alerted": try standDownEntries(db, notice: notice, seal: seal)
                     default: try resolvedEntries(db, notice: notice, now: now, seal: seal)
                     }
@@ -141,6 +144,30 @@ extension Store {
         }
     }
 
+    static func outboxCardColumn(_ envelopeID: Data) -> SealedColumn {
+        SealedColumn(table: "outbox", column: "card", rowKey: envelopeID.hexString)
+    }
+
+    private func outboxCard(_ sealed: Data, envelopeID: Data, seq: Int64) throws -> ContactCard {
+        guard let card = try? ContactCard(
+            parsing: String(decoding: try cipher.open(sealed, for: Self.outboxCardColumn(envelopeID)), as: UTF8.self))
+        else { throw StoreError.damagedRow(table: "outbox", id: "\(seq)") }
+        return card
+    }
+
+    /// An envelope to someone who is not a contact, reached through their card.
+    func insertOutbox(_ db: Database, toCard card: ContactCard, type: MessageType, planID: String, sealed: Data,
+                      envelopeID: Data, now: Date, expires: Date) throws {
+        let sealedCard = cipher.seal(Data(card.text.utf8), for: Self.outboxCardColumn(envelopeID))
+        try db.execute(
+            sql: """
+                INSERT INTO outbox (envelope_id, contact_id, contact_name, tier, type, plan_id, envelope, card,
+                                    created_at, expires_at, state, next_attempt_at)
+                VALUES (?, NULL, ?, 1, ?, ?, ?, ?, ?, ?, 'queued', ?)
+                """,
+            arguments: [envelopeID, card.name, type.description, planID, sealed, sealedCard, now, expires, now])
+    }
+
     func insertOutbox(_ db: Database, _ entry: OutboxEntry) throws {
         try db.execute(
             sql: """
@@ -166,20 +193,23 @@ extension Store {
             let due = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT seq, envelope_id, contact_id, type, envelope, attempts,
+                    SELECT seq, envelope_id, contact_id, card, type, envelope, attempts,
                       COALESCE((SELECT silent FROM alert WHERE alert.id = o.alert_id), 0) AS silent
                     FROM outbox o
-                    WHERE state = 'queued' AND next_attempt_at <= ? AND contact_id IS NOT NULL
+                    WHERE state = 'queued' AND next_attempt_at <= ? AND (contact_id IS NOT NULL OR card IS NOT NULL)
                       AND NOT (type != 'alert' AND EXISTS (
                         SELECT 1 FROM outbox a WHERE a.contact_id = o.contact_id AND a.type = 'alert'
                           AND a.state = 'queued' AND a.seq < o.seq))
                     ORDER BY next_attempt_at LIMIT ?
                     """,
                 arguments: [now, limit]
-            ).map {
-                DueEnvelope(
-                    seq: $0["seq"], envelopeID: $0["envelope_id"], contactID: $0["contact_id"], type: $0["type"],
-                    sealed: $0["envelope"], attempts: $0["attempts"], silent: $0["silent"])
+            ).map { row in
+                let seq: Int64 = row["seq"]
+                return DueEnvelope(
+                    seq: seq, envelopeID: row["envelope_id"], contactID: row["contact_id"],
+                    card: try (row["card"] as Data?).map { try outboxCard($0, envelopeID: row["envelope_id"], seq: seq) },
+                    type: row["type"],
+                    sealed: row["envelope"], attempts: row["attempts"], silent: row["silent"])
             }
             for envelope in due {
                 try db.execute(
@@ -210,7 +240,7 @@ extension Store {
                 db,
                 sql: """
                     SELECT MIN(next_attempt_at) FROM outbox o
-                    WHERE state = 'queued' AND contact_id IS NOT NULL
+                    WHERE state = 'queued' AND (contact_id IS NOT NULL OR card IS NOT NULL)
                       AND NOT (type != 'alert' AND EXISTS (
                         SELECT 1 FROM outbox a WHERE a.contact_id = o.contact_id AND a.type = 'alert'
                           AND a.state = 'queued' AND a.seq < o.seq))

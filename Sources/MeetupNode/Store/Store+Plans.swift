@@ -206,6 +206,7 @@ struct EffectRecorder {
     private static func guardianNoticeKind(_ entry: HistoryEntry) -> String? {
         switch entry {
         case .extended, .location: "replica"
+        case .checkIn, .checkInAfterAlert: "heartbeat"
         case .done, .resolved: "stand-down-done"
         default: nil
         }

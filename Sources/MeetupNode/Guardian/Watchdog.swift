@@ -1,0 +1,159 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import MeetupCrypto
+import MeetupProtocol
+import NIOCore
+import ServiceLifecycle
+
+/// The guardian's watchdog (docs/PROTOCOL.md, "Watchdog"): one loop over the plans this node watches for
+/// its contacts, sleeping until the earliest `deadline + grace + slack`. When one passes without a
+/// heartbeat, it asks the user's node for a signed liveness statement; unless that proves the plan alive
+/// (or that the user's node alerted itself), it raises the alarm: the escrowed alerts go to the user's
+/// contacts through the outbox, and this node's own copy is shown to its user.
+struct Watchdog: Service {
+    let node: Node
+    static let livenessTimeout: TimeInterval = 5
+    /// A watch being checked is not due again for this long.
+    static let lease: TimeInterval = 20
+
+    func run() async throws {
+        let http = HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+            configuration: .init(timeout: .init(connect: .seconds(2), read: .seconds(Int64(Self.livenessTimeout)))))
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let due = try node.store.dueWatches(now: node.clock.now, limit: 32, lease: Self.lease)
+                    await withDiscardingTaskGroup { group in
+                        for watch in due { group.addTask { await check(watch, http: http) } }
+                    }
+                    await node.watchdogWakeup.wait(until: try node.store.earliestWatchWake(), clock: node.clock)
+                } catch {
+                    node.logger.critical("watchdog pass failed", metadata: ["error_type": "\(type(of: error))"])
+                    await node.watchdogWakeup.wait(until: node.clock.now.addingTimeInterval(1), clock: node.clock)
+                }
+            }
+        }
+        try? await http.shutdown()
+    }
+
+    private func check(_ watch: DueWatch, http: HTTPClient) async {
+        let metadata: Logger.Metadata = ["plan": "\(watch.planID)", "contact": "\(watch.contactID)"]
+        do {
+            let statement = await liveness(watch, http: http)
+            switch Self.verdict(statement, watching: watch.deadline) {
+            case let .alive(deadline):
+                try node.store.moveWatch(watch, to: deadline, slack: node.configuration.guardianSlack)
+                node.logger.info("watched plan alive; standing down", metadata: metadata)
+            case .userAlerted:
+                try node.store.pauseWatch(watch)
+                node.logger.info("watched plan already alerted by its node", metadata: metadata)
+            case .ended:
+                try node.store.dropWatch(watch)
+            case .alarm:
+                try raiseAlarm(watch)
+                node.logger.notice("guardian alarm raised", metadata: metadata)
+            }
+        } catch {
+            node.logger.critical("watchdog check failed", metadata: metadata.merging(["error_type": "\(type(of: error))"]) { $1 })
+        }
+    }
+
+    enum Verdict: Equatable {
+        case alive(Date?)
+        case userAlerted
+        case ended
+        case alarm
+    }
+
+    /// What a liveness statement (or its absence) means for the watched deadline.
+    static func verdict(_ statement: LivenessMessage?, watching deadline: Date?) -> Verdict {
+        guard let statement else { return .alarm }
+        switch statement.phase {
+        case "done", "expired": return .ended
+        case "alerted": return .userAlerted
+        case "scheduled", "active":
+            if let next = statement.deadline, let deadline, next <= deadline { return .alarm }
+            return .alive(statement.deadline)
+        default: return .alarm
+        }
+    }
+
+    /// Asks the user's node, at each endpoint of its card, for a signed statement naming a fresh nonce.
+    private func liveness(_ watch: DueWatch, http: HTTPClient) async -> LivenessMessage? {
+        guard let user = try? node.store.contact(id: watch.contactID), let card = try? node.store.card(of: user) else { return nil }
+        let nonce = SecureRandom.bytes(count: 16).hexString
+        let now = node.clock.now
+        let request = Envelope(
+            type: .livenessRequest, created: now, expires: now.addingTimeInterval(60), sender: node.keys.signing.publicKey,
+            body: WireJSON.encode(LivenessRequestMessage(plan: watch.planID, nonce: nonce)))
+        let sealed = request.seal(signer: node.keys.signing, to: user.sealingKey)
+        for endpoint in card.endpoints {
+            var post = HTTPClientRequest(url: endpoint.trimmingSuffix("/") + "/v1/envelope")
+            post.method = .POST
+            post.headers.add(name: "Content-Type", value: "application/octet-stream")
+            post.body = .bytes(ByteBuffer(bytes: sealed))
+            let request = post
+            guard let answer = try? await withDeadline(Self.livenessTimeout, {
+                let response = try await http.execute(request, timeout: .seconds(Int64(Self.livenessTimeout)))
+                return (Int(response.status.code), Data(try await response.body.collect(upTo: 64 << 10).readableBytesView))
+            }), answer.0 == 200,
+                let reply = try? Envelope.open(answer.1, with: node.keys.sealing), reply.type == .liveness,
+                reply.sender == user.signingKey, (try? reply.checkTimes(now: node.clock.now)) != nil,
+                let statement = try? WireJSON.decode(LivenessMessage.self, from: reply.body),
+                statement.nonce == nonce, statement.plan == watch.planID
+            else { continue }
+            return statement
+        }
+        return nil
+    }
+
+    /// Seals one relayed alert per escrowed copy to the contact's card, opens this node's own copy, and
+    /// commits them all with the alarm in one transaction (a second alarm for the same deadline is a no-op).
+    private func raiseAlarm(_ watch: DueWatch) throws {
+        guard let user = try node.store.contact(id: watch.contactID) else { return }
+        let replica = try node.store.replica(watch)
+        let now = node.clock.now
+        let due = (watch.deadline ?? now).addingTimeInterval(TimeInterval(watch.graceSeconds))
+        let late = now.timeIntervalSince(due.addingTimeInterval(node.configuration.guardianSlack))
+            > Self.livenessTimeout + Self.lease + node.configuration.lateTolerance
+        let ownCard = try node.card()
+        var relays: [RelayedEnvelope] = []
+        for copy in replica.escrow {
+            guard let contact = replica.contacts.first(where: { (try? ContactCard(parsing: $0.card))?.signingKey.bytes.hexString == copy.cardKey }),
+                  let card = try? ContactCard(parsing: contact.card)
+            else { continue }
+            let body = RelayedAlertMessage(
+                escrow: copy.envelope, user: user.signingKey.bytes.hexString, plan: watch.planID, reason: .missed,
+                deadline: watch.deadline, raisedAt: due, late: late, guardianCard: ownCard.text)
+            let envelope = Envelope(
+                type: .relayedAlert, created: now, expires: now.addingTimeInterval(node.configuration.envelopeTTL),
+                sender: node.keys.signing.publicKey, body: WireJSON.encode(body))
+            relays.append(RelayedEnvelope(
+                card: card, id: envelope.id, sealed: envelope.seal(signer: node.keys.signing, to: card.sealingKey),
+                expires: envelope.expires))
+        }
+        var own: AlertMessage?
+        if let sealed = replica.own, let opened = try? Envelope.open(sealed, with: node.keys.sealing),
+           opened.sender == user.signingKey, var message = try? WireJSON.decode(AlertMessage.self, from: opened.body)
+        {
+            message.payload.raisedAt = due
+            message.payload.deadline = watch.deadline
+            message.late = late
+            own = message
+        }
+        try node.store.commitAlarm(
+            watch, relays: relays, own: own, user: user, at: now, hooks: node.configuration.hooks.names)
+        node.courierWakeup.nudge()
+        node.hookWakeup.nudge()
+    }
+}
+
+/// A relayed alert sealed for a contact of the user who may not be this node's contact.
+struct RelayedEnvelope {
+    var card: ContactCard
+    var id: Data
+    var sealed: Data
+    var expires: Date
+}

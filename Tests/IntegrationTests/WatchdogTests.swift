@@ -1,0 +1,67 @@
+import Foundation
+import MeetupControl
+import Testing
+
+/// Guardians watch: real nodes on loopback; the user's node is killed, or cut off, and the guardian's
+/// watchdog decides. Intervals of seconds, slack of 2 s.
+@Suite("guardians: the watchdog, for real", .serialized)
+struct WatchdogTests {
+    static let slack = ["--guardian-slack", "2s"]
+    static let match = ["--match", "Alexandre", "--phone", "+33 6 12 34 56 78", "--place", "Le Quetzal", "--geo", "48.8566,2.3522"]
+
+    /// A user, a guardian ("Asso") and a contact ("Carol") who never paired with the guardian.
+    static func trio(userArguments: [String] = []) throws -> (user: Daemon, guardian: Daemon, carol: Daemon) {
+        let user = try Daemon.withPINs(extraArguments: userArguments)
+        let guardian = try Daemon(extraArguments: slack)
+        let carol = try Daemon()
+        try user.addContact("Asso", card: try guardian.card, ["--guardian"])
+        try guardian.addContact("Ulysse", card: try user.card)
+        try pair(user, as: "Ulysse", with: carol, as: "Carol")
+        return (user, guardian, carol)
+    }
+
+    @Test("on-time check-ins for 40 s alert no one; after kill -9 of the user's node, the contact gets one alert via the guardian")
+    func killedUserNode() throws {
+        let (user, guardian, carol) = try Self.trio()
+        let plan = try user.arm(Self.match + ["--every", "4s", "--grace", "2s", "--for", "1h"])
+        #expect(plan.guardians.first?.state == "confirmed")
+        let start = Date()
+        while Date().timeIntervalSince(start) < 40 {
+            Thread.sleep(forTimeInterval: 2)
+            #expect(try user.ctl(["checkin", plan.plan, "--pin-stdin"], stdin: Daemon.pin + "\n").status == 0)
+        }
+        #expect(try carol.receivedAlerts().isEmpty, "an on-time user raised an alert")
+        #expect(try guardian.receivedAlerts().isEmpty, "the guardian alarmed an on-time user")
+        let deadline = try #require(try user.plan(plan.plan).nextDeadline)
+
+        user.kill9()
+        let killed = Date()
+        let alert = try #require(try waitFor(4 + 2 + 2 + 10 + 5, poll: 0.1) { try carol.receivedAlerts().first },
+                                 "no alert after the user's node died: \(guardian.log)")
+        let latency = Date().timeIntervalSince(killed)
+        print("user's node killed → contact's alert: \(String(format: "%.2f", latency)) s (deadline + grace + slack was \(String(format: "%.2f", deadline.addingTimeInterval(4).timeIntervalSince(killed))) s away)")
+        #expect(latency <= 4 + 2 + 2 + 10)
+        #expect(alert.reason == "missed")
+        #expect(alert.from == "Ulysse")
+        #expect(alert.match.pseudonym == "Alexandre")
+        #expect(alert.place == "Le Quetzal")
+        #expect(alert.via == ["Asso"])
+        #expect(try waitFor(5) { try guardian.receivedAlerts().count == 1 }, "the guardian's own user does not see it")
+        Thread.sleep(forTimeInterval: 3)
+        #expect(try carol.receivedAlerts().count == 1, "more than one alert for one incident")
+    }
+
+    @Test("a guardian that cannot reach the user's node but receives heartbeats stays silent")
+    func heartbeatsKeepItQuiet() throws {
+        // The user's card names a dead endpoint: the guardian can never ask it; heartbeats still arrive.
+        let (user, guardian, carol) = try Self.trio(userArguments: ["--advertise", "http://127.0.0.1:9"])
+        let plan = try user.arm(Self.match + ["--every", "3s", "--grace", "1s", "--for", "1h"])
+        for _ in 0 ..< 8 {
+            Thread.sleep(forTimeInterval: 1.5)
+            #expect(try user.ctl(["checkin", plan.plan, "--pin-stdin"], stdin: Daemon.pin + "\n").status == 0)
+        }
+        Thread.sleep(forTimeInterval: 1)
+        #expect(try guardian.receivedAlerts().isEmpty)
+        _ = carol
+    }
+}
