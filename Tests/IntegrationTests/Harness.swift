@@ -65,7 +65,9 @@ final class Daemon {
 
     /// Starts `meetupd --home HOME --listen 127.0.0.1:PORT` (a free port by default) and waits until
     /// `meetupctl status` answers.
-    init(home: String? = nil, port: Int = 0, extraArguments: [String] = []) throws {
+    /// `stopping` is a daemon on the same home to stop first (SIGTERM), keeping its directory.
+    init(home: String? = nil, port: Int = 0, extraArguments: [String] = [], stopping previous: Daemon? = nil) throws {
+        if let previous { _ = previous.stop() }
         if let home {
             self.home = home
             ownsDirectory = nil

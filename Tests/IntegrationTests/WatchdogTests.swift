@@ -64,4 +64,62 @@ struct WatchdogTests {
         #expect(try guardian.receivedAlerts().isEmpty)
         _ = carol
     }
+
+    @Test("a guardian restarted across a deadline alerts exactly once, marked late")
+    func restartedGuardian() throws {
+        let (user, guardian, carol) = try Self.trio()
+        let plan = try user.arm(Self.match + ["--every", "3s", "--grace", "1s", "--for", "1h"])
+        #expect(plan.guardians.first?.state == "confirmed")
+        let port = try guardian.port
+        #expect(guardian.stop() == 0)
+        user.kill9()
+        Thread.sleep(forTimeInterval: 8)
+        let back = try Daemon(home: guardian.home, port: port, extraArguments: Self.slack)
+        let alert = try #require(try waitFor(15) { try carol.receivedAlerts().first }, "no alert after the guardian restarted")
+        #expect(alert.late)
+        #expect(alert.via == ["Asso"])
+        let restarted = try Daemon(home: back.home, port: port, extraArguments: Self.slack, stopping: back)
+        Thread.sleep(forTimeInterval: 4)
+        #expect(try carol.receivedAlerts().count == 1)
+        #expect(try restarted.receivedAlerts().count == 1)
+    }
+
+    @Test("a guardian that hears no heartbeats but reaches a live user's node that proves the check-in stays silent")
+    func livenessKeepsItQuiet() throws {
+        let (user, guardian, carol) = try Self.trio()
+        let plan = try user.arm(Self.match + ["--every", "3s", "--grace", "1s", "--for", "1h"])
+        #expect(plan.guardians.first?.state == "confirmed")
+        // The guardian moves to another port: the user's node, holding its old card, can no longer send it
+        // heartbeats, but the guardian can still ask the user's node.
+        #expect(guardian.stop() == 0)
+        let moved = try Daemon(home: guardian.home, extraArguments: Self.slack)
+        for _ in 0 ..< 8 {
+            Thread.sleep(forTimeInterval: 1.5)
+            #expect(try user.ctl(["checkin", plan.plan, "--pin-stdin"], stdin: Daemon.pin + "\n").status == 0)
+        }
+        Thread.sleep(forTimeInterval: 1)
+        #expect(try moved.receivedAlerts().isEmpty)
+        #expect(try carol.receivedAlerts().isEmpty)
+        #expect(moved.log.contains("watched plan alive; standing down"), "\(moved.log)")
+    }
+
+    @Test("when the user's node and a guardian both send an alert, the contact shows one, with both routes")
+    func oneAlarmNotTwo() throws {
+        // The guardian cannot ask the user's node (dead endpoint in its card) and no longer hears from it
+        // (moved port): both raise the missed check-in.
+        let (user, guardian, carol) = try Self.trio(userArguments: ["--advertise", "http://127.0.0.1:9"])
+        // Carol must reach the user's node for acks; she does not need to here.
+        let plan = try user.arm(Self.match + ["--every", "3s", "--grace", "1s", "--for", "1h"])
+        #expect(plan.guardians.first?.state == "confirmed")
+        #expect(guardian.stop() == 0)
+        let moved = try Daemon(home: guardian.home, extraArguments: Self.slack)
+        let both = try waitFor(20) { () -> ReceivedAlert? in
+            let alerts = try carol.receivedAlerts()
+            return alerts.first { $0.via.count == 2 }
+        }
+        let alert = try #require(both, "no alert came through both routes")
+        #expect(Set(alert.via) == ["their node", "Asso"])
+        #expect(try carol.receivedAlerts().count == 1)
+        _ = moved
+    }
 }

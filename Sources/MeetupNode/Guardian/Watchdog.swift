@@ -116,8 +116,9 @@ struct Watchdog: Service {
         let replica = try node.store.replica(watch)
         let now = node.clock.now
         let due = (watch.deadline ?? now).addingTimeInterval(TimeInterval(watch.graceSeconds))
-        let late = now.timeIntervalSince(due.addingTimeInterval(node.configuration.guardianSlack))
-            > Self.livenessTimeout + Self.lease + node.configuration.lateTolerance
+        // Late: the watch fell due while this node was down, or the check took longer than a liveness call.
+        let wake = due.addingTimeInterval(node.configuration.guardianSlack)
+        let late = wake < node.startedAt || now.timeIntervalSince(wake) > Self.livenessTimeout + 2 * node.configuration.lateTolerance
         let ownCard = try node.card()
         var relays: [RelayedEnvelope] = []
         for copy in replica.escrow {
