@@ -121,8 +121,11 @@ struct Watchdog: Service {
         let late = wake < node.startedAt || now.timeIntervalSince(wake) > Self.livenessTimeout + 2 * node.configuration.lateTolerance
         let ownCard = try node.card()
         var relays: [RelayedEnvelope] = []
+        // Tier 2 waits for the escalation delay, as on the user's node, unless no tier-1 contact is left.
+        let hasTierOne = replica.contacts.contains { $0.tier == 1 && replica.escrow.map(\.cardKey).contains(Self.key(of: $0)) }
+        let escalateAt = due.addingTimeInterval(TimeInterval(replica.escalateAfterSeconds))
         for copy in replica.escrow {
-            guard let contact = replica.contacts.first(where: { (try? ContactCard(parsing: $0.card))?.signingKey.bytes.hexString == copy.cardKey }),
+            guard let contact = replica.contacts.first(where: { Self.key(of: $0) == copy.cardKey }),
                   let card = try? ContactCard(parsing: contact.card)
             else { continue }
             let body = RelayedAlertMessage(
@@ -132,8 +135,9 @@ struct Watchdog: Service {
                 type: .relayedAlert, created: now, expires: now.addingTimeInterval(node.configuration.envelopeTTL),
                 sender: node.keys.signing.publicKey, body: WireJSON.encode(body))
             relays.append(RelayedEnvelope(
-                card: card, id: envelope.id, sealed: envelope.seal(signer: node.keys.signing, to: card.sealingKey),
-                expires: envelope.expires))
+                card: card, name: contact.name, tier: contact.tier, id: envelope.id,
+                sealed: envelope.seal(signer: node.keys.signing, to: card.sealingKey), expires: envelope.expires,
+                notBefore: contact.tier == 2 && hasTierOne ? max(now, escalateAt) : now))
         }
         var own: AlertMessage?
         if let sealed = replica.own, let opened = try? Envelope.open(sealed, with: node.keys.sealing),
@@ -154,7 +158,18 @@ struct Watchdog: Service {
 /// A relayed alert sealed for a contact of the user who may not be this node's contact.
 struct RelayedEnvelope {
     var card: ContactCard
+    /// The user's name for the contact.
+    var name: String
+    var tier: Int
     var id: Data
     var sealed: Data
     var expires: Date
+    var notBefore: Date
+}
+
+extension Watchdog {
+    /// A replica contact's Ed25519 key in hex, as escrow entries name it.
+    static func key(of contact: ReplicaMessage.Contact) -> String? {
+        (try? ContactCard(parsing: contact.card))?.signingKey.bytes.hexString
+    }
 }

@@ -275,9 +275,7 @@ extension Store {
                 sql: "UPDATE watch SET alarmed_deadline_at = ?, wake_at = NULL WHERE user_key = ? AND plan_id = ?",
                 arguments: [watch.deadline, watch.userKey, watch.planID])
             for relay in relays {
-                try insertOutbox(
-                    db, toCard: relay.card, type: .relayedAlert, planID: watch.planID, sealed: relay.sealed, envelopeID: relay.id,
-                    now: now, expires: relay.expires)
+                try insertOutbox(db, relayed: relay, planID: watch.planID, now: now)
             }
             if let own { try insertReceivedAlert(db, own, from: user, at: now, hooks: hooks, via: Self.guardianRoute) }
         }

@@ -156,16 +156,15 @@ extension Store {
     }
 
     /// An envelope to someone who is not a contact, reached through their card.
-    func insertOutbox(_ db: Database, toCard card: ContactCard, type: MessageType, planID: String, sealed: Data,
-                      envelopeID: Data, now: Date, expires: Date) throws {
-        let sealedCard = cipher.seal(Data(card.text.utf8), for: Self.outboxCardColumn(envelopeID))
+    func insertOutbox(_ db: Database, relayed relay: RelayedEnvelope, planID: String, now: Date) throws {
+        let sealedCard = cipher.seal(Data(relay.card.text.utf8), for: Self.outboxCardColumn(relay.id))
         try db.execute(
             sql: """
                 INSERT INTO outbox (envelope_id, contact_id, contact_name, tier, type, plan_id, envelope, card,
                                     created_at, expires_at, state, next_attempt_at)
-                VALUES (?, NULL, ?, 1, ?, ?, ?, ?, ?, ?, 'queued', ?)
+                VALUES (?, NULL, ?, ?, 'relayed-alert', ?, ?, ?, ?, ?, 'queued', ?)
                 """,
-            arguments: [envelopeID, card.name, type.description, planID, sealed, sealedCard, now, expires, now])
+            arguments: [relay.id, relay.name, relay.tier, planID, relay.sealed, sealedCard, now, relay.expires, relay.notBefore])
     }
 
     func insertOutbox(_ db: Database, _ entry: OutboxEntry) throws {
