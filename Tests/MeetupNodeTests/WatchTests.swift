@@ -1,0 +1,81 @@
+import Foundation
+import GRDB
+import MeetupControl
+import MeetupCrypto
+@testable import MeetupNode
+import MeetupProtocol
+import Testing
+
+/// The guardian's side in the store: replicas by version, heartbeats by sequence, the watchdog's verdicts.
+@Suite("watch")
+struct WatchTests {
+    let directory: TemporaryDirectory
+    let clock = ManualClock()
+    let node: Node
+    let user: ContactRecord
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        node = try Node.forTests(in: directory, clock: clock)
+        let card = try ContactCard(
+            signing: SigningKeyPair(), sealingKey: SealingKeyPair().publicKey, created: clock.now, name: "U",
+            endpoints: ["http://127.0.0.1:9"])
+        user = try node.store.insertContact(card, name: "Ulysse", tier: 1, guardian: false, at: clock.now)
+    }
+
+    func replica(version: Int, deadline: Date, seq: Int) -> ReplicaMessage {
+        ReplicaMessage(
+            plan: "p1", version: version, start: clock.now, everySeconds: 60, graceSeconds: 10,
+            until: clock.now.addingTimeInterval(3_600), deadline: deadline, heartbeatSeq: seq, escalateAfterSeconds: 300,
+            contacts: [], escrow: [], own: nil)
+    }
+
+    func wake() throws -> Date? {
+        try node.store.writer.read { db in try Date.fetchOne(db, sql: "SELECT wake_at FROM watch") }
+    }
+
+    @Test("a replica sets the watch at deadline + grace + slack; an older version changes nothing")
+    func replicaVersions() throws {
+        let deadline = clock.now.addingTimeInterval(60)
+        try node.store.writer.write { db in
+            try node.store.storeReplica(db, replica(version: 5, deadline: deadline, seq: 5), from: user, at: clock.now, slack: 30)
+            try node.store.storeReplica(db, replica(version: 4, deadline: deadline.addingTimeInterval(999), seq: 4), from: user, at: clock.now, slack: 30)
+        }
+        #expect(try wake() == deadline.addingTimeInterval(40))
+    }
+
+    @Test("a heartbeat moves the deadline; a replayed or older one is refused and changes nothing")
+    func heartbeatOrder() throws {
+        let deadline = clock.now.addingTimeInterval(60)
+        try node.store.writer.write { db in
+            try node.store.storeReplica(db, replica(version: 5, deadline: deadline, seq: 5), from: user, at: clock.now, slack: 30)
+        }
+        func beat(_ seq: Int, _ next: Date) throws {
+            try node.store.writer.write { db in
+                try node.store.applyHeartbeat(
+                    db, HeartbeatMessage(plan: "p1", seq: seq, deadline: next, phase: "active", at: clock.now, kind: "check-in"),
+                    from: user, slack: 30)
+            }
+        }
+        let later = deadline.addingTimeInterval(60)
+        try beat(7, later)
+        #expect(try wake() == later.addingTimeInterval(40))
+        #expect(throws: EnvelopeError.staleHeartbeat) { try beat(7, later.addingTimeInterval(60)) }
+        #expect(throws: EnvelopeError.staleHeartbeat) { try beat(6, deadline) }
+        #expect(try wake() == later.addingTimeInterval(40))
+    }
+
+    @Test("the watchdog's verdicts")
+    func verdicts() {
+        let deadline = clock.now
+        func statement(_ phase: String, _ next: Date?) -> LivenessMessage {
+            LivenessMessage(plan: "p1", nonce: "n", phase: phase, deadline: next, lastCheckIn: nil)
+        }
+        #expect(Watchdog.verdict(nil, watching: deadline) == .alarm)
+        #expect(Watchdog.verdict(statement("active", deadline.addingTimeInterval(60)), watching: deadline) == .alive(deadline.addingTimeInterval(60)))
+        #expect(Watchdog.verdict(statement("active", deadline), watching: deadline) == .alarm)
+        #expect(Watchdog.verdict(statement("grace", deadline), watching: deadline) == .alarm)
+        #expect(Watchdog.verdict(statement("alerted", nil), watching: deadline) == .userAlerted)
+        #expect(Watchdog.verdict(statement("done", nil), watching: deadline) == .ended)
+    }
+}
