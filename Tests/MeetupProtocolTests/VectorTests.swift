@@ -108,4 +108,45 @@ struct VectorTests {
         NodeFingerprint(
             signingKey: try SigningKeyPair(seed: seed).publicKey, sealingKey: try SealingKeyPair(secretKey: secret).publicKey)
     }
+
+    /// The guardian messages (types 16 to 20), written by `Tests/Interop/guardian_vectors.py` with the
+    /// Python peer's envelope code from the document's JSON: byte-for-byte envelopes, and bodies that decode.
+    @Test(arguments: ["guardian-replica", "guardian-heartbeat", "guardian-liveness-request", "guardian-liveness", "guardian-stand-down"])
+    func guardianMessages(name: String) throws {
+        let vector = try Self.vector(name)
+        let sender = try SigningKeyPair(seed: try vector.hex("sender_signing_seed"))
+        let recipient = try SealingKeyPair(secretKey: try vector.hex("recipient_sealing_secret"))
+        let type = try #require(MessageType(rawValue: UInt8(vector.fields["type"] ?? "") ?? 0))
+        let envelope = Envelope(
+            type: type, id: try vector.hex("id"), created: WireTime.date(UInt64(vector.fields["created_ms"] ?? "") ?? 0),
+            expires: WireTime.date(UInt64(vector.fields["expires_ms"] ?? "") ?? 0), sender: sender.publicKey,
+            body: try vector.hex("body"))
+        #expect(envelope.signedBytes() == (try vector.hex("signed")))
+        #expect(sender.sign(Envelope.signatureInput(recipient: recipient.publicKey, signed: envelope.signedBytes()))
+            == (try vector.hex("signature")))
+        let opened = try Envelope.open(try vector.hex("sealed"), with: recipient)
+        #expect(opened == envelope)
+        switch type {
+        case .replica:
+            let replica = try WireJSON.decode(ReplicaMessage.self, from: opened.body)
+            #expect(replica.version == 12 && replica.heartbeatSeq == 12 && replica.escalateAfterSeconds == 300)
+            #expect(try ContactCard(parsing: try #require(replica.contacts.first).card).name == "Carol")
+            // The escrow is an alert envelope sealed to Carol: it opens with her key only.
+            let escrow = try #require(replica.escrow.first)
+            #expect(try Envelope.open(escrow.envelope, with: recipient).type == .alert)
+        case .heartbeat:
+            let heartbeat = try WireJSON.decode(HeartbeatMessage.self, from: opened.body)
+            #expect(heartbeat.seq == 13 && heartbeat.kind == "check-in" && heartbeat.deadline != nil)
+        case .livenessRequest:
+            #expect(try WireJSON.decode(LivenessRequestMessage.self, from: opened.body).nonce.count == 32)
+        case .liveness:
+            let liveness = try WireJSON.decode(LivenessMessage.self, from: opened.body)
+            #expect(liveness.phase == "active" && liveness.lastCheckIn != nil)
+        case .standDown:
+            #expect(try WireJSON.decode(StandDownMessage.self, from: opened.body) == StandDownMessage(plan: "4u4ljkvrxvjps", reason: .done, deadline: nil))
+        default:
+            Issue.record("unexpected type \(type)")
+        }
+    }
 }
+
