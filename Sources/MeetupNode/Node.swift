@@ -127,6 +127,20 @@ public final class Node: Sendable {
             name: configuration.name, endpoints: [url])
     }
 
+    /// Signs and seals messages from this node to a card, for the outbox: due now, tier 1.
+    var cardSealer: CardSealer {
+        let keys = keys
+        let now = clock.now
+        let ttl = configuration.envelopeTTL
+        return { type, body, card in
+            let envelope = Envelope(
+                type: type, created: now, expires: now.addingTimeInterval(ttl), sender: keys.signing.publicKey, body: body)
+            return CardEnvelope(
+                type: type, card: card, name: card.name, tier: 1, id: envelope.id,
+                sealed: envelope.seal(signer: keys.signing, to: card.sealingKey), expires: envelope.expires, notBefore: now)
+        }
+    }
+
     /// Signs and seals messages from this node, for the outbox.
     var sealer: EnvelopeSealer {
         let keys = keys

@@ -167,11 +167,14 @@ public struct AckMessage: Codable, Equatable, Sendable {
     public var alert: String
     public var plan: String
     public var ackedAt: Date
+    /// The user's Ed25519 key (hex), in an ack sent to a guardian, which watches plans by user and plan.
+    public var user: String?
 
-    public init(alert: String, plan: String, ackedAt: Date) {
+    public init(alert: String, plan: String, ackedAt: Date, user: String? = nil) {
         self.alert = alert
         self.plan = plan
         self.ackedAt = ackedAt
+        self.user = user
     }
 }
 

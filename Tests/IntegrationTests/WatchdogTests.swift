@@ -122,4 +122,29 @@ struct WatchdogTests {
         #expect(try carol.receivedAlerts().count == 1)
         _ = moved
     }
+
+    @Test("from a guardian, tier 2 gets the alert after --escalate-after, unless a tier-1 contact acknowledges it")
+    func escalationFromAGuardian() throws {
+        for acknowledged in [false, true] {
+            let (user, guardian, carol) = try Self.trio()
+            let dave = try Daemon()
+            try pair(user, as: "Ulysse", with: dave, as: "Dave", tierOfB: 2)
+            let plan = try user.arm(Self.match + ["--every", "3s", "--grace", "1s", "--for", "1h", "--escalate-after", "3s"])
+            #expect(plan.guardians.first?.state == "confirmed")
+            user.kill9()
+            let alert = try #require(try waitFor(15) { try carol.receivedAlerts().first }, "no relayed alert: \(guardian.log)")
+            #expect(alert.via == ["Asso"])
+            #expect(try dave.receivedAlerts().isEmpty, "tier 2 before the escalation delay")
+            if acknowledged {
+                let ack = try carol.ctl(["alerts", "ack", alert.id])
+                #expect(ack.status == 0, "\(ack.stderr)")
+                Thread.sleep(forTimeInterval: 5)
+                #expect(try dave.receivedAlerts().isEmpty, "tier 2 alerted although tier 1 acknowledged")
+                #expect(guardian.log.contains("type=ack"), "the ack did not reach the guardian: \(guardian.log)")
+            } else {
+                let escalated = try #require(try waitFor(8) { try dave.receivedAlerts().first }, "tier 2 never alerted")
+                #expect(escalated.via == ["Asso"])
+            }
+        }
+    }
 }

@@ -96,7 +96,7 @@ struct ContactService {
     }
 
     func ack(_ id: String) throws(ControlError) -> AckResult {
-        guard let (alert, told) = try call({ try store.ackReceivedAlert(id: id, at: node.clock.now, seal: node.sealer) }) else {
+        guard let (alert, told) = try call({ try store.ackReceivedAlert(id: id, at: node.clock.now, seal: node.sealer, sealToCard: node.cardSealer) }) else {
             throw .alertNotFound(id: id)
         }
         node.courierWakeup.nudge()

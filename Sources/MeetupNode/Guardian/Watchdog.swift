@@ -120,10 +120,11 @@ struct Watchdog: Service {
         let wake = due.addingTimeInterval(node.configuration.guardianSlack)
         let late = wake < node.startedAt || now.timeIntervalSince(wake) > Self.livenessTimeout + 2 * node.configuration.lateTolerance
         let ownCard = try node.card()
-        var relays: [RelayedEnvelope] = []
+        var relays: [CardEnvelope] = []
         // Tier 2 waits for the escalation delay, as on the user's node, unless no tier-1 contact is left.
         let hasTierOne = replica.contacts.contains { $0.tier == 1 && replica.escrow.map(\.cardKey).contains(Self.key(of: $0)) }
-        let escalateAt = due.addingTimeInterval(TimeInterval(replica.escalateAfterSeconds))
+        // Counted from this alarm: tier 1 hears of it only now.
+        let escalateAt = now.addingTimeInterval(TimeInterval(replica.escalateAfterSeconds))
         for copy in replica.escrow {
             guard let contact = replica.contacts.first(where: { Self.key(of: $0) == copy.cardKey }),
                   let card = try? ContactCard(parsing: contact.card)
@@ -134,10 +135,10 @@ struct Watchdog: Service {
             let envelope = Envelope(
                 type: .relayedAlert, created: now, expires: now.addingTimeInterval(node.configuration.envelopeTTL),
                 sender: node.keys.signing.publicKey, body: WireJSON.encode(body))
-            relays.append(RelayedEnvelope(
-                card: card, name: contact.name, tier: contact.tier, id: envelope.id,
+            relays.append(CardEnvelope(
+                type: .relayedAlert, card: card, name: contact.name, tier: contact.tier, id: envelope.id,
                 sealed: envelope.seal(signer: node.keys.signing, to: card.sealingKey), expires: envelope.expires,
-                notBefore: contact.tier == 2 && hasTierOne ? max(now, escalateAt) : now))
+                notBefore: contact.tier == 2 && hasTierOne ? escalateAt : now))
         }
         var own: AlertMessage?
         if let sealed = replica.own, let opened = try? Envelope.open(sealed, with: node.keys.sealing),
@@ -155,8 +156,10 @@ struct Watchdog: Service {
     }
 }
 
-/// A relayed alert sealed for a contact of the user who may not be this node's contact.
-struct RelayedEnvelope {
+/// An envelope for someone who may not be this node's contact, reached through their card: a guardian's
+/// relayed alert to the user's contacts, a contact's ack to a guardian.
+struct CardEnvelope {
+    var type: MessageType
     var card: ContactCard
     /// The user's name for the contact.
     var name: String

@@ -35,7 +35,11 @@ struct Inbox {
         let now = node.clock.now
         // A relayed alert may come from a guardian this node does not know: its escrow vouches for it.
         if envelope.typeByte == MessageType.relayedAlert.rawValue { return try acceptRelayed(envelope, now: now) }
-        guard let contact = try node.store.contact(signingKey: envelope.sender) else { throw EnvelopeError.unknownSender }
+        guard let contact = try node.store.contact(signingKey: envelope.sender) else {
+            // An ack from one of a watched user's contacts, who need not know this guardian.
+            if envelope.typeByte == MessageType.ack.rawValue { return try acceptGuardianAck(envelope, now: now) }
+            throw EnvelopeError.unknownSender
+        }
         try envelope.checkTimes(now: now)
         guard let type = envelope.type, type != .receipt, type != .liveness else {
             // Receipts and liveness statements travel only in HTTP answers.
@@ -81,6 +85,26 @@ struct Inbox {
         return reply(.liveness, WireJSON.encode(statement), to: contact.sealingKey, now: now)
     }
 
+    /// An ack for a plan this node watches, from a contact of its user named in the replica.
+    private func acceptGuardianAck(_ envelope: Envelope, now: Date) throws -> Answer {
+        try envelope.checkTimes(now: now)
+        let ack = try WireJSON.decode(AckMessage.self, from: envelope.body)
+        let store = node.store
+        guard let (card, tier) = try store.watchedPlanContact(ack, acker: envelope.sender) else {
+            throw EnvelopeError.unknownSender
+        }
+        let fresh = try store.acceptOnce(envelopeID: envelope.id, expires: envelope.expires) { db in
+            if tier == 1 { try store.holdBackTierTwo(db, planID: ack.plan) }
+        }
+        if fresh {
+            node.envelopeCounters.accepted()
+            node.logger.info("envelope accepted", metadata: ["type": "ack", "plan": "\(ack.plan)"])
+        } else {
+            node.envelopeCounters.refused("replayed")
+        }
+        return receipt(for: envelope, duplicate: !fresh, to: card.sealingKey, now: now)
+    }
+
     /// A guardian's relayed alert (docs/PROTOCOL.md, "Relayed alert"): accepted when the escrow inside opens
     /// with this node's key, is an alert from a contact, and names the outer sender among its guardians.
     private func acceptRelayed(_ envelope: Envelope, now: Date) throws -> Answer {
@@ -106,7 +130,8 @@ struct Inbox {
         let hooks = node.configuration.hooks.names
         let relayedMessage = message
         let fresh = try store.acceptOnce(envelopeID: envelope.id, expires: envelope.expires) { db in
-            try store.insertReceivedAlert(db, relayedMessage, from: user, at: now, hooks: hooks, via: route.name)
+            try store.insertReceivedAlert(
+                db, relayedMessage, from: user, at: now, hooks: hooks, via: route.name, guardianCard: guardianCard)
         }
         if fresh {
             node.envelopeCounters.accepted()
@@ -128,10 +153,16 @@ struct Inbox {
             let message = try WireJSON.decode(AlertMessage.self, from: envelope.body)
             try Self.check(message)
             let hooks = node.configuration.hooks.names
-            return { db in try store.insertReceivedAlert(db, message, from: contact, at: now, hooks: hooks, via: Store.directRoute) }
+            return { db in
+                try store.insertReceivedAlert(db, message, from: contact, at: now, hooks: hooks, via: Store.directRoute, guardianCard: nil)
+            }
         case .ack:
             let message = try WireJSON.decode(AckMessage.self, from: envelope.body)
-            return { db in _ = try store.recordAck(db, alertID: message.alert, contactID: contact.id, at: now) }
+            let watched = try store.watchedPlanContact(message, acker: contact.signingKey)
+            return { db in
+                _ = try store.recordAck(db, alertID: message.alert, contactID: contact.id, at: now)
+                if watched?.tier == 1 { try store.holdBackTierTwo(db, planID: message.plan) }
+            }
         case .resolved:
             let message = try WireJSON.decode(ResolvedMessage.self, from: envelope.body)
             return { db in try store.applyResolved(db, message, from: contact) }

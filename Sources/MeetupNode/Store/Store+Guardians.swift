@@ -261,7 +261,7 @@ extension Store {
     /// The alarm for the watched deadline, once: the relayed alerts in the outbox and this node's own copy
     /// among its received alerts, in one transaction.
     func commitAlarm(
-        _ watch: DueWatch, relays: [RelayedEnvelope], own: AlertMessage?, user: ContactRecord, at now: Date, hooks: [String]
+        _ watch: DueWatch, relays: [CardEnvelope], own: AlertMessage?, user: ContactRecord, at now: Date, hooks: [String]
     ) throws {
         try writer.write { db in
             let already = try Row.fetchOne(
@@ -275,12 +275,41 @@ extension Store {
                 sql: "UPDATE watch SET alarmed_deadline_at = ?, wake_at = NULL WHERE user_key = ? AND plan_id = ?",
                 arguments: [watch.deadline, watch.userKey, watch.planID])
             for relay in relays {
-                try insertOutbox(db, relayed: relay, planID: watch.planID, now: now)
+                try insertOutbox(db, card: relay, planID: watch.planID, now: now)
             }
-            if let own { try insertReceivedAlert(db, own, from: user, at: now, hooks: hooks, via: Self.guardianRoute) }
+            if let own {
+                try insertReceivedAlert(db, own, from: user, at: now, hooks: hooks, via: Self.guardianRoute, guardianCard: nil)
+            }
         }
     }
 
     /// The route name of an alarm this node raised as a guardian, in its own list of received alerts.
     static let guardianRoute = "this node, as guardian"
+}
+
+extension Store {
+    /// The contact of a watched plan that `acker` is, by the replica: its card (for the receipt) and tier.
+    /// Nil when this node watches no such plan or the replica does not name that key.
+    func watchedPlanContact(_ ack: AckMessage, acker: SigningPublicKey) throws -> (card: ContactCard, tier: Int)? {
+        guard let userHex = ack.user, let userKey = Data(hexString: userHex) else { return nil }
+        let sealed = try writer.read { db in
+            try Data.fetchOne(db, sql: "SELECT content FROM watch WHERE user_key = ? AND plan_id = ?", arguments: [userKey, ack.plan])
+        }
+        guard let sealed else { return nil }
+        let replica = try cipher.open(ReplicaMessage.self, from: sealed, for: Self.watchColumn(userKey: userKey, planID: ack.plan))
+        for contact in replica.contacts {
+            if let card = try? ContactCard(parsing: contact.card), card.signingKey == acker { return (card, contact.tier) }
+        }
+        return nil
+    }
+
+    /// A tier-1 contact acknowledged: the tier-2 relayed copies not yet sent stay unsent.
+    func holdBackTierTwo(_ db: Database, planID: String) throws {
+        try db.execute(
+            sql: """
+                UPDATE outbox SET state = 'cancelled', next_attempt_at = NULL
+                WHERE plan_id = ? AND type = 'relayed-alert' AND tier = 2 AND state = 'queued' AND attempts = 0
+                """,
+            arguments: [planID])
+    }
 }

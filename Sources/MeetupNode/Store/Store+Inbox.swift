@@ -37,24 +37,27 @@ extension Store {
     /// came from the user's node or a guardian, is stored once and lists every route in `via`. An alert id
     /// seen before from the same sender (a copy re-sent under a new envelope) is not stored twice.
     func insertReceivedAlert(
-        _ db: Database, _ message: AlertMessage, from contact: ContactRecord, at now: Date, hooks: [String], via route: String
+        _ db: Database, _ message: AlertMessage, from contact: ContactRecord, at now: Date, hooks: [String], via route: String,
+        guardianCard: ContactCard?
     ) throws {
         let key = contact.signingKey.bytes
         let payload = message.payload
         let incident = try Row.fetchOne(
             db,
             sql: """
-                SELECT id, via FROM received_alert
+                SELECT id, via, guardian_cards FROM received_alert
                 WHERE sender_key = ? AND (alert_id = ? OR (plan_id = ? AND reason = ? AND (reason != 'missed' OR deadline_at = ?)))
                 """,
             arguments: [key, message.alert, payload.plan, payload.reason.rawValue, payload.deadline])
         if let incident {
+            let id: String = incident["id"]
             var via = Self.routes(incident["via"])
-            if !via.contains(route) {
-                via.append(route)
-                try db.execute(
-                    sql: "UPDATE received_alert SET via = ? WHERE id = ?", arguments: [Self.routesText(via), incident["id"] as String])
-            }
+            if !via.contains(route) { via.append(route) }
+            var cards = try guardianCards(incident["guardian_cards"], id: id)
+            if let guardianCard, !cards.contains(guardianCard.text) { cards.append(guardianCard.text) }
+            try db.execute(
+                sql: "UPDATE received_alert SET via = ?, guardian_cards = ? WHERE id = ?",
+                arguments: [Self.routesText(via), sealGuardianCards(cards, id: id), id])
             return
         }
         let id = Base32.encode(SecureRandom.bytes(count: 16))
@@ -62,17 +65,27 @@ extension Store {
         try db.execute(
             sql: """
                 INSERT INTO received_alert (id, alert_id, sender_key, contact_id, plan_id, reason, raised_at, received_at,
-                                            deadline_at, via, content)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                            deadline_at, via, guardian_cards, content)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 id, message.alert, key, contact.id, payload.plan, payload.reason.rawValue, payload.raisedAt, now,
-                payload.deadline, Self.routesText([route]), content,
+                payload.deadline, Self.routesText([route]), sealGuardianCards(guardianCard.map { [$0.text] } ?? [], id: id),
+                content,
             ])
         for hook in hooks {
             try db.execute(
                 sql: "INSERT INTO hook_job (alert_id, hook, next_attempt_at) VALUES (?, ?, ?)", arguments: [id, hook, now])
         }
+    }
+
+    private func guardianCards(_ sealed: Data?, id: String) throws -> [String] {
+        guard let sealed else { return [] }
+        return try cipher.open([String].self, from: sealed, for: SealedColumn(table: "received_alert", column: "guardian_cards", rowKey: id))
+    }
+
+    private func sealGuardianCards(_ cards: [String], id: String) throws -> Data? {
+        cards.isEmpty ? nil : try cipher.seal(cards, for: SealedColumn(table: "received_alert", column: "guardian_cards", rowKey: id))
     }
 
     static func routes(_ text: String?) -> [String] {
@@ -115,7 +128,9 @@ extension Store {
     /// Marks a received alert acknowledged and queues the signed ack to its sender (when still a contact),
     /// in one transaction. Returns nil when there is no such alert; `toldSender` false when the sender is no
     /// longer a contact.
-    func ackReceivedAlert(id: String, at now: Date, seal: EnvelopeSealer) throws -> (alert: ReceivedAlert, toldSender: Bool)? {
+    func ackReceivedAlert(
+        id: String, at now: Date, seal: EnvelopeSealer, sealToCard: CardSealer
+    ) throws -> (alert: ReceivedAlert, toldSender: Bool)? {
         try writer.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM received_alert WHERE id = ?", arguments: [id]) else {
                 return nil
@@ -135,6 +150,13 @@ extension Store {
                     entry.alertID = alertID
                     try insertOutbox(db, entry)
                     toldSender = true
+                }
+                // The guardians it came through hold tier-2 copies back on a tier-1 ack, as the user's node does.
+                let alertID: String = row["alert_id"]
+                let ack = AckMessage(alert: alertID, plan: row["plan_id"], ackedAt: now, user: senderKey.hexString)
+                for text in try guardianCards(row["guardian_cards"], id: id) {
+                    guard let card = try? ContactCard(parsing: text) else { continue }
+                    try insertOutbox(db, card: sealToCard(.ack, WireJSON.encode(ack), card), planID: row["plan_id"], now: now)
                 }
             }
             return try Row.fetchOne(db, sql: "SELECT * FROM received_alert WHERE id = ?", arguments: [id])

@@ -149,6 +149,8 @@ extension Store {
                 table.column("deadline_at", .datetime)
                 // The routes the incident came through: the user's node and guardians, by name (JSON list).
                 table.column("via", .text).notNull().defaults(to: "[]")
+                // The cards of the guardians it came through, sealed: acks go to them too.
+                table.column("guardian_cards", .blob)
                 table.column("content", .blob).notNull()
                 table.uniqueKey(["sender_key", "alert_id"])
             }

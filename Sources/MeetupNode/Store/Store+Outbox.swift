@@ -44,6 +44,9 @@ struct DueEnvelope: Sendable {
 /// Signs and seals one message to a contact: what the store needs from the node's keys.
 typealias EnvelopeSealer = (_ type: MessageType, _ body: Data, _ to: ContactRecord) -> OutboxEntry
 
+/// Signs and seals one message to someone known only by their card.
+typealias CardSealer = (_ type: MessageType, _ body: Data, _ to: ContactCard) -> CardEnvelope
+
 extension Store {
     /// Turns up to `limit` notices into outbox rows, each notice in its own transaction with its rows.
     /// A notice that cannot be turned into envelopes (a damaged row) is set aside with `failed_at`, so
@@ -156,15 +159,18 @@ extension Store {
     }
 
     /// An envelope to someone who is not a contact, reached through their card.
-    func insertOutbox(_ db: Database, relayed relay: RelayedEnvelope, planID: String, now: Date) throws {
+    func insertOutbox(_ db: Database, card relay: CardEnvelope, planID: String, now: Date) throws {
         let sealedCard = cipher.seal(Data(relay.card.text.utf8), for: Self.outboxCardColumn(relay.id))
         try db.execute(
             sql: """
                 INSERT INTO outbox (envelope_id, contact_id, contact_name, tier, type, plan_id, envelope, card,
                                     created_at, expires_at, state, next_attempt_at)
-                VALUES (?, NULL, ?, ?, 'relayed-alert', ?, ?, ?, ?, ?, 'queued', ?)
+                VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)
                 """,
-            arguments: [relay.id, relay.name, relay.tier, planID, relay.sealed, sealedCard, now, relay.expires, relay.notBefore])
+            arguments: [
+                relay.id, relay.name, relay.tier, relay.type.description, planID, relay.sealed, sealedCard, now, relay.expires,
+                relay.notBefore,
+            ])
     }
 
     func insertOutbox(_ db: Database, _ entry: OutboxEntry) throws {
