@@ -79,7 +79,9 @@ struct Inbox {
     /// A guardian asks whether the plan is alive: the answer is the plan's state, signed, naming its nonce.
     private func answerLiveness(_ envelope: Envelope, from contact: ContactRecord, now: Date) throws -> Answer {
         let request = try WireJSON.decode(LivenessRequestMessage.self, from: envelope.body)
-        guard let statement = try node.store.liveness(planID: request.plan, nonce: request.nonce, for: contact) else {
+        guard let statement = try node.store.liveness(
+            planID: request.plan, nonce: request.nonce, for: contact, machine: node.machine, now: now)
+        else {
             throw EnvelopeError.badBody("no plan \(request.plan) that this contact guards")
         }
         return reply(.liveness, WireJSON.encode(statement), to: contact.sealingKey, now: now)
@@ -110,6 +112,8 @@ struct Inbox {
     private func acceptRelayed(_ envelope: Envelope, now: Date) throws -> Answer {
         try envelope.checkTimes(now: now)
         let relayed = try WireJSON.decode(RelayedAlertMessage.self, from: envelope.body)
+        // A guardian relays only missed check-ins, for a deadline: it cannot turn an escrow into another alarm.
+        guard relayed.reason == .missed, relayed.deadline != nil else { throw EnvelopeError.badBody("a relayed alert is a missed deadline") }
         guard let guardianCard = try? ContactCard(parsing: relayed.guardianCard), guardianCard.signingKey == envelope.sender else {
             throw EnvelopeError.badBody("the guardian's card does not match its signature")
         }
@@ -121,6 +125,9 @@ struct Inbox {
         guard message.escrow == true, message.payload.plan == relayed.plan,
               let route = message.guardians?.first(where: { $0.key == envelope.sender.bytes.hexString })
         else { throw EnvelopeError.unknownSender }
+        if let escrowed = message.payload.deadline, let deadline = relayed.deadline, deadline < escrowed {
+            throw EnvelopeError.badBody("the relayed deadline is before the escrowed one")
+        }
         try Self.check(message)
         message.payload.reason = relayed.reason
         message.payload.raisedAt = relayed.raisedAt
@@ -151,6 +158,8 @@ struct Inbox {
         switch type {
         case .alert:
             let message = try WireJSON.decode(AlertMessage.self, from: envelope.body)
+            // Escrow comes only inside a guardian's relayed alert, so that contacts see it came via the guardian.
+            guard message.escrow != true else { throw EnvelopeError.badBody("an escrowed alert sent directly") }
             try Self.check(message)
             let hooks = node.configuration.hooks.names
             return { db in

@@ -22,6 +22,7 @@ extension Store {
         let guardians = try guardians(db, of: details)
         guard !guardians.isEmpty else { return [] }
         let state = try record.state()
+        guard !state.phase.isEnded else { return [] }
         let recipients = try (details.recipients ?? []).compactMap { try contact(db, id: $0) }
         let refs = guardians.map { GuardianRef(key: $0.signingKey.bytes.hexString, name: $0.name) }
         let draft = AlertDraft(reason: .missed, raisedAt: now, deadline: state.deadline, silent: false)
@@ -77,12 +78,15 @@ extension Store {
     }
 
     /// The plan's state for a guardian that asks (type 19), or nil when `contact` is not its guardian.
-    func liveness(planID: String, nonce: String, for contact: ContactRecord) throws -> LivenessMessage? {
+    /// The state is caught up to `now` in memory, so that a scheduler pass not yet run cannot mislead.
+    func liveness(
+        planID: String, nonce: String, for contact: ContactRecord, machine: CheckInMachine, now: Date
+    ) throws -> LivenessMessage? {
         try writer.read { db in
             guard let record = try PlanRecord.fetchOne(db, key: planID) else { return nil }
             let details = try cipher.open(PlanDetails.self, from: record.details, for: PlanRecord.detailsColumn(record.id))
             guard try guardians(db, of: details).contains(where: { $0.id == contact.id }) else { return nil }
-            let state = try record.state()
+            let state = machine.catchUp(try record.state(), to: now).state
             return LivenessMessage(
                 plan: planID, nonce: nonce, phase: state.phase.rawValue, deadline: state.deadline, lastCheckIn: state.lastCheckIn)
         }
@@ -127,14 +131,19 @@ extension Store {
         SealedColumn(table: "watch", column: "content", rowKey: userKey.hexString + "/" + planID)
     }
 
-    /// Keeps the newest replica of a plan from `contact`; an older or repeated version changes nothing.
-    /// The watched deadline is the replica's, or the first one after the start for a plan not started.
+    /// Keeps the newest replica of a plan from `contact`; an older or repeated version changes nothing, and
+    /// neither does any replica of a plan that was stood down (`ended`: a late replica must not revive it).
+    /// The watched deadline is the replica's, or the first one for a plan not started; a replica older than
+    /// the latest heartbeat does not move it back.
     func storeReplica(_ db: Database, _ replica: ReplicaMessage, from contact: ContactRecord, at now: Date, slack: TimeInterval) throws {
         let key = contact.signingKey.bytes
-        let current = try Int.fetchOne(
-            db, sql: "SELECT version FROM watch WHERE user_key = ? AND plan_id = ?", arguments: [key, replica.plan])
-        if let current, current >= replica.version { return }
-        let deadline = replica.deadline ?? replica.start.addingTimeInterval(TimeInterval(replica.everySeconds))
+        if let current = try Row.fetchOne(
+            db, sql: "SELECT version, phase FROM watch WHERE user_key = ? AND plan_id = ?", arguments: [key, replica.plan])
+        {
+            if current["phase"] as String == "ended" || current["version"] as Int >= replica.version { return }
+        }
+        let deadline = replica.deadline
+            ?? min(replica.start.addingTimeInterval(TimeInterval(replica.everySeconds)), replica.until)
         let content = try cipher.seal(replica, for: Self.watchColumn(userKey: key, planID: replica.plan))
         try db.execute(
             sql: """
@@ -142,9 +151,10 @@ extension Store {
                                    wake_at, received_at, content)
                 VALUES (?, ?, ?, ?, ?, 'watching', ?, ?, ?, ?, ?)
                 ON CONFLICT (user_key, plan_id) DO UPDATE SET version = excluded.version,
+                  deadline_at = CASE WHEN excluded.heartbeat_seq >= heartbeat_seq THEN excluded.deadline_at ELSE deadline_at END,
+                  wake_at = CASE WHEN excluded.heartbeat_seq >= heartbeat_seq THEN excluded.wake_at ELSE wake_at END,
                   heartbeat_seq = MAX(heartbeat_seq, excluded.heartbeat_seq), grace_seconds = excluded.grace_seconds,
-                  deadline_at = excluded.deadline_at, wake_at = excluded.wake_at, received_at = excluded.received_at,
-                  content = excluded.content
+                  received_at = excluded.received_at, content = excluded.content
                 """,
             arguments: [
                 key, replica.plan, contact.id, replica.version, replica.heartbeatSeq, replica.graceSeconds, deadline,
@@ -156,11 +166,13 @@ extension Store {
     func applyHeartbeat(_ db: Database, _ heartbeat: HeartbeatMessage, from contact: ContactRecord, slack: TimeInterval) throws {
         let key = contact.signingKey.bytes
         guard let row = try Row.fetchOne(
-            db, sql: "SELECT heartbeat_seq, grace_seconds FROM watch WHERE user_key = ? AND plan_id = ?",
+            db, sql: "SELECT heartbeat_seq, grace_seconds FROM watch WHERE user_key = ? AND plan_id = ? AND phase = 'watching'",
             arguments: [key, heartbeat.plan])
         else { return }
         guard heartbeat.seq > row["heartbeat_seq"] as Int else { throw EnvelopeError.staleHeartbeat }
-        let wake = heartbeat.deadline.map { Self.watchWake(deadline: $0, grace: row["grace_seconds"], slack: slack) }
+        // A check-in after an alert: the user's node has alerted; nothing to watch until it is resolved.
+        let watching = heartbeat.phase == "active" || heartbeat.phase == "grace"
+        let wake = watching ? heartbeat.deadline.map { Self.watchWake(deadline: $0, grace: row["grace_seconds"], slack: slack) } : nil
         try db.execute(
             sql: "UPDATE watch SET heartbeat_seq = ?, deadline_at = ?, wake_at = ? WHERE user_key = ? AND plan_id = ?",
             arguments: [heartbeat.seq, heartbeat.deadline, wake, key, heartbeat.plan])
@@ -174,8 +186,14 @@ extension Store {
     func applyStandDown(_ db: Database, _ message: StandDownMessage, from contact: ContactRecord) throws {
         switch message.reason {
         case .done:
+            // The replica and its escrow go; a tombstone stays so that a late replica cannot revive the plan.
             try db.execute(
-                sql: "DELETE FROM watch WHERE user_key = ? AND plan_id = ?", arguments: [contact.signingKey.bytes, message.plan])
+                sql: """
+                    INSERT INTO watch (user_key, plan_id, contact_id, version, heartbeat_seq, phase, grace_seconds, received_at, content)
+                    VALUES (?, ?, ?, 0, 0, 'ended', 0, ?, x'')
+                    ON CONFLICT (user_key, plan_id) DO UPDATE SET phase = 'ended', wake_at = NULL, deadline_at = NULL, content = x''
+                    """,
+                arguments: [contact.signingKey.bytes, message.plan, contact.id, Date()])
         case .alerted:
             // The user's node raised it and delivers it: nothing to watch until it checks in again.
             try db.execute(
@@ -192,6 +210,8 @@ struct DueWatch: Sendable {
     var contactID: Int64
     var deadline: Date?
     var graceSeconds: Int
+    /// The heartbeat sequence when picked: an update made after a newer heartbeat arrived changes nothing.
+    var seq: Int
 }
 
 extension Store {
@@ -201,14 +221,15 @@ extension Store {
             let due = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT user_key, plan_id, contact_id, deadline_at, grace_seconds FROM watch
-                    WHERE wake_at IS NOT NULL AND wake_at <= ? AND contact_id IS NOT NULL ORDER BY wake_at LIMIT ?
+                    SELECT user_key, plan_id, contact_id, deadline_at, grace_seconds, heartbeat_seq FROM watch
+                    WHERE wake_at IS NOT NULL AND wake_at <= ? AND contact_id IS NOT NULL AND phase = 'watching'
+                    ORDER BY wake_at LIMIT ?
                     """,
                 arguments: [now, limit]
             ).map {
                 DueWatch(
                     userKey: $0["user_key"], planID: $0["plan_id"], contactID: $0["contact_id"], deadline: $0["deadline_at"],
-                    graceSeconds: $0["grace_seconds"])
+                    graceSeconds: $0["grace_seconds"], seq: $0["heartbeat_seq"])
             }
             for watch in due {
                 try db.execute(
@@ -227,10 +248,10 @@ extension Store {
     func moveWatch(_ watch: DueWatch, to deadline: Date?, slack: TimeInterval) throws {
         try writer.write { db in
             try db.execute(
-                sql: "UPDATE watch SET deadline_at = ?, wake_at = ? WHERE user_key = ? AND plan_id = ?",
+                sql: "UPDATE watch SET deadline_at = ?, wake_at = ? WHERE user_key = ? AND plan_id = ? AND heartbeat_seq = ?",
                 arguments: [
                     deadline, deadline.map { Self.watchWake(deadline: $0, grace: watch.graceSeconds, slack: slack) },
-                    watch.userKey, watch.planID,
+                    watch.userKey, watch.planID, watch.seq,
                 ])
         }
     }
@@ -239,13 +260,16 @@ extension Store {
     func pauseWatch(_ watch: DueWatch) throws {
         try writer.write { db in
             try db.execute(
-                sql: "UPDATE watch SET wake_at = NULL WHERE user_key = ? AND plan_id = ?", arguments: [watch.userKey, watch.planID])
+                sql: "UPDATE watch SET wake_at = NULL WHERE user_key = ? AND plan_id = ? AND heartbeat_seq = ?",
+                arguments: [watch.userKey, watch.planID, watch.seq])
         }
     }
 
     func dropWatch(_ watch: DueWatch) throws {
         try writer.write { db in
-            try db.execute(sql: "DELETE FROM watch WHERE user_key = ? AND plan_id = ?", arguments: [watch.userKey, watch.planID])
+            try db.execute(
+                sql: "UPDATE watch SET phase = 'ended', wake_at = NULL, deadline_at = NULL, content = x'' WHERE user_key = ? AND plan_id = ?",
+                arguments: [watch.userKey, watch.planID])
         }
     }
 
@@ -265,12 +289,19 @@ extension Store {
     ) throws {
         try writer.write { db in
             let already = try Row.fetchOne(
-                db, sql: "SELECT alarmed_deadline_at, alerted_deadline_at FROM watch WHERE user_key = ? AND plan_id = ?",
+                db,
+                sql: "SELECT alarmed_deadline_at, alerted_deadline_at, heartbeat_seq FROM watch WHERE user_key = ? AND plan_id = ?",
                 arguments: [watch.userKey, watch.planID])
             guard let already else { return }
+            // A heartbeat arrived during the check: it set the next watch; nothing to alarm for.
+            guard already["heartbeat_seq"] as Int == watch.seq else { return }
             let alarmed: Date? = already["alarmed_deadline_at"]
             let alerted: Date? = already["alerted_deadline_at"]
-            if let deadline = watch.deadline, alarmed == deadline || alerted == deadline { return }
+            if let deadline = watch.deadline, alarmed == deadline || alerted == deadline {
+                try db.execute(
+                    sql: "UPDATE watch SET wake_at = NULL WHERE user_key = ? AND plan_id = ?", arguments: [watch.userKey, watch.planID])
+                return
+            }
             try db.execute(
                 sql: "UPDATE watch SET alarmed_deadline_at = ?, wake_at = NULL WHERE user_key = ? AND plan_id = ?",
                 arguments: [watch.deadline, watch.userKey, watch.planID])

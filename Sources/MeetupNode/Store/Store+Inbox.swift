@@ -33,9 +33,10 @@ extension Store {
     static let directRoute = "their node"
 
     /// Stores an alert from `contact` under a local id, and one job per notification hook. One incident is
-    /// one alert: the same plan and reason (and, for a miss, the same deadline) from the same user, whether it
-    /// came from the user's node or a guardian, is stored once and lists every route in `via`. An alert id
-    /// seen before from the same sender (a copy re-sent under a new envelope) is not stored twice.
+    /// one alert: a missed deadline of a plan from the same user, whether it came from the user's node or a
+    /// guardian, is stored once and lists every route in `via`. The same alert id for the same deadline (a
+    /// copy re-sent under a new envelope) is not stored twice; a guardian's escrow id with another deadline
+    /// is another incident.
     func insertReceivedAlert(
         _ db: Database, _ message: AlertMessage, from contact: ContactRecord, at now: Date, hooks: [String], via route: String,
         guardianCard: ContactCard?
@@ -46,9 +47,10 @@ extension Store {
             db,
             sql: """
                 SELECT id, via, guardian_cards FROM received_alert
-                WHERE sender_key = ? AND (alert_id = ? OR (plan_id = ? AND reason = ? AND (reason != 'missed' OR deadline_at = ?)))
+                WHERE sender_key = ? AND ((alert_id = ? AND deadline_at IS ?)
+                  OR (plan_id = ? AND reason = 'missed' AND ? = 'missed' AND deadline_at = ?))
                 """,
-            arguments: [key, message.alert, payload.plan, payload.reason.rawValue, payload.deadline])
+            arguments: [key, message.alert, payload.deadline, payload.plan, payload.reason.rawValue, payload.deadline])
         if let incident {
             let id: String = incident["id"]
             var via = Self.routes(incident["via"])

@@ -152,7 +152,7 @@ extension Store {
                 // The cards of the guardians it came through, sealed: acks go to them too.
                 table.column("guardian_cards", .blob)
                 table.column("content", .blob).notNull()
-                table.uniqueKey(["sender_key", "alert_id"])
+                table.uniqueKey(["sender_key", "alert_id", "deadline_at"])
             }
             // On a guardian: the plans it watches for its contacts, the latest replica of each sealed whole
             // (it holds the contacts' cards and the escrow sealed to them).

@@ -37,7 +37,8 @@ struct DueEnvelope: Sendable {
     var type: String
     var sealed: Data
     var attempts: Int
-    /// A copy of a silent alert: delivered without a log line on the user's device.
+    /// A copy of a silent alert, or a message to guardians (whose absence under duress must not show):
+    /// delivered without a log line on the user's device.
     var silent: Bool
 }
 
@@ -199,7 +200,8 @@ extension Store {
                 db,
                 sql: """
                     SELECT seq, envelope_id, contact_id, card, type, envelope, attempts,
-                      COALESCE((SELECT silent FROM alert WHERE alert.id = o.alert_id), 0) AS silent
+                      (COALESCE((SELECT silent FROM alert WHERE alert.id = o.alert_id), 0)
+                        OR type IN ('replica', 'heartbeat', 'stand-down')) AS silent
                     FROM outbox o
                     WHERE state = 'queued' AND next_attempt_at <= ? AND (contact_id IS NOT NULL OR card IS NOT NULL)
                       AND NOT (type != 'alert' AND EXISTS (

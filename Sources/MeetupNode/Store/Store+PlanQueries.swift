@@ -54,7 +54,7 @@ extension Store {
                     // Alert copies waiting, but not those of silent alerts, which whoever holds the device
                     // must not see; other messages are not counted, since duress changes which are sent.
                     "outbox WHERE state = 'queued' AND type = 'alert' AND alert_id NOT IN (SELECT id FROM alert WHERE silent = 1)"),
-                try count("watch"))
+                try count("watch WHERE phase = 'watching'"))
         }
     }
 

@@ -165,8 +165,9 @@ struct EffectRecorder {
                 if let kind = Self.noticeKind(entry) {
                     try store.insertNotice(db, planID: record.id, kind: kind, alertID: nil, at: instant, quiet: duress)
                 }
-                if let kind = Self.guardianNoticeKind(entry), !duress {
-                    // Under duress the guardians keep watching: an ended plan there would silence them.
+                if let kind = Self.guardianNoticeKind(entry), !duress || kind == "replica" {
+                    // Under duress no heartbeat and no stand-down: the guardians' watch runs on. A replica goes
+                    // out as with the real PIN, since its confirmation shows in `status`.
                     try store.insertNotice(db, planID: record.id, kind: kind, alertID: nil, at: instant, quiet: false)
                 }
                 var detail: Data?
@@ -205,7 +206,7 @@ struct EffectRecorder {
     /// What guardians are told: a fresh replica when the plan changes, stand-down when it ends.
     private static func guardianNoticeKind(_ entry: HistoryEntry) -> String? {
         switch entry {
-        case .extended, .location: "replica"
+        case .started, .extended, .location: "replica"
         case .checkIn, .checkInAfterAlert: "heartbeat"
         case .done, .resolved: "stand-down-done"
         default: nil
