@@ -78,4 +78,25 @@ struct WatchTests {
         #expect(Watchdog.verdict(statement("alerted", nil), watching: deadline) == .userAlerted)
         #expect(Watchdog.verdict(statement("done", nil), watching: deadline) == .ended)
     }
+
+    @Test("a replica older than the latest heartbeat does not move the deadline back; a stood-down plan is not revived")
+    func lateReplicas() throws {
+        let deadline = clock.now.addingTimeInterval(60)
+        try node.store.writer.write { db in
+            try node.store.storeReplica(db, replica(version: 5, deadline: deadline, seq: 5), from: user, at: clock.now, slack: 30)
+            try node.store.applyHeartbeat(
+                db, HeartbeatMessage(plan: "p1", seq: 9, deadline: deadline.addingTimeInterval(300), phase: "active", at: clock.now,
+                                     kind: "check-in"),
+                from: user, slack: 30)
+            try node.store.storeReplica(db, replica(version: 8, deadline: deadline, seq: 8), from: user, at: clock.now, slack: 30)
+        }
+        #expect(try wake() == deadline.addingTimeInterval(340))
+        try node.store.writer.write { db in
+            try node.store.applyStandDown(db, StandDownMessage(plan: "p1", reason: .done, deadline: nil), from: user)
+            try node.store.storeReplica(db, replica(version: 20, deadline: deadline, seq: 20), from: user, at: clock.now, slack: 30)
+        }
+        #expect(try wake() == nil)
+        #expect(try node.store.counts().watching == 0)
+    }
 }
+
