@@ -92,7 +92,7 @@ struct WatchTests {
         }
         #expect(try wake() == deadline.addingTimeInterval(340))
         try node.store.writer.write { db in
-            try node.store.applyStandDown(db, StandDownMessage(plan: "p1", reason: .done, deadline: nil), from: user)
+            try node.store.applyStandDown(db, StandDownMessage(plan: "p1", reason: .done, deadline: nil), from: user, at: clock.now)
             try node.store.storeReplica(db, replica(version: 20, deadline: deadline, seq: 20), from: user, at: clock.now, slack: 30)
         }
         #expect(try wake() == nil)

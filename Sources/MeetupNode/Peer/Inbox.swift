@@ -186,7 +186,7 @@ struct Inbox {
             return { db in try store.applyHeartbeat(db, message, from: contact, slack: slack) }
         case .standDown:
             let message = try WireJSON.decode(StandDownMessage.self, from: envelope.body)
-            return { db in try store.applyStandDown(db, message, from: contact) }
+            return { db in try store.applyStandDown(db, message, from: contact, at: now) }
         case .receipt, .liveness, .livenessRequest, .relayedAlert:
             throw EnvelopeError.unknownType(envelope.typeByte)
         }

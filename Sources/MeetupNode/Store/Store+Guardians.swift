@@ -183,7 +183,7 @@ extension Store {
     }
 
     /// `done` deletes the replica and its escrow; `alerted` records that the user's node raised it itself.
-    func applyStandDown(_ db: Database, _ message: StandDownMessage, from contact: ContactRecord) throws {
+    func applyStandDown(_ db: Database, _ message: StandDownMessage, from contact: ContactRecord, at now: Date) throws {
         switch message.reason {
         case .done:
             // The replica and its escrow go; a tombstone stays so that a late replica cannot revive the plan.
@@ -193,7 +193,7 @@ extension Store {
                     VALUES (?, ?, ?, 0, 0, 'ended', 0, ?, x'')
                     ON CONFLICT (user_key, plan_id) DO UPDATE SET phase = 'ended', wake_at = NULL, deadline_at = NULL, content = x''
                     """,
-                arguments: [contact.signingKey.bytes, message.plan, contact.id, Date()])
+                arguments: [contact.signingKey.bytes, message.plan, contact.id, now])
         case .alerted:
             // The user's node raised it and delivers it: nothing to watch until it checks in again.
             try db.execute(
