@@ -126,9 +126,7 @@ struct Courier: Service {
         for endpoint in card.endpoints {
             let answer: (status: Int, body: Data)
             do {
-                answer = try await withDeadline(Self.attemptTimeout) {
-                    try await post(envelope.sealed, to: endpoint.trimmingSuffix("/") + "/v1/envelope", http: http)
-                }
+                answer = try await postEnvelope(envelope.sealed, to: endpoint, http: http, within: Self.attemptTimeout)
             } catch {
                 retry = retry ?? "unreachable"
                 continue
@@ -147,17 +145,6 @@ struct Courier: Service {
         }
         if let final, retry == nil { return .failed(final) }
         return .retry(retry ?? final ?? "no endpoint")
-    }
-
-    /// One POST and its whole answer, bounded.
-    private func post(_ sealed: Data, to url: String, http: HTTPClient) async throws -> (status: Int, body: Data) {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/octet-stream")
-        request.body = .bytes(ByteBuffer(bytes: sealed))
-        let response = try await http.execute(request, timeout: Self.requestTimeout)
-        let body = try await response.body.collect(upTo: 64 << 10)
-        return (Int(response.status.code), Data(body.readableBytesView))
     }
 
     /// A receipt counts only if it opens with our key, is signed by the contact for us, and names the id.
@@ -180,6 +167,23 @@ final class InFlight: Sendable {
 
     func release(_ seq: Int64) {
         _ = seqs.withLock { $0.remove(seq) }
+    }
+}
+
+/// POSTs a sealed envelope to `<endpoint>/v1/envelope` and reads the whole answer, all within `seconds`
+/// (a peer that drips its answer cannot hold the caller).
+func postEnvelope(_ sealed: Data, to endpoint: String, http: HTTPClient, within seconds: TimeInterval) async throws
+    -> (status: Int, body: Data)
+{
+    var request = HTTPClientRequest(url: endpoint.trimmingSuffix("/") + "/v1/envelope")
+    request.method = .POST
+    request.headers.add(name: "Content-Type", value: "application/octet-stream")
+    request.body = .bytes(ByteBuffer(bytes: sealed))
+    let prepared = request
+    return try await withDeadline(seconds) {
+        let response = try await http.execute(prepared, timeout: .seconds(Int64(seconds.rounded(.up))))
+        let body = try await response.body.collect(upTo: 64 << 10)
+        return (Int(response.status.code), Data(body.readableBytesView))
     }
 }
 

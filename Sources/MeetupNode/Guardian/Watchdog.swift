@@ -90,16 +90,9 @@ struct Watchdog: Service {
             body: WireJSON.encode(LivenessRequestMessage(plan: watch.planID, nonce: nonce)))
         let sealed = request.seal(signer: node.keys.signing, to: user.sealingKey)
         for endpoint in card.endpoints {
-            var post = HTTPClientRequest(url: endpoint.trimmingSuffix("/") + "/v1/envelope")
-            post.method = .POST
-            post.headers.add(name: "Content-Type", value: "application/octet-stream")
-            post.body = .bytes(ByteBuffer(bytes: sealed))
-            let request = post
-            guard let answer = try? await withDeadline(Self.livenessTimeout, {
-                let response = try await http.execute(request, timeout: .seconds(Int64(Self.livenessTimeout)))
-                return (Int(response.status.code), Data(try await response.body.collect(upTo: 64 << 10).readableBytesView))
-            }), answer.0 == 200,
-                let reply = try? Envelope.open(answer.1, with: node.keys.sealing), reply.type == .liveness,
+            guard let answer = try? await postEnvelope(sealed, to: endpoint, http: http, within: Self.livenessTimeout),
+                  answer.status == 200,
+                let reply = try? Envelope.open(answer.body, with: node.keys.sealing), reply.type == .liveness,
                 reply.sender == user.signingKey, (try? reply.checkTimes(now: node.clock.now)) != nil,
                 let statement = try? WireJSON.decode(LivenessMessage.self, from: reply.body),
                 statement.nonce == nonce, statement.plan == watch.planID

@@ -87,6 +87,11 @@ struct PlanRecord: Codable, FetchableRecord, PersistableRecord {
         self = PlanRecord(id: id, state: state, wakeAt: wakeAt, createdAt: createdAt, details: details)
     }
 
+    /// The sealed details, opened.
+    func openDetails(with cipher: DataCipher) throws -> PlanDetails {
+        try cipher.open(PlanDetails.self, from: details, for: Self.detailsColumn(id))
+    }
+
     static func detailsColumn(_ id: String) -> SealedColumn {
         SealedColumn(table: "plan", column: "details", rowKey: id)
     }

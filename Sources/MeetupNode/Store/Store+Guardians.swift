@@ -18,7 +18,7 @@ extension Store {
     /// a "missed" alert for every recipient, built from the plan as it stands, sealed to that recipient.
     func replicaEntries(_ db: Database, notice: Notice, now: Date, seal: EnvelopeSealer) throws -> [OutboxEntry] {
         guard let record = try PlanRecord.fetchOne(db, key: notice.planID) else { return [] }
-        let details = try cipher.open(PlanDetails.self, from: record.details, for: PlanRecord.detailsColumn(record.id))
+        let details = try record.openDetails(with: cipher)
         let guardians = try guardians(db, of: details)
         guard !guardians.isEmpty else { return [] }
         let state = try record.state()
@@ -27,8 +27,7 @@ extension Store {
         let refs = guardians.map { GuardianRef(key: $0.signingKey.bytes.hexString, name: $0.name) }
         let draft = AlertDraft(reason: .missed, raisedAt: now, deadline: state.deadline, silent: false)
         let payload = try alertPayload(db, record: record, details: details, draft: draft)
-        let photo = try Data.fetchOne(db, sql: "SELECT content FROM photo WHERE plan_id = ?", arguments: [record.id])
-            .map { try cipher.open($0, for: SealedColumn(table: "photo", column: "content", rowKey: record.id)) }
+        let photo = try photo(db, planID: record.id)
         let escrowID = Base32.encode(SecureRandom.bytes(count: 16))
         var body = WireJSON.encode(
             AlertMessage(alert: escrowID, late: false, payload: payload, photo: photo, escrow: true, guardians: refs))
@@ -65,7 +64,7 @@ extension Store {
     /// number is the notice's id, which grows with every notice, replicas included.
     func heartbeatEntries(_ db: Database, notice: Notice, seal: EnvelopeSealer) throws -> [OutboxEntry] {
         guard let record = try PlanRecord.fetchOne(db, key: notice.planID) else { return [] }
-        let details = try cipher.open(PlanDetails.self, from: record.details, for: PlanRecord.detailsColumn(record.id))
+        let details = try record.openDetails(with: cipher)
         let state = try record.state()
         let body = WireJSON.encode(HeartbeatMessage(
             plan: record.id, seq: Int(notice.id), deadline: state.deadline, phase: state.phase.rawValue, at: notice.at,
@@ -84,7 +83,7 @@ extension Store {
     ) throws -> LivenessMessage? {
         try writer.read { db in
             guard let record = try PlanRecord.fetchOne(db, key: planID) else { return nil }
-            let details = try cipher.open(PlanDetails.self, from: record.details, for: PlanRecord.detailsColumn(record.id))
+            let details = try record.openDetails(with: cipher)
             guard try guardians(db, of: details).contains(where: { $0.id == contact.id }) else { return nil }
             let state = machine.catchUp(try record.state(), to: now).state
             return LivenessMessage(
@@ -95,7 +94,7 @@ extension Store {
     /// A stand-down to every guardian of the plan.
     func standDownEntries(_ db: Database, notice: Notice, seal: EnvelopeSealer) throws -> [OutboxEntry] {
         guard let record = try PlanRecord.fetchOne(db, key: notice.planID) else { return [] }
-        let details = try cipher.open(PlanDetails.self, from: record.details, for: PlanRecord.detailsColumn(record.id))
+        let details = try record.openDetails(with: cipher)
         let alerted = notice.kind == "stand-down-alerted"
         let deadline = alerted
             ? try Date.fetchOne(db, sql: "SELECT deadline_at FROM alert WHERE id = ?", arguments: [notice.alertID])

@@ -96,9 +96,8 @@ extension Store {
         else { return [] }
         let payload = try cipher.open(
             AlertPayload.self, from: row["payload"], for: SealedColumn(table: "alert", column: "payload", rowKey: alertID))
-        let details = try cipher.open(PlanDetails.self, from: record.details, for: PlanRecord.detailsColumn(record.id))
-        let photo = try Data.fetchOne(db, sql: "SELECT content FROM photo WHERE plan_id = ?", arguments: [record.id])
-            .map { try cipher.open($0, for: SealedColumn(table: "photo", column: "content", rowKey: record.id)) }
+        let details = try record.openDetails(with: cipher)
+        let photo = try photo(db, planID: record.id)
         var body = WireJSON.encode(AlertMessage(alert: alertID, late: row["late"], payload: payload, photo: photo))
         if body.count > Self.alertBodyLimit {
             // Better the alert without the photo than no alert: the receiver would refuse it for good.

@@ -69,7 +69,7 @@ extension Store {
                 id: row["id"], reason: row["reason"], raisedAt: row["raised_at"], late: row["late"],
                 deliveries: deliveries, acks: deliveries.filter { $0.ackedAt != nil }.map(\.contact))
         }
-        let details = try cipher.open(PlanDetails.self, from: record.details, for: PlanRecord.detailsColumn(record.id))
+        let details = try record.openDetails(with: cipher)
         var contacts: [String] = []
         for id in details.recipients ?? [] {
             if let contact = try contact(db, id: id) { contacts.append(contact.name) }

@@ -121,6 +121,12 @@ extension Store {
         return PlanOutcome(state: state, transition: transition, raised: raised)
     }
 
+    /// The plan's photo, opened, when it has one.
+    func photo(_ db: Database, planID: String) throws -> Data? {
+        try Data.fetchOne(db, sql: "SELECT content FROM photo WHERE plan_id = ?", arguments: [planID])
+            .map { try cipher.open($0, for: SealedColumn(table: "photo", column: "content", rowKey: planID)) }
+    }
+
     /// Something to tell the plan's contacts, committed with the transition that decided it.
     func insertNotice(_ db: Database, planID: String, kind: String, alertID: String?, at: Date, quiet: Bool) throws {
         try db.execute(
@@ -232,7 +238,7 @@ struct EffectRecorder {
 
     private mutating func planDetails() throws -> PlanDetails {
         if let details { return details }
-        let opened = try store.cipher.open(PlanDetails.self, from: record.details, for: PlanRecord.detailsColumn(record.id))
+        let opened = try record.openDetails(with: store.cipher)
         details = opened
         return opened
     }
