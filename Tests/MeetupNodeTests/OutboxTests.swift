@@ -128,4 +128,39 @@ struct OutboxTests {
             try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", length: "1h", contacts: ["First"]))
         }
     }
+
+    @Test("an incident first seen through a guardian and acked is acked again under the user's node's own id")
+    func ackReachesTheUserNodeUnderItsID() throws {
+        let user = try #require(try node.store.contact(named: "First"))
+        let deadline = clock.now
+        func alert(_ id: String) throws -> AlertMessage {
+            let payload = AlertPayload(
+                plan: "PLAN1", reason: .missed, raisedAt: deadline, deadline: deadline, match: try MatchDetails(pseudonym: "Kiwi"),
+                place: try Place(name: "Cafe"), start: deadline.addingTimeInterval(-600), until: deadline.addingTimeInterval(3600),
+                trail: [], checkIns: [], history: [])
+            return AlertMessage(alert: id, late: false, payload: payload, photo: nil)
+        }
+        func store(_ id: String, via route: String) throws {
+            try node.store.writer.write { db in
+                try node.store.insertReceivedAlert(
+                    db, try alert(id), from: user, at: clock.now, hooks: [], via: route, guardianCard: nil, seal: node.sealer)
+            }
+        }
+        func acks() throws -> [String] {
+            try node.store.writer.read { db in
+                try String.fetchAll(db, sql: "SELECT alert_id FROM outbox WHERE type = 'ack' ORDER BY seq")
+            }
+        }
+        try store("ESCROW1", via: "Asso")
+        let received = try #require(try contacts.alerts(all: true).alerts.first)
+        _ = try contacts.ack(received.id)
+        #expect(try acks() == ["ESCROW1"], "the user's node does not know the escrow id yet")
+        try store("DIRECT1", via: Store.directRoute)
+        #expect(try acks() == ["ESCROW1", "DIRECT1"], "the ack follows under the id the user's node knows")
+        try store("DIRECT1", via: Store.directRoute)
+        #expect(try acks() == ["ESCROW1", "DIRECT1"], "a repeated copy acks nothing again")
+        let alerts = try contacts.alerts(all: true).alerts
+        #expect(alerts.count == 1)
+        #expect(alerts.first?.via == ["Asso", Store.directRoute])
+    }
 }

@@ -136,9 +136,10 @@ struct Inbox {
         let store = node.store
         let hooks = node.configuration.hooks.names
         let relayedMessage = message
+        let sealer = node.sealer
         let fresh = try store.acceptOnce(envelopeID: envelope.id, expires: envelope.expires) { db in
             try store.insertReceivedAlert(
-                db, relayedMessage, from: user, at: now, hooks: hooks, via: route.name, guardianCard: guardianCard)
+                db, relayedMessage, from: user, at: now, hooks: hooks, via: route.name, guardianCard: guardianCard, seal: sealer)
         }
         if fresh {
             node.envelopeCounters.accepted()
@@ -162,8 +163,10 @@ struct Inbox {
             guard message.escrow != true else { throw EnvelopeError.badBody("an escrowed alert sent directly") }
             try Self.check(message)
             let hooks = node.configuration.hooks.names
+            let sealer = node.sealer
             return { db in
-                try store.insertReceivedAlert(db, message, from: contact, at: now, hooks: hooks, via: Store.directRoute, guardianCard: nil)
+                try store.insertReceivedAlert(
+                    db, message, from: contact, at: now, hooks: hooks, via: Store.directRoute, guardianCard: nil, seal: sealer)
             }
         case .ack:
             let message = try WireJSON.decode(AckMessage.self, from: envelope.body)

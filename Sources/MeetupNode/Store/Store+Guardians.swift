@@ -284,7 +284,8 @@ extension Store {
     /// The alarm for the watched deadline, once: the relayed alerts in the outbox and this node's own copy
     /// among its received alerts, in one transaction.
     func commitAlarm(
-        _ watch: DueWatch, relays: [CardEnvelope], own: AlertMessage?, user: ContactRecord, at now: Date, hooks: [String]
+        _ watch: DueWatch, relays: [CardEnvelope], own: AlertMessage?, user: ContactRecord, at now: Date, hooks: [String],
+        seal: EnvelopeSealer
     ) throws {
         try writer.write { db in
             let already = try Row.fetchOne(
@@ -308,7 +309,7 @@ extension Store {
                 try insertOutbox(db, card: relay, planID: watch.planID, now: now)
             }
             if let own {
-                try insertReceivedAlert(db, own, from: user, at: now, hooks: hooks, via: Self.guardianRoute, guardianCard: nil)
+                try insertReceivedAlert(db, own, from: user, at: now, hooks: hooks, via: Self.guardianRoute, guardianCard: nil, seal: seal)
             }
         }
     }

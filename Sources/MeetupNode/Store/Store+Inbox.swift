@@ -36,17 +36,18 @@ extension Store {
     /// one alert: a missed deadline of a plan from the same user, whether it came from the user's node or a
     /// guardian, is stored once and lists every route in `via`. The same alert id for the same deadline (a
     /// copy re-sent under a new envelope) is not stored twice; a guardian's escrow id with another deadline
-    /// is another incident.
+    /// is another incident. The user's node's own alert id replaces a guardian's escrow id, so that an ack
+    /// names an id the user's node knows; an incident acknowledged before that id arrived is acked again.
     func insertReceivedAlert(
         _ db: Database, _ message: AlertMessage, from contact: ContactRecord, at now: Date, hooks: [String], via route: String,
-        guardianCard: ContactCard?
+        guardianCard: ContactCard?, seal: EnvelopeSealer
     ) throws {
         let key = contact.signingKey.bytes
         let payload = message.payload
         let incident = try Row.fetchOne(
             db,
             sql: """
-                SELECT id, via, guardian_cards FROM received_alert
+                SELECT id, alert_id, acked_at, via, guardian_cards FROM received_alert
                 WHERE sender_key = ? AND ((alert_id = ? AND deadline_at IS ?)
                   OR (plan_id = ? AND reason = 'missed' AND ? = 'missed' AND deadline_at = ?))
                 """,
@@ -60,6 +61,12 @@ extension Store {
             try db.execute(
                 sql: "UPDATE received_alert SET via = ?, guardian_cards = ? WHERE id = ?",
                 arguments: [Self.routesText(via), sealGuardianCards(cards, id: id), id])
+            if route == Self.directRoute, incident["alert_id"] != message.alert {
+                try db.execute(sql: "UPDATE received_alert SET alert_id = ? WHERE id = ?", arguments: [message.alert, id])
+                if let ackedAt: Date = incident["acked_at"] {
+                    try queueAck(db, AckMessage(alert: message.alert, plan: payload.plan, ackedAt: ackedAt), to: contact, seal: seal)
+                }
+            }
             return
         }
         let id = Base32.encode(SecureRandom.bytes(count: 16))
@@ -145,12 +152,7 @@ extension Store {
                 if let contact = try Row.fetchOne(
                     db, sql: "SELECT \(ContactRecord.columns) FROM contact WHERE signing_key = ?", arguments: [senderKey]
                 ).map(ContactRecord.init) {
-                    let alertID: String = row["alert_id"]
-                    let body = WireJSON.encode(AckMessage(alert: alertID, plan: row["plan_id"], ackedAt: now))
-                    var entry = seal(.ack, body, contact)
-                    entry.planID = row["plan_id"]
-                    entry.alertID = alertID
-                    try insertOutbox(db, entry)
+                    try queueAck(db, AckMessage(alert: row["alert_id"], plan: row["plan_id"], ackedAt: now), to: contact, seal: seal)
                     toldSender = true
                 }
                 // The guardians it came through hold tier-2 copies back on a tier-1 ack, as the user's node does.
@@ -164,6 +166,13 @@ extension Store {
             return try Row.fetchOne(db, sql: "SELECT * FROM received_alert WHERE id = ?", arguments: [id])
                 .map { (try receivedAlert($0, withPhoto: false), toldSender) }
         }
+    }
+
+    private func queueAck(_ db: Database, _ ack: AckMessage, to contact: ContactRecord, seal: EnvelopeSealer) throws {
+        var entry = seal(.ack, WireJSON.encode(ack), contact)
+        entry.planID = ack.plan
+        entry.alertID = ack.alert
+        try insertOutbox(db, entry)
     }
 
     private func receivedAlert(_ row: Row, withPhoto: Bool) throws -> ReceivedAlert {
