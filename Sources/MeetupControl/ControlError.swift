@@ -22,6 +22,8 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
     case contactNotFound(name: String)
     /// The name or the card is already a contact; the message says which.
     case contactExists(String)
+    /// A running plan names the contact: removing it would silence an alarm without the PIN.
+    case contactInUse(name: String, plan: String)
     /// A pasted card that does not parse or verify; the reason says why.
     case invalidCard(String)
     case alertNotFound(id: String)
@@ -45,6 +47,7 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknownContact: "unknown_contact"
         case .contactNotFound: "contact_not_found"
         case .contactExists: "contact_exists"
+        case .contactInUse: "contact_in_use"
         case .invalidCard: "invalid_card"
         case .alertNotFound: "alert_not_found"
         case .internalError: "internal_error"
@@ -58,7 +61,7 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         case .routeNotFound, .planNotFound, .noActivePlan, .contactNotFound, .alertNotFound: 404
         case .invalidRequest, .invalidArgument, .unknownContact, .invalidCard: 400
         case .wrongPIN: 403
-        case .planAmbiguous, .planNotStarted, .planEnded, .pinNotSet, .contactExists: 409
+        case .planAmbiguous, .planNotStarted, .planEnded, .pinNotSet, .contactExists, .contactInUse: 409
         case .internalError: 500
         case let .refused(_, _, status): status
         }
@@ -79,6 +82,8 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .unknownContact(name): "--contacts: no contact named \"\(name)\""
         case let .contactNotFound(name): "no contact named \"\(name)\"; see meetupctl contacts list"
         case let .contactExists(message): message
+        case let .contactInUse(name, plan):
+            "\"\(name)\" is a contact of running plan \(plan); end the plan first with meetupctl done (it takes the PIN)"
         case let .invalidCard(reason): "card refused: \(reason)"
         case let .alertNotFound(id): "no received alert \(id); see meetupctl alerts --all"
         case let .internalError(reason): "internal error: \(reason)"

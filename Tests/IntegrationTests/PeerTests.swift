@@ -212,6 +212,11 @@ struct PeerTests {
         #expect(try carol.ctl(["contacts", "remove", "Ulysse"]).status == 0)
         let kept = try #require(try carol.receivedAlerts().first)
         #expect(kept.from == "Ulysse")
+        // Removing a contact of a running plan would silence the alarm without the PIN.
+        let inUse = try user.ctl(["contacts", "remove", "Carol"])
+        #expect(inUse.status == 1)
+        #expect(inUse.stderr.contains("running plan \(plan.plan)"), "\(inUse.stderr)")
+        #expect(try user.ctl(["done", plan.plan, "--pin-stdin"], stdin: Daemon.pin + "\n").status == 0)
         #expect(try user.ctl(["contacts", "remove", "Carol"]).status == 0)
         let next = try user.ctl(["arm", "--json"] + Self.matchArguments + ["--contacts", "Carol"])
         #expect(next.status == 1)

@@ -117,11 +117,15 @@ struct OutboxTests {
         #expect(try node.store.pendingNoticeCount() == 0)
     }
 
-    @Test("a removed contact's queued copies are cancelled; future plans do not include it")
+    @Test("a contact of a running plan cannot be removed; once the plan is done, its queued copies are cancelled")
     func removedContact() throws {
         let plan = try panicked()
+        #expect(throws: ControlError.contactInUse(name: "First", plan: plan.plan)) { try contacts.remove("First") }
+        #expect(try plans.status(plan.plan).alerts.first?.deliveries.map(\.state) == ["queued", "queued"])
+        _ = try plans.pinCommand(plan.plan, pin: "1234", .done)
         _ = try contacts.remove("First")
-        #expect(try plans.status(plan.plan).alerts.first?.deliveries.map(\.state) == ["cancelled", "queued"])
+        let after = try plans.status(plan.plan).alerts.first?.deliveries.map { "\($0.contact) \($0.state)" }
+        #expect(after == ["First cancelled", "Second queued"], "only the removed contact's copies")
         let next = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
         #expect(next.contacts == ["Second"])
         #expect(throws: ControlError.unknownContact(name: "First")) {

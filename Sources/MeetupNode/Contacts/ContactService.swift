@@ -64,7 +64,10 @@ struct ContactService {
 
     func remove(_ name: String) throws(ControlError) -> Done {
         let record = try find(name)
-        try call { try store.removeContact(id: record.id) }
+        // Removing a contact stops its alerts, and a guardian's watch; that takes the PIN while a plan runs.
+        if let plan = try call({ try store.removeContact(id: record.id) }).first {
+            throw .contactInUse(name: record.name, plan: plan)
+        }
         node.logger.info("contact removed", metadata: ["contact": "\(record.id)"])
         return Done()
     }

@@ -1,3 +1,4 @@
+import CheckInCore
 import Foundation
 import GRDB
 import MeetupCrypto
@@ -104,13 +105,20 @@ extension Store {
         }
     }
 
-    /// Removes the contact: queued envelopes to it are cancelled; alerts received from it are kept.
-    func removeContact(id: Int64) throws {
+    /// Removes the contact, unless a running plan names it: then nothing changes and the plans are returned.
+    /// Queued envelopes to a removed contact are cancelled; alerts received from it are kept.
+    func removeContact(id: Int64) throws -> [String] {
         try writer.write { db in
+            let ended = Phase.allCases.filter(\.isEnded).map(\.rawValue)
+            let running = try PlanRecord.filter(!ended.contains(PlanRecord.Columns.phase)).fetchAll(db)
+                .filter { try $0.openDetails(with: cipher).recipients?.contains(id) == true }
+                .map(\.id)
+            guard running.isEmpty else { return running }
             try db.execute(
                 sql: "UPDATE outbox SET state = 'cancelled', next_attempt_at = NULL WHERE contact_id = ? AND state = 'queued'",
                 arguments: [id])
             try db.execute(sql: "DELETE FROM contact WHERE id = ?", arguments: [id])
+            return []
         }
     }
 
