@@ -72,6 +72,10 @@ public final class Node: Sendable {
     private let lock: HomeLock
     /// The peer listener's address once bound (port 0 becomes a real port).
     private let boundListen = Mutex<ListenAddress?>(nil)
+    /// When the scheduler last completed a pass, for `/healthz`.
+    let lastSchedulerPass = Mutex<Date?>(nil)
+    /// Listeners serving so far; the node is ready when both the peer listener and the control socket are.
+    private let listenersServing = Mutex(0)
 
     /// Prepares the home, takes its lock, loads or creates the keys and opens the store, in that order,
     /// so that a second daemon on the same home stops at the lock before touching anything.
@@ -112,6 +116,20 @@ public final class Node: Sendable {
 
     func listenerBound(_ address: ListenAddress) {
         boundListen.withLock { $0 = address }
+        listenerServing()
+    }
+
+    /// Called once by each listener when it serves; the second call tells systemd (`Type=notify`) and
+    /// the log that the node is ready.
+    func listenerServing() {
+        let serving = listenersServing.withLock { count in
+            count += 1
+            return count
+        }
+        guard serving == 2 else { return }
+        let peer = listenAddress.map { "\($0)" } ?? "?"
+        SystemdNotify.send("READY=1\nSTATUS=serving peers on \(peer)")
+        logger.info("ready", metadata: ["listen": "\(peer)"])
     }
 
     /// The advertised URL: the configured one, else `http://` and the bound listen address.

@@ -25,9 +25,10 @@ struct DaemonTests {
         #expect(human.stdout.contains(status.nodeID))
         #expect(human.stdout.contains(status.fingerprint))
 
-        // The peer listener answers its health route on the bound port.
-        let health = try run("/usr/bin/env", ["curl", "-sS", "http://127.0.0.1:\(port)/v1/health"])
-        #expect(health.stdout == #"{"status":"ok"}"#)
+        // The peer listener answers /healthz on the bound port.
+        let health = try run("/usr/bin/env", ["curl", "-sS", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)/healthz"])
+        #expect(health.stdout.hasSuffix("\n200"), "\(health.stdout)")
+        #expect(health.stdout.contains(#""status":"ok""#) && health.stdout.contains(#""database_writable":true"#))
         // And the control socket speaks plain HTTP to curl, errors included.
         let missing = try run("/usr/bin/env", ["curl", "-sS", "--unix-socket", daemon.home + "/meetupd.sock", "http://meetupd/v1/nope"])
         #expect(missing.stdout == #"{"error":{"code":"route_not_found","message":"no route GET /v1/nope"}}"#)

@@ -66,7 +66,10 @@ final class Daemon {
     /// Starts `meetupd --home HOME --listen 127.0.0.1:PORT` (a free port by default) and waits until
     /// `meetupctl status` answers.
     /// `stopping` is a daemon on the same home to stop first (SIGTERM), keeping its directory.
-    init(home: String? = nil, port: Int = 0, extraArguments: [String] = [], stopping previous: Daemon? = nil) throws {
+    init(
+        home: String? = nil, port: Int = 0, extraArguments: [String] = [], environment: [String: String] = [:],
+        stopping previous: Daemon? = nil
+    ) throws {
         if let previous { _ = previous.stop() }
         if let home {
             self.home = home
@@ -84,6 +87,7 @@ final class Daemon {
         process.arguments = ["--home", self.home, "--listen", "127.0.0.1:\(port)"] + extraArguments
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         try process.run()
         try waitUntilReady()
     }

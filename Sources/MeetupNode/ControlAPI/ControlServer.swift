@@ -52,9 +52,10 @@ struct ControlServer: Service {
         let app = Application(
             router: Self.router(node: node),
             configuration: .init(address: .unixDomainSocket(path: socketPath)),
-            onServerRunning: { _ in
+            onServerRunning: { [node] _ in
                 // The home is 0700 already; 0600 on the socket says the same thing twice, on purpose.
                 chmod(socketPath, 0o600)
+                node.listenerServing()
             },
             logger: node.logger)
         do {

@@ -6,14 +6,20 @@ import ServiceLifecycle
 
 /// The peer listener (`--listen`): where contacts' nodes reach this one. `POST /v1/envelope` takes a
 /// sealed envelope and answers with a sealed receipt (docs/PROTOCOL.md, "The HTTP exchange");
-/// `GET /v1/health` says it is up.
+/// `GET /healthz` says whether it is healthy (Health.swift).
 struct PeerServer: Service {
     let node: Node
 
     static func router(node: Node) -> Router<BasicRequestContext> {
         let router = Router()
         let inbox = Inbox(node: node)
-        router.get("/v1/health") { _, _ in PeerHealth(status: "ok") }
+        router.get("/healthz") { _, _ -> Response in
+            let report = node.health()
+            let data = (try? JSONEncoder().encode(report)) ?? Data()
+            return Response(
+                status: report.healthy ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
         router.post("/v1/envelope") { request, _ -> Response in
             // At most `concurrentLimit` bodies are read at once, so a flood of 8 MiB posts cannot fill memory;
             // the others are asked to retry, as a sender does with any 503.
@@ -73,10 +79,6 @@ struct PeerServer: Service {
             throw ListenFailure.map(error, address: listen.description)
         }
     }
-}
-
-struct PeerHealth: ResponseEncodable {
-    let status: String
 }
 
 /// Turns a failed bind into a one-line start error naming the address or socket.

@@ -21,7 +21,11 @@ struct Scheduler: Service {
             while !Task.isCancelled {
                 do {
                     try runDue()
-                    await node.wakeup.wait(until: try node.store.earliestWake(), clock: node.clock)
+                    let now = node.clock.now
+                    node.schedulerPassed(at: now)
+                    // At least one pass per tick, so that /healthz can tell a live loop from a stuck one.
+                    let tick = now.addingTimeInterval(Node.schedulerTick)
+                    await node.wakeup.wait(until: min(try node.store.earliestWake() ?? tick, tick), clock: node.clock)
                 } catch {
                     // The database refused (disk full, I/O error): keep the loop alive and try again soon,
                     // since every plan's alert depends on it.

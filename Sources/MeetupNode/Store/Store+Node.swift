@@ -12,4 +12,17 @@ extension Store {
     public func createdAt() throws -> Date? {
         try writer.read { db in try Date.fetchOne(db, sql: "SELECT created_at FROM node WHERE id = 1") }
     }
+
+    /// A write that changes nothing, committed: fails when the disk, the file or its lock refuse writes.
+    func probeWrite() throws {
+        try writer.write { db in try db.execute(sql: "UPDATE node SET created_at = created_at WHERE id = 1") }
+    }
+
+    /// Envelopes not yet delivered, and when the oldest of them was queued.
+    func outboxBacklog() throws -> (count: Int, oldest: Date?) {
+        try writer.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE state = 'queued'")
+            return (row?["n"] ?? 0, row?["oldest"])
+        }
+    }
 }

@@ -1,0 +1,67 @@
+import Foundation
+import GRDB
+import MeetupControl
+import MeetupCrypto
+import MeetupProtocol
+@testable import MeetupNode
+import Testing
+
+/// `/healthz`'s verdicts, on a real store with a clock the test moves.
+@Suite("health")
+struct HealthTests {
+    let directory: TemporaryDirectory
+    let clock = ManualClock()
+    let node: Node
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        node = try Node.forTests(in: directory, clock: clock)
+    }
+
+    @Test("failing until the scheduler passes; ok after; failing again when it has not passed for three ticks")
+    func scheduler() {
+        #expect(node.health().reasons == ["scheduler: not started"])
+        node.schedulerPassed(at: clock.now)
+        let ok = node.health()
+        #expect(ok.healthy)
+        #expect(ok.status == "ok")
+        #expect(ok.databaseWritable)
+        clock.advance(by: 3 * Node.schedulerTick + 1)
+        #expect(node.health().reasons == ["scheduler: no pass for 91 s"])
+    }
+
+    @Test("failing while another process holds the database's write lock")
+    func lockedDatabase() throws {
+        node.schedulerPassed(at: clock.now)
+        var configuration = Configuration()
+        configuration.allowsUnsafeTransactions = true
+        let other = try DatabaseQueue(path: node.configuration.home.databasePath, configuration: configuration)
+        try other.inDatabase { db in try db.execute(sql: "BEGIN EXCLUSIVE") }
+        let report = node.health()
+        #expect(!report.databaseWritable)
+        #expect(report.reasons.first?.hasPrefix("database: not writable") == true, "\(report.reasons)")
+        try other.inDatabase { db in try db.execute(sql: "ROLLBACK") }
+        #expect(node.health().healthy)
+    }
+
+    @Test("the outbox backlog is reported, and does not fail the check")
+    func backlog() throws {
+        node.schedulerPassed(at: clock.now)
+        let plans = PlanService(node: node)
+        let contacts = ContactService(node: node)
+        _ = try plans.setPIN(PINSetRequest(pin: "1234", duressPIN: "9876", currentPIN: nil))
+        let card = try ContactCard(
+            signing: SigningKeyPair(), sealingKey: SealingKeyPair().publicKey, created: clock.now, name: "First",
+            endpoints: ["http://127.0.0.1:9"])
+        _ = try contacts.add(ContactAddRequest(name: "First", card: card.text, guardian: false, tier: 1))
+        let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        _ = try plans.panic(plan.plan)
+        _ = try node.store.fanOut(limit: 10, now: clock.now, seal: node.sealer)
+        clock.advance(by: 600)
+        node.schedulerPassed(at: clock.now)
+        let report = node.health()
+        #expect(report.healthy)
+        #expect(report.outboxQueued == 1)
+        #expect(report.outboxOldestSeconds == 600)
+    }
+}
