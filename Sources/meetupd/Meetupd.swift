@@ -26,6 +26,9 @@ struct Meetupd: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(help: "Log format: text (one line per event for people) or json (one object per line for collectors).")
+    var logFormat: NodeLogHandler.Format = .text
+
     @Option(help: "Wrong PINs in a row on a plan that silently alert its contacts.")
     var pinFailureLimit = 5
 
@@ -62,12 +65,9 @@ struct Meetupd: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let level = NodeLogHandler.Level(logLevel)
+        let format = logFormat
+        LoggingSystem.bootstrap { label in NodeLogHandler(label: label, format: format, level: level) }
         let logger = Logger(label: "meetupd")
         do {
             let configuration = NodeConfiguration(
@@ -98,3 +98,4 @@ struct Meetupd: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension NodeLogHandler.Format: ExpressibleByArgument {}

@@ -20,6 +20,53 @@ struct SelfHostingTests {
         #expect(message.hasPrefix("READY=1\nSTATUS=serving peers on 127.0.0.1:"), "\(message)")
         #expect(try daemon.status().listen != nil)
     }
+
+    @Test("a full scenario in --log-format json at trace level: every line is one JSON object, and none holds a secret")
+    func logsHoldNoSecrets() throws {
+        let logging = ["--log-format", "json", "--log-level", "trace"]
+        let user = try Daemon.withPINs(extraArguments: logging)
+        let guardian = try Daemon(extraArguments: logging + ["--guardian-slack", "1s"])
+        let carol = try Daemon(extraArguments: logging + ["--on-alert-webhook", "http://127.0.0.1:9/hook-token-5c1e"])
+        try user.addContact("Asso", card: try guardian.card, ["--guardian"])
+        try guardian.addContact("Ulysse", card: try user.card)
+        try pair(user, as: "Ulysse", with: carol, as: "Carol")
+        let secrets = [
+            "Alexandre", "coco", "+33 6 12 34 56 78", "red cap", "Le Quetzal", "48.8566", "2.3522", "48.8571", "2.3534",
+            "hook-token-5c1e",
+        ]
+        let plan = try user.arm([
+            "--match", secrets[0], "--platform", secrets[1], "--phone", secrets[2], "--note", "\(secrets[3]), tall",
+            "--place", secrets[4], "--geo", "\(secrets[5]),\(secrets[6])", "--every", "1m", "--for", "1h",
+        ])
+        #expect(try user.ctl(["where", plan.plan, "\(secrets[7]),\(secrets[8])"]).status == 0)
+        #expect(try user.ctl(["checkin", plan.plan, "--pin-stdin"], stdin: Daemon.pin + "\n").status == 0)
+        #expect(try user.ctl(["checkin", plan.plan, "--pin-stdin"], stdin: Daemon.duressPIN + "\n").status == 0)
+        #expect(try user.ctl(["panic", plan.plan]).status == 0)
+        let alert = try #require(try waitFor(10) { try carol.receivedAlerts().first { $0.reason == "panic" } })
+        #expect(try carol.ctl(["alerts", "ack", alert.id]).status == 0)
+        #expect(try carol.ctl(["alerts", "show", alert.id]).status == 0)
+        #expect(try user.ctl(["done", plan.plan, "--pin-stdin"], stdin: Daemon.pin + "\n").status == 0)
+        Thread.sleep(forTimeInterval: 1)
+        let keys = try [user, guardian, carol].flatMap { daemon in
+            let identity = try daemon.json(["id"], as: IdentityInfo.self)
+            return [identity.card, String(identity.card.dropFirst("meetup1:".count).prefix(40))]
+        }
+        for (name, daemon) in [("user", user), ("guardian", guardian), ("carol", carol)] {
+            #expect(daemon.stop() == 0)
+            let lines = daemon.log.split(separator: "\n")
+            #expect(lines.count > 10, "\(name) logged almost nothing")
+            for line in lines {
+                let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                #expect(object?["message"] is String && object?["level"] is String, "\(name): not a JSON log line: \(line)")
+                for secret in secrets + keys {
+                    #expect(!line.contains(secret), "\(name) logged \(secret): \(line)")
+                }
+                // PINs are four digits: look for them as numbers of their own, not inside ports or times.
+                let numbers = line.split { !$0.isNumber }.map(String.init)
+                #expect(!numbers.contains(Daemon.pin) && !numbers.contains(Daemon.duressPIN), "\(name) logged a PIN: \(line)")
+            }
+        }
+    }
 }
 
 /// A Unix datagram socket bound to a path, as systemd's notification socket is.
