@@ -22,6 +22,10 @@ public struct ControlClient: Sendable {
         try await send("GET", "/v1/status", as: NodeStatus.self)
     }
 
+    public func purge() async throws(ControlClientError) -> PurgeResult {
+        try await send("POST", "/v1/purge", as: PurgeResult.self)
+    }
+
     public func setPIN(_ request: PINSetRequest) async throws(ControlClientError) -> Done {
         try await send("PUT", "/v1/pin", body: request, as: Done.self)
     }

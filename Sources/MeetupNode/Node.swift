@@ -32,12 +32,15 @@ public struct NodeConfiguration: Sendable {
     public var hooks: HookConfiguration
     /// As a guardian: how long after deadline + grace a plan without a heartbeat raises the alarm.
     public var guardianSlack: TimeInterval
+    /// How long ended plans and acknowledged received alerts are kept.
+    public var retention: TimeInterval
+    public static let defaultRetention: TimeInterval = 30 * 86_400
 
     public init(
         home: NodeHome, listen: ListenAddress, advertise: String? = nil, rules: CheckInRules = CheckInRules(),
         pinHashLimits: Argon2id.Limits = .interactive, lateTolerance: TimeInterval = 1, name: String = "",
         envelopeTTL: TimeInterval = 7 * 86_400, hooks: HookConfiguration = HookConfiguration(),
-        guardianSlack: TimeInterval = 30
+        guardianSlack: TimeInterval = 30, retention: TimeInterval = NodeConfiguration.defaultRetention
     ) {
         self.home = home
         self.listen = listen
@@ -49,6 +52,7 @@ public struct NodeConfiguration: Sendable {
         self.envelopeTTL = envelopeTTL
         self.hooks = hooks
         self.guardianSlack = guardianSlack
+        self.retention = retention
     }
 }
 
@@ -107,7 +111,8 @@ public final class Node: Sendable {
     /// The long-lived services, in dependency order, for one `ServiceGroup`.
     public var services: [any Service] {
         [
-            Scheduler(node: self), Courier(node: self), HookRunner(node: self), Watchdog(node: self), PeerServer(node: self),
+            Scheduler(node: self), Courier(node: self), HookRunner(node: self), Watchdog(node: self), Retention(node: self),
+            PeerServer(node: self),
             ControlServer(node: self),
         ]
     }

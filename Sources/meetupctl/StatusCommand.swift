@@ -40,3 +40,22 @@ struct StatusCommand: AsyncParsableCommand {
         }
     }
 }
+
+struct PurgeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "purge",
+        abstract: "Delete now what retention would delete: ended plans and acknowledged alerts older than meetupd --retention.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let result = try await global.client().purge()
+        if global.json { return try Output.printJSON(result) }
+        Output.printTable([
+            ("plans", "\(result.plans)"),
+            ("received alerts", "\(result.receivedAlerts)"),
+            ("envelopes", "\(result.envelopes)"),
+            ("watches", "\(result.watches)"),
+        ])
+    }
+}

@@ -50,10 +50,16 @@ struct Meetupd: AsyncParsableCommand {
     @Option(help: "As a guardian: how long after a watched plan's deadline + grace to raise the alarm, like 30s.")
     var guardianSlack = "30s"
 
+    @Option(help: "How long to keep ended plans and acknowledged received alerts before purging them, like 30d.")
+    var retention = "30d"
+
     func validate() throws {
         guard pinFailureLimit >= 1 else { throw ValidationError("--pin-failure-limit: must be 1 or more") }
         guard (try? DurationText.parse(guardianSlack)) != nil else {
             throw ValidationError("--guardian-slack: not a duration like 30s or 2m: \(guardianSlack)")
+        }
+        guard let kept = try? DurationText.parse(retention), kept >= 3_600 else {
+            throw ValidationError("--retention: a duration of at least 1h, like 30d: \(retention)")
         }
         guard name.utf8.count <= 64 else { throw ValidationError("--name: at most 64 bytes") }
         for (flag, url) in [("--on-alert-webhook", onAlertWebhook), ("--on-alert-ntfy", onAlertNtfy)] {
@@ -78,7 +84,8 @@ struct Meetupd: AsyncParsableCommand {
                 name: name,
                 hooks: HookConfiguration(
                     exec: onAlertExec, webhook: onAlertWebhook, ntfy: onAlertNtfy, details: hookDetails),
-                guardianSlack: TimeInterval((try? DurationText.parse(guardianSlack)) ?? 30))
+                guardianSlack: TimeInterval((try? DurationText.parse(guardianSlack)) ?? 30),
+                retention: TimeInterval((try? DurationText.parse(retention)) ?? 30 * 86_400))
             let node = try Node(configuration: configuration, clock: SystemClock(), logger: logger)
             logger.info("starting", metadata: ["node_id": "\(node.keys.fingerprint.nodeID)"])
             let group = ServiceGroup(

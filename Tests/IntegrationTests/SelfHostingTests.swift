@@ -67,6 +67,21 @@ struct SelfHostingTests {
             }
         }
     }
+
+    @Test("meetupctl purge runs retention now; meetupd refuses a retention under an hour, naming the flag")
+    func purge() throws {
+        let daemon = try Daemon.withPINs(extraArguments: ["--retention", "2h"])
+        let plan = try daemon.arm(["--match", "Kiwi", "--place", "Cafe", "--every", "10m", "--for", "1h"])
+        #expect(try daemon.ctl(["done", plan.plan, "--pin-stdin"], stdin: Daemon.pin + "\n").status == 0)
+        let result = try daemon.json(["purge"], as: PurgeResult.self)
+        #expect(result == PurgeResult(plans: 0, receivedAlerts: 0, envelopes: 0, watches: 0), "a plan ended just now is kept")
+        #expect(try daemon.ctl(["status", plan.plan]).status == 0)
+        let human = try daemon.ctl(["purge"])
+        #expect(human.status == 0 && human.stdout.contains("plans"), "\(human.stderr)")
+        let refused = try run(Binaries.meetupd, ["--home", daemon.home + "-other", "--retention", "10m"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--retention"), "\(refused.stderr)")
+    }
 }
 
 /// A Unix datagram socket bound to a path, as systemd's notification socket is.

@@ -18,6 +18,9 @@ struct ControlServer: Service {
         let router = Router(context: ControlRequestContext.self)
         router.add(middleware: ControlErrorMiddleware())
         router.get("/v1/status") { _, _ in try node.status() }
+        router.post("/v1/purge") { _, _ -> PurgeResult in
+            do { return try node.purge() } catch { throw ControlError.internalError(reason: "the purge failed; see the daemon's log") }
+        }
         let plans = PlanService(node: node)
         router.put("/v1/pin") { request, context in
             try plans.setPIN(try await request.decode(as: PINSetRequest.self, context: context))
@@ -96,6 +99,7 @@ extension ControlRequestContext {
     }
 }
 
+extension PurgeResult: ResponseEncodable {}
 extension IdentityInfo: ResponseEncodable {}
 extension ContactInfo: ResponseEncodable {}
 extension ContactList: ResponseEncodable {}

@@ -190,7 +190,8 @@ extension Store {
                 sql: """
                     INSERT INTO watch (user_key, plan_id, contact_id, version, heartbeat_seq, phase, grace_seconds, received_at, content)
                     VALUES (?, ?, ?, 0, 0, 'ended', 0, ?, x'')
-                    ON CONFLICT (user_key, plan_id) DO UPDATE SET phase = 'ended', wake_at = NULL, deadline_at = NULL, content = x''
+                    ON CONFLICT (user_key, plan_id) DO UPDATE SET phase = 'ended', wake_at = NULL, deadline_at = NULL, content = x'',
+                      received_at = excluded.received_at
                     """,
                 arguments: [contact.signingKey.bytes, message.plan, contact.id, now])
         case .alerted:
