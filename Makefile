@@ -4,7 +4,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT_BUILD_FLAGS ?=
 ARGS ?=
 
-.PHONY: run test build deps bench demo clean
+.PHONY: run test build deps bench demo clean install install-files man check-unit
 
 # Installs only what is missing: the system libraries through apt, PyNaCl (interop tests) through pip.
 deps:
@@ -15,6 +15,8 @@ deps:
 	fi
 	@command -v curl >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq curl; }
 	@python3 -c 'import nacl' 2>/dev/null || { echo "make: installing PyNaCl"; python3 -m pip install --quiet --disable-pip-version-check pynacl; }
+	@command -v systemd-analyze >/dev/null && command -v man >/dev/null || { echo "make: installing systemd and man-db (systemd-analyze verify of the unit)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends systemd man-db; }
 
 build: deps
 	swift build $(SWIFT_BUILD_FLAGS)
@@ -36,6 +38,49 @@ bench: deps
 # Three nodes on loopback: a plan with a 5 s interval is missed and each contact sees the alert.
 demo: build
 	bash scripts/demo.sh
+
+# Installs the binaries (release build), the systemd unit and sysusers file, man pages and shell
+# completions under $(DESTDIR)$(PREFIX). `install-files BIN=DIR` installs already-built binaries from DIR.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(PREFIX)/bin
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+MANDIR = $(PREFIX)/share/man/man1
+SHAREDIR = $(PREFIX)/share
+
+install: deps
+	swift build -c release $(SWIFT_BUILD_FLAGS)
+	$(MAKE) --no-print-directory install-files BIN="$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"
+
+install-files:
+	@test -x "$(BIN)/meetupd" && test -x "$(BIN)/meetupctl" || { echo "make: no meetupd and meetupctl in BIN=$(BIN)" >&2; exit 1; }
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(SYSUSERSDIR)" "$(DESTDIR)$(MANDIR)" \
+		"$(DESTDIR)$(SHAREDIR)/bash-completion/completions" "$(DESTDIR)$(SHAREDIR)/zsh/site-functions" \
+		"$(DESTDIR)$(SHAREDIR)/fish/vendor_completions.d"
+	install -m 755 "$(BIN)/meetupd" "$(BIN)/meetupctl" "$(DESTDIR)$(BINDIR)/"
+	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/meetupd.service > "$(DESTDIR)$(UNITDIR)/meetupd.service"
+	chmod 644 "$(DESTDIR)$(UNITDIR)/meetupd.service"
+	install -m 644 contrib/systemd/meetup.sysusers "$(DESTDIR)$(SYSUSERSDIR)/meetup.conf"
+	install -m 644 docs/man/meetupd.1 docs/man/meetupctl.1 "$(DESTDIR)$(MANDIR)/"
+	for tool in meetupd meetupctl; do \
+		"$(BIN)/$$tool" --generate-completion-script bash > "$(DESTDIR)$(SHAREDIR)/bash-completion/completions/$$tool" && \
+		"$(BIN)/$$tool" --generate-completion-script zsh > "$(DESTDIR)$(SHAREDIR)/zsh/site-functions/_$$tool" && \
+		"$(BIN)/$$tool" --generate-completion-script fish > "$(DESTDIR)$(SHAREDIR)/fish/vendor_completions.d/$$tool.fish" || exit 1; \
+	done
+
+# Regenerates the checked-in man pages from the commands (argument-parser's generate-manual plugin).
+man:
+	swift package plugin generate-manual --configuration debug --date "$$(date -u +%F)"
+	cp .build/plugins/GenerateManual/outputs/meetupd/meetupd.1 .build/plugins/GenerateManual/outputs/meetupctl/meetupctl.1 docs/man/
+
+# Installs into a temporary prefix and checks the unit with systemd-analyze verify, then prints its
+# exposure score (systemd-analyze security).
+check-unit: build
+	@set -e; root="$$(mktemp -d)"; trap 'rm -rf "$$root"' EXIT; \
+	$(MAKE) --no-print-directory -s install-files BIN="$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)" PREFIX="$$root/usr"; \
+	MANPATH="$$root/usr/share/man" systemd-analyze verify "$$root/usr/lib/systemd/system/meetupd.service"; \
+	systemd-analyze security --offline=yes "$$root/usr/lib/systemd/system/meetupd.service" | tail -1
 
 clean:
 	rm -rf .build

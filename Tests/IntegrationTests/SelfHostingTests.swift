@@ -82,6 +82,53 @@ struct SelfHostingTests {
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("--retention"), "\(refused.stderr)")
     }
+
+    @Test("make install-files honours DESTDIR and PREFIX; the installed unit passes systemd-analyze verify; man pages cover every command")
+    func install() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let staging = FileManager.default.temporaryDirectory.appendingPathComponent("install-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+        let made = try run("/usr/bin/env", [
+            "make", "-s", "-C", repository, "install-files", "BIN=\(Binaries.directory.path)", "PREFIX=/opt/meetup",
+            "DESTDIR=\(staging)",
+        ])
+        #expect(made.status == 0, "\(made.stderr)")
+        let root = staging + "/opt/meetup"
+        for file in [
+            "bin/meetupd", "bin/meetupctl", "lib/systemd/system/meetupd.service", "lib/sysusers.d/meetup.conf",
+            "share/man/man1/meetupd.1", "share/man/man1/meetupctl.1", "share/bash-completion/completions/meetupctl",
+            "share/zsh/site-functions/_meetupd", "share/fish/vendor_completions.d/meetupctl.fish",
+        ] {
+            #expect(FileManager.default.fileExists(atPath: root + "/" + file), "\(file) not installed")
+        }
+        let unitPath = root + "/lib/systemd/system/meetupd.service"
+        let unit = try String(contentsOfFile: unitPath, encoding: .utf8)
+        #expect(unit.contains("ExecStart=/opt/meetup/bin/meetupd\n"), "DESTDIR leaked into the unit, or no ExecStart")
+        #expect(try run(root + "/bin/meetupctl", ["--version"]).stdout == MeetupVersion.current + "\n")
+        #expect(try String(contentsOfFile: root + "/share/zsh/site-functions/_meetupd", encoding: .utf8).contains("--guardian-slack"))
+
+        // systemd-analyze checks that ExecStart exists: verify a copy that points into the staging folder.
+        let verifiable = staging + "/meetupd.service"
+        try unit.replacingOccurrences(of: "/opt/meetup/bin", with: root + "/bin").write(toFile: verifiable, atomically: true, encoding: .utf8)
+        let verified = try run(
+            "/usr/bin/env", ["systemd-analyze", "verify", verifiable],
+            environment: ProcessInfo.processInfo.environment.merging(["MANPATH": root + "/share/man"]) { $1 })
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        #expect(verified.stderr.isEmpty, "\(verified.stderr)")
+
+        // The checked-in man pages are current: every flag of meetupd and every meetupctl command is in them.
+        let page = try String(contentsOfFile: repository + "/docs/man/meetupd.1", encoding: .utf8)
+        let help = try run(Binaries.meetupd, ["--help"]).stdout
+        let flags = Set(help.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "[" || $0 == "]" || $0 == "," })
+            .filter { $0.hasPrefix("--") && $0.count > 2 }.map(String.init))
+        #expect(flags.count > 10)
+        for flag in flags { #expect(page.contains("Fl \(flag.dropFirst())"), "docs/man/meetupd.1 lacks \(flag): run make man") }
+        let ctlPage = try String(contentsOfFile: repository + "/docs/man/meetupctl.1", encoding: .utf8)
+        for command in ["pin", "arm", "checkin", "where", "extend", "done", "panic", "status", "log", "id", "contacts", "alerts", "purge"] {
+            #expect(ctlPage.contains(".It Em \(command)"), "docs/man/meetupctl.1 lacks \(command): run make man")
+        }
+    }
 }
 
 /// A Unix datagram socket bound to a path, as systemd's notification socket is.
