@@ -34,13 +34,16 @@ public struct NodeConfiguration: Sendable {
     public var guardianSlack: TimeInterval
     /// How long ended plans and acknowledged received alerts are kept.
     public var retention: TimeInterval
+    /// Where to serve Prometheus metrics; nil serves none.
+    public var metricsListen: ListenAddress?
     public static let defaultRetention: TimeInterval = 30 * 86_400
 
     public init(
         home: NodeHome, listen: ListenAddress, advertise: String? = nil, rules: CheckInRules = CheckInRules(),
         pinHashLimits: Argon2id.Limits = .interactive, lateTolerance: TimeInterval = 1, name: String = "",
         envelopeTTL: TimeInterval = 7 * 86_400, hooks: HookConfiguration = HookConfiguration(),
-        guardianSlack: TimeInterval = 30, retention: TimeInterval = NodeConfiguration.defaultRetention
+        guardianSlack: TimeInterval = 30, retention: TimeInterval = NodeConfiguration.defaultRetention,
+        metricsListen: ListenAddress? = nil
     ) {
         self.home = home
         self.listen = listen
@@ -53,6 +56,7 @@ public struct NodeConfiguration: Sendable {
         self.hooks = hooks
         self.guardianSlack = guardianSlack
         self.retention = retention
+        self.metricsListen = metricsListen
     }
 }
 
@@ -71,7 +75,8 @@ public final class Node: Sendable {
     let courierWakeup = SchedulerWakeup()
     let hookWakeup = SchedulerWakeup()
     let watchdogWakeup = SchedulerWakeup()
-    let envelopeCounters = EnvelopeCounters()
+    let metrics: NodeMetrics
+    let envelopeCounters: EnvelopeCounters
     let envelopeSlots = EnvelopeSlots()
     private let lock: HomeLock
     /// The peer listener's address once bound (port 0 becomes a real port).
@@ -102,6 +107,8 @@ public final class Node: Sendable {
         // We hold the lock, so a socket file left here belongs to a daemon that died.
         unlink(home.controlSocketPath)
         self.configuration = configuration
+        metrics = NodeMetrics()
+        envelopeCounters = EnvelopeCounters(metrics: metrics)
         machine = CheckInMachine(rules: configuration.rules)
         self.clock = clock
         self.logger = logger
@@ -110,11 +117,10 @@ public final class Node: Sendable {
 
     /// The long-lived services, in dependency order, for one `ServiceGroup`.
     public var services: [any Service] {
-        [
+        let metrics: [any Service] = configuration.metricsListen.map { [MetricsServer(node: self, listen: $0)] } ?? []
+        return [
             Scheduler(node: self), Courier(node: self), HookRunner(node: self), Watchdog(node: self), Retention(node: self),
-            PeerServer(node: self),
-            ControlServer(node: self),
-        ]
+        ] + metrics + [PeerServer(node: self), ControlServer(node: self)]
     }
 
     var listenAddress: ListenAddress? { boundListen.withLock { $0 } }

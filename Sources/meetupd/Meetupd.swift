@@ -50,6 +50,9 @@ struct Meetupd: AsyncParsableCommand {
     @Option(help: "As a guardian: how long after a watched plan's deadline + grace to raise the alarm, like 30s.")
     var guardianSlack = "30s"
 
+    @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (off by default), like 127.0.0.1:9744.")
+    var metricsListen: String?
+
     @Option(help: "How long to keep ended plans and acknowledged received alerts before purging them, like 30d.")
     var retention = "30d"
 
@@ -78,14 +81,15 @@ struct Meetupd: AsyncParsableCommand {
         do {
             let configuration = NodeConfiguration(
                 home: NodeHome.resolve(flag: home, environment: ProcessInfo.processInfo.environment),
-                listen: try parseListen(),
+                listen: try parseListen(listen, flag: "--listen"),
                 advertise: try advertise.map { text throws(NodeStartError) in try validateAdvertiseURL(text) },
                 rules: CheckInRules(pinFailureLimit: pinFailureLimit),
                 name: name,
                 hooks: HookConfiguration(
                     exec: onAlertExec, webhook: onAlertWebhook, ntfy: onAlertNtfy, details: hookDetails),
                 guardianSlack: TimeInterval((try? DurationText.parse(guardianSlack)) ?? 30),
-                retention: TimeInterval((try? DurationText.parse(retention)) ?? 30 * 86_400))
+                retention: TimeInterval((try? DurationText.parse(retention)) ?? 30 * 86_400),
+                metricsListen: try metricsListen.map { text throws(NodeStartError) in try parseListen(text, flag: "--metrics-listen") })
             let node = try Node(configuration: configuration, clock: SystemClock(), logger: logger)
             logger.info("starting", metadata: ["node_id": "\(node.keys.fingerprint.nodeID)"])
             let group = ServiceGroup(
@@ -99,8 +103,8 @@ struct Meetupd: AsyncParsableCommand {
         }
     }
 
-    private func parseListen() throws(NodeStartError) -> ListenAddress {
-        do { return try ListenAddress(parsing: listen) } catch { throw .badListenAddress(error) }
+    private func parseListen(_ text: String, flag: String) throws(NodeStartError) -> ListenAddress {
+        do { return try ListenAddress(parsing: text) } catch { throw .badListenAddress(error, flag: flag) }
     }
 }
 

@@ -129,6 +129,53 @@ struct SelfHostingTests {
             #expect(ctlPage.contains(".It Em \(command)"), "docs/man/meetupctl.1 lacks \(command): run make man")
         }
     }
+
+    @Test("after a scenario with alerts, /metrics has the expected series without ids in labels, and /healthz is ok")
+    func metricsAndHealth() throws {
+        let metricsFlag = ["--metrics-listen", "127.0.0.1:0"]
+        let user = try Daemon.withPINs(extraArguments: metricsFlag)
+        let carol = try Daemon(extraArguments: metricsFlag)
+        try pair(user, as: "Ulysse", with: carol, as: "Carol")
+        let missed = try user.arm(["--match", "Alexandre", "--place", "Le Quetzal", "--every", "2s", "--grace", "1s", "--for", "1h"])
+        let forced = try user.arm(["--match", "Alexandre", "--place", "Le Quetzal", "--every", "10m", "--for", "1h"])
+        #expect(try user.ctl(["checkin", forced.plan, "--pin-stdin"], stdin: Daemon.duressPIN + "\n").status == 0)
+        let panicked = try user.arm(["--match", "Alexandre", "--place", "Le Quetzal", "--every", "10m", "--for", "1h"])
+        #expect(try user.ctl(["panic", panicked.plan]).status == 0)
+        #expect(try waitFor(10) { try carol.receivedAlerts().count >= 3 ? true : nil } == true, "carol did not get all three alerts")
+        // A stranger's envelope, refused and counted.
+        let port = try #require(try carol.status().listen?.split(separator: ":").last.map(String.init))
+        _ = try run("/usr/bin/env", ["curl", "-s", "-o", "/dev/null", "--data-binary", "not an envelope", "http://127.0.0.1:\(port)/v1/envelope"])
+        Thread.sleep(forTimeInterval: 0.5)
+
+        func scrape(_ daemon: Daemon) throws -> String {
+            let line = try #require(daemon.log.split(separator: "\n").first { $0.contains("metrics listener ready") })
+            let port = try #require(line.split(separator: "port=").last.map(String.init))
+            let answer = try run("/usr/bin/env", ["curl", "-sS", "-D", "-", "http://127.0.0.1:\(port)/metrics"])
+            #expect(answer.stdout.contains("Content-Type: text/plain; version=0.0.4"), "\(answer.stdout.prefix(300))")
+            return answer.stdout
+        }
+        let mine = try scrape(user)
+        for series in [
+            #"meetup_alerts_raised_total{reason="missed"} "#, #"meetup_alerts_raised_total{reason="panic"} 1"#,
+            #"meetup_envelopes_delivered_total{type="alert"} "#, "meetup_delivery_latency_seconds_count ",
+            "meetup_scheduler_lateness_seconds_count ", #"meetup_plans{state="alerted"} "#, #"meetup_plans{state="active"} "#,
+            "meetup_outbox_depth ", "meetup_outbox_oldest_seconds ",
+        ] {
+            #expect(mine.contains(series), "user's metrics lack \(series)\n\(mine)")
+        }
+        #expect(!mine.contains("duress"), "a duress alert shows in the metrics")
+        let theirs = try scrape(carol)
+        #expect(theirs.contains("meetup_envelopes_accepted_total "), "\(theirs)")
+        #expect(theirs.contains(#"meetup_envelopes_refused_total{reason="unreadable"} 1"#), "\(theirs)")
+        let identities = try [user, carol].map { try $0.status().nodeID }
+        for text in [missed.plan, forced.plan, panicked.plan, "Alexandre", "Le Quetzal", "Carol", "Ulysse"] + identities {
+            #expect(!mine.contains(text) && !theirs.contains(text), "\(text) in the metrics")
+        }
+
+        let health = try run("/usr/bin/env", ["curl", "-sS", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)/healthz"])
+        #expect(health.stdout.hasSuffix("\n200"), "\(health.stdout)")
+        #expect(health.stdout.contains(#""outbox_queued":0"#), "\(health.stdout)")
+    }
 }
 
 /// A Unix datagram socket bound to a path, as systemd's notification socket is.

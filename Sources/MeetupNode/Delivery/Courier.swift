@@ -90,6 +90,7 @@ struct Courier: Service {
                 try node.store.markDelivered(seq: envelope.seq, at: node.clock.now)
                 if !envelope.silent {
                     node.logger.info("envelope delivered", metadata: ["seq": "\(envelope.seq)", "type": "\(envelope.type)"])
+                    node.metrics.envelopeDelivered(type: envelope.type, after: node.clock.now.timeIntervalSince(envelope.createdAt))
                 }
             case let .retry(reason):
                 let next = node.clock.now.addingTimeInterval(backoff.delay(afterAttempts: envelope.attempts + 1))

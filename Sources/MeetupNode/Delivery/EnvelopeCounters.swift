@@ -4,13 +4,20 @@ import Synchronization
 /// Envelopes accepted and refused (by code) since the node started, for `status`.
 final class EnvelopeCounters: Sendable {
     private let counts = Mutex<(accepted: Int, refused: [String: Int])>((0, [:]))
+    private let metrics: NodeMetrics
+
+    init(metrics: NodeMetrics) {
+        self.metrics = metrics
+    }
 
     func accepted() {
         counts.withLock { $0.accepted += 1 }
+        metrics.envelopeAccepted()
     }
 
     func refused(_ code: String) {
         counts.withLock { $0.refused[code, default: 0] += 1 }
+        metrics.envelopeRefused(code: code)
     }
 
     var snapshot: NodeStatus.Envelopes {

@@ -49,6 +49,7 @@ struct HookRunner: Service {
             node.logger.info("hook ran", metadata: metadata)
         } catch {
             let reason = (error as? HookFailure)?.description ?? "\(type(of: error))"
+            node.metrics.hookFailed(kind: job.hook)
             do {
                 if job.attempts + 1 >= Self.attemptLimit {
                     try node.store.finishHookJob(id: job.id)

@@ -45,7 +45,10 @@ struct Scheduler: Service {
             let (outcomes, failed) = try node.store.advanceDue(
                 to: now, limit: Self.batchSize, machine: node.machine, lateTolerance: node.configuration.lateTolerance)
             advanced += outcomes.count
-            for outcome in outcomes { node.logRaised(outcome.raised) }
+            for outcome in outcomes {
+                node.logRaised(outcome.raised)
+                if let lateness = outcome.lateness { node.metrics.schedulerLate(by: lateness) }
+            }
             // A transition may have committed notices (an alert): the courier turns them into envelopes.
             if !outcomes.isEmpty { node.courierWakeup.nudge() }
             for id in failed { node.logger.critical("plan cannot be advanced; taken off the schedule", metadata: ["plan": "\(id)"]) }
@@ -58,6 +61,7 @@ extension Node {
     /// Logs alerts by id, plan and reason. Silent alerts leave no line: the log lives on the device.
     func logRaised(_ raised: [RaisedAlert]) {
         for alert in raised where !alert.silent {
+            metrics.alertRaised(reason: alert.reason.rawValue)
             logger.notice(
                 "alert raised",
                 metadata: ["plan": "\(alert.planID)", "alert": "\(alert.id)", "reason": "\(alert.reason.rawValue)",

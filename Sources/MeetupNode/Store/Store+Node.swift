@@ -26,3 +26,13 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// How many plans are in each phase.
+    func planCountsByPhase() throws -> [String: Int] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT phase, COUNT(*) AS n FROM plan GROUP BY phase")
+                .reduce(into: [:]) { counts, row in counts[row["phase"]] = row["n"] }
+        }
+    }
+}

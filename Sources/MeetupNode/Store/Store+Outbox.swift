@@ -37,6 +37,7 @@ struct DueEnvelope: Sendable {
     var type: String
     var sealed: Data
     var attempts: Int
+    var createdAt: Date
     /// A copy of a silent alert, or a message to guardians (whose absence under duress must not show):
     /// delivered without a log line on the user's device.
     var silent: Bool
@@ -198,7 +199,7 @@ extension Store {
             let due = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT seq, envelope_id, contact_id, card, type, envelope, attempts,
+                    SELECT seq, envelope_id, contact_id, card, type, envelope, attempts, created_at,
                       (COALESCE((SELECT silent FROM alert WHERE alert.id = o.alert_id), 0)
                         OR type IN ('replica', 'heartbeat', 'stand-down')) AS silent
                     FROM outbox o
@@ -215,7 +216,7 @@ extension Store {
                     seq: seq, envelopeID: row["envelope_id"], contactID: row["contact_id"],
                     card: try (row["card"] as Data?).map { try outboxCard($0, envelopeID: row["envelope_id"], seq: seq) },
                     type: row["type"],
-                    sealed: row["envelope"], attempts: row["attempts"], silent: row["silent"])
+                    sealed: row["envelope"], attempts: row["attempts"], createdAt: row["created_at"], silent: row["silent"])
             }
             for envelope in due {
                 try db.execute(

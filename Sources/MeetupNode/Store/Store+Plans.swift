@@ -19,6 +19,8 @@ struct PlanOutcome {
     /// The user event's transition, when there was one.
     var transition: Transition?
     var raised: [RaisedAlert]
+    /// How long after its instant the timer that fell due ran, when one did.
+    var lateness: TimeInterval?
 }
 
 extension Store {
@@ -98,6 +100,7 @@ extension Store {
         lateTolerance: TimeInterval
     ) throws -> PlanOutcome? {
         guard var record = try PlanRecord.fetchOne(db, key: planID) else { return nil }
+        let lateness = record.wakeAt.flatMap { $0 <= now ? now.timeIntervalSince($0) : nil }
         var state = try record.state()
         var raised: [RaisedAlert] = []
         var effects = EffectRecorder(store: self, record: record, lateTolerance: lateTolerance, now: now)
@@ -118,7 +121,7 @@ extension Store {
         if let wake, wake <= now { throw StoreError.damagedRow(table: "plan", id: planID) }
         record.update(to: state, wakeAt: wake)
         try record.update(db)
-        return PlanOutcome(state: state, transition: transition, raised: raised)
+        return PlanOutcome(state: state, transition: transition, raised: raised, lateness: lateness)
     }
 
     /// The plan's photo, opened, when it has one.
