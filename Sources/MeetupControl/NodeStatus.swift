@@ -79,26 +79,24 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     }
 }
 
-/// `POST /v1/purge`: what retention deleted (docs/ARCHITECTURE.md, "Retention").
+/// `POST /v1/purge`: what retention deleted (docs/SELF-HOSTING.md, "Retention"). Old envelopes are deleted
+/// too but not counted: their number would count the silent alerts' copies, which nothing on the device shows.
 public struct PurgeResult: Codable, Sendable, Equatable {
     /// Ended plans, with their trails, history, photos and alerts.
     public var plans: Int
     /// Received alerts acknowledged before the cutoff.
     public var receivedAlerts: Int
-    /// Envelopes delivered, failed or expired whose plan is gone.
-    public var envelopes: Int
     /// A guardian's tombstones of plans that ended.
     public var watches: Int
 
-    public init(plans: Int, receivedAlerts: Int, envelopes: Int, watches: Int) {
+    public init(plans: Int, receivedAlerts: Int, watches: Int) {
         self.plans = plans
         self.receivedAlerts = receivedAlerts
-        self.envelopes = envelopes
         self.watches = watches
     }
 
     enum CodingKeys: String, CodingKey {
-        case plans, envelopes, watches
+        case plans, watches
         case receivedAlerts = "received_alerts"
     }
 }

@@ -54,7 +54,6 @@ struct PurgeCommand: AsyncParsableCommand {
         Output.printTable([
             ("plans", "\(result.plans)"),
             ("received alerts", "\(result.receivedAlerts)"),
-            ("envelopes", "\(result.envelopes)"),
             ("watches", "\(result.watches)"),
         ])
     }

@@ -30,10 +30,11 @@ extension Node {
         let result = try store.purge(
             now: now, before: now.addingTimeInterval(-configuration.retention),
             tombstonesBefore: now.addingTimeInterval(-max(configuration.retention, configuration.envelopeTTL)))
-        logger.info(
-            "purged",
-            metadata: ["plans": "\(result.plans)", "received_alerts": "\(result.receivedAlerts)",
-                       "envelopes": "\(result.envelopes)", "watches": "\(result.watches)"])
+        if result.plans + result.receivedAlerts + result.watches > 0 {
+            logger.info(
+                "purged",
+                metadata: ["plans": "\(result.plans)", "received_alerts": "\(result.receivedAlerts)", "watches": "\(result.watches)"])
+        }
         return result
     }
 }

@@ -18,10 +18,12 @@ extension Store {
         try writer.write { db in try db.execute(sql: "UPDATE node SET created_at = created_at WHERE id = 1") }
     }
 
-    /// Envelopes not yet delivered, and when the oldest of them was queued.
+    /// Envelopes not yet delivered, and when the oldest of them was queued; silent ones are not shown.
     func outboxBacklog() throws -> (count: Int, oldest: Date?) {
         try writer.read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE state = 'queued'")
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox o WHERE state = 'queued' AND NOT \(Self.silentEnvelope)")
             return (row?["n"] ?? 0, row?["oldest"])
         }
     }

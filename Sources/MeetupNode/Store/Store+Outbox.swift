@@ -200,8 +200,7 @@ extension Store {
                 db,
                 sql: """
                     SELECT seq, envelope_id, contact_id, card, type, envelope, attempts, created_at,
-                      (COALESCE((SELECT silent FROM alert WHERE alert.id = o.alert_id), 0)
-                        OR type IN ('replica', 'heartbeat', 'stand-down')) AS silent
+                      \(Self.silentEnvelope) AS silent
                     FROM outbox o
                     WHERE state = 'queued' AND next_attempt_at <= ? AND (contact_id IS NOT NULL OR card IS NOT NULL)
                       AND NOT (type != 'alert' AND EXISTS (
@@ -277,6 +276,11 @@ extension Store {
                 arguments: [now, seq])
         }
     }
+
+    /// Whether the outbox row `o` is a copy of a silent alert or a message to guardians: nothing on the user's
+    /// device (log, status, health, metrics) shows it, as under duress their presence or absence would tell.
+    static let silentEnvelope =
+        "(COALESCE((SELECT silent FROM alert WHERE alert.id = o.alert_id), 0) OR o.type IN ('replica', 'heartbeat', 'stand-down'))"
 
     /// A failed attempt: try again at `next`, or give up (`next` nil) as `failed`.
     func markAttemptFailed(seq: Int64, next: Date?, error: String) throws {

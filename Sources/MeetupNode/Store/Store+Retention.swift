@@ -25,13 +25,12 @@ extension Store {
                       AND (plan_id IS NULL OR plan_id NOT IN (SELECT id FROM plan))
                     """,
                 arguments: [now, cutoff])
-            let envelopes = db.changesCount
             try db.execute(sql: "DELETE FROM received_alert WHERE acked_at < ?", arguments: [cutoff])
             let receivedAlerts = db.changesCount
             try db.execute(
                 sql: "DELETE FROM watch WHERE phase = 'ended' AND received_at < ?", arguments: [tombstoneCutoff])
             let watches = db.changesCount
-            return PurgeResult(plans: plans, receivedAlerts: receivedAlerts, envelopes: envelopes, watches: watches)
+            return PurgeResult(plans: plans, receivedAlerts: receivedAlerts, watches: watches)
         }
         try checkpoint()
         return result
