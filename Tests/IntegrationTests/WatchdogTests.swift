@@ -55,7 +55,7 @@ struct WatchdogTests {
     func heartbeatsKeepItQuiet() throws {
         // The user's card names a dead endpoint: the guardian can never ask it; heartbeats still arrive.
         let (user, guardian, carol) = try Self.trio(userArguments: ["--advertise", "http://127.0.0.1:9"])
-        let plan = try user.arm(Self.match + ["--every", "3s", "--grace", "1s", "--for", "1h"])
+        let plan = try user.arm(Self.match + ["--every", "4s", "--grace", "2s", "--for", "1h"])
         for _ in 0 ..< 8 {
             Thread.sleep(forTimeInterval: 1.5)
             #expect(try user.ctl(["checkin", plan.plan, "--pin-stdin"], stdin: Daemon.pin + "\n").status == 0)
@@ -87,7 +87,8 @@ struct WatchdogTests {
     @Test("a guardian that hears no heartbeats but reaches a live user's node that proves the check-in stays silent")
     func livenessKeepsItQuiet() throws {
         let (user, guardian, carol) = try Self.trio()
-        let plan = try user.arm(Self.match + ["--every", "3s", "--grace", "1s", "--for", "1h"])
+        // A wider margin than elsewhere: each check-in checks two Argon2id hashes, slow when the whole suite runs.
+        let plan = try user.arm(Self.match + ["--every", "4s", "--grace", "2s", "--for", "1h"])
         #expect(plan.guardians.first?.state == "confirmed")
         // The guardian moves to another port: the user's node, holding its old card, can no longer send it
         // heartbeats, but the guardian can still ask the user's node.
