@@ -83,6 +83,8 @@ public final class Node: Sendable {
     private let boundListen = Mutex<ListenAddress?>(nil)
     /// When the scheduler last completed a pass, for `/healthz`.
     let lastSchedulerPass = Mutex<Date?>(nil)
+    /// The last database write probe of `/healthz`, and its failure.
+    let lastWriteProbe = Mutex<(at: Date, failure: String?)?>(nil)
     /// Listeners serving so far; the node is ready when both the peer listener and the control socket are.
     private let listenersServing = Mutex(0)
 

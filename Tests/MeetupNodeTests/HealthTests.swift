@@ -41,6 +41,9 @@ struct HealthTests {
         #expect(!report.databaseWritable)
         #expect(report.reasons.first?.hasPrefix("database: not writable") == true, "\(report.reasons)")
         try other.inDatabase { db in try db.execute(sql: "ROLLBACK") }
+        #expect(!node.health().databaseWritable, "probed at most once a second: the same answer within it")
+        clock.advance(by: 1)
+        node.schedulerPassed(at: clock.now)
         #expect(node.health().healthy)
     }
 
@@ -63,5 +66,7 @@ struct HealthTests {
         #expect(report.healthy)
         #expect(report.outboxQueued == 1)
         #expect(report.outboxOldestSeconds == 600)
+        let remote = node.health(withBacklog: false)
+        #expect(remote.healthy && remote.outboxQueued == nil && remote.outboxOldestSeconds == nil, "the backlog told to a remote caller")
     }
 }

@@ -10,11 +10,11 @@ import ServiceLifecycle
 struct PeerServer: Service {
     let node: Node
 
-    static func router(node: Node) -> Router<BasicRequestContext> {
-        let router = Router()
+    static func router(node: Node) -> Router<PeerRequestContext> {
+        let router = Router(context: PeerRequestContext.self)
         let inbox = Inbox(node: node)
-        router.get("/healthz") { _, _ -> Response in
-            let report = node.health()
+        router.get("/healthz") { _, context -> Response in
+            let report = node.health(withBacklog: context.fromLoopback)
             let data = (try? JSONEncoder().encode(report)) ?? Data()
             return Response(
                 status: report.healthy ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],

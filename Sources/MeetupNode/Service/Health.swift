@@ -3,13 +3,14 @@ import Foundation
 /// `GET /healthz` on the peer listener, for monitors and `systemctl`-minded operators: 200 when the
 /// scheduler passed recently and the database takes a write, else 503 naming what failed. The outbox's
 /// backlog is reported but never fails the check: a contact that is offline is not this node's fault, and
-/// restarting the node would not bring them back.
+/// restarting the node would not bring them back. The backlog is told only to callers on this machine: a
+/// jump in it would tell anyone who can reach the peer listener that an alert is going out.
 struct HealthReport: Codable, Sendable {
     var status: String
     var reasons: [String]
     var schedulerLastPassSecondsAgo: Double?
     var databaseWritable: Bool
-    var outboxQueued: Int
+    var outboxQueued: Int?
     var outboxOldestSeconds: Double?
 
     var healthy: Bool { reasons.isEmpty }
@@ -31,7 +32,7 @@ extension Node {
         lastSchedulerPass.withLock { $0 = now }
     }
 
-    func health() -> HealthReport {
+    func health(withBacklog: Bool = true) -> HealthReport {
         let now = clock.now
         var reasons: [String] = []
         let lastPass = lastSchedulerPass.withLock { $0 }
@@ -41,16 +42,23 @@ extension Node {
         } else {
             reasons.append("scheduler: not started")
         }
-        var writable = true
-        do { try store.probeWrite() } catch {
-            writable = false
-            reasons.append("database: not writable (\(Store.describe(error)))")
-        }
+        let writable = probeWriteAtMostEverySecond(now: now)
+        if let failure = writable.failure { reasons.append("database: not writable (\(failure))") }
         let backlog = try? store.outboxBacklog()
         if backlog == nil { reasons.append("database: cannot read the outbox") }
         return HealthReport(
             status: reasons.isEmpty ? "ok" : "failing", reasons: reasons, schedulerLastPassSecondsAgo: sinceLastPass,
-            databaseWritable: writable, outboxQueued: backlog?.count ?? 0,
-            outboxOldestSeconds: backlog?.oldest.map { max(0, now.timeIntervalSince($0)) })
+            databaseWritable: writable.failure == nil, outboxQueued: withBacklog ? backlog?.count ?? 0 : nil,
+            outboxOldestSeconds: withBacklog ? backlog?.oldest.map { max(0, now.timeIntervalSince($0)) } : nil)
+    }
+
+    /// A committed write costs an fsync: anyone who can reach `/healthz` gets at most one per second.
+    private func probeWriteAtMostEverySecond(now: Date) -> (at: Date, failure: String?) {
+        if let last = lastWriteProbe.withLock({ $0 }), abs(now.timeIntervalSince(last.at)) < 1 { return last }
+        var failure: String?
+        do { try store.probeWrite() } catch { failure = Store.describe(error) }
+        let result = (at: now, failure: failure)
+        lastWriteProbe.withLock { $0 = result }
+        return result
     }
 }

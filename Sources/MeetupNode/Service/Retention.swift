@@ -23,13 +23,14 @@ struct Retention: Service {
 }
 
 extension Node {
-    /// Purges now: plans ended and alerts acknowledged more than `retention` ago. A guardian's tombstones
-    /// stay at least as long as an envelope can live, so that no late replica revives a plan.
+    /// Purges now: plans ended and alerts acknowledged more than `retention` ago. Acknowledged alerts and a
+    /// guardian's tombstones stay at least as long as an envelope can live, so that a late copy is neither
+    /// shown again nor revives a plan.
     func purge() throws -> PurgeResult {
         let now = clock.now
         let result = try store.purge(
             now: now, before: now.addingTimeInterval(-configuration.retention),
-            tombstonesBefore: now.addingTimeInterval(-max(configuration.retention, configuration.envelopeTTL)))
+            dedupeBefore: now.addingTimeInterval(-max(configuration.retention, configuration.envelopeTTL)))
         if result.plans + result.receivedAlerts + result.watches > 0 {
             logger.info(
                 "purged",

@@ -7,11 +7,12 @@ import MeetupControl
 /// `secure_delete` on and the WAL truncated afterwards, leaves no bytes behind in the database files.
 extension Store {
     /// Deletes, in one transaction: plans ended before `cutoff` (with their trail, history, photo, alerts
-    /// and notices, by cascade), envelopes no longer queued (or expired by `now`) whose plan is gone and
-    /// that were last touched before `cutoff`, received alerts acknowledged before `cutoff`, and a guardian's tombstones of plans
-    /// ended before `tombstoneCutoff` (kept while a late replica could still arrive). Then checkpoints the
+    /// and notices, by cascade), and envelopes no longer queued (or expired by `now`) whose plan is gone and
+    /// that were last touched before `cutoff`; received alerts acknowledged, and a guardian's tombstones of
+    /// plans ended, before `dedupeCutoff`: both make a late copy of an envelope harmless (not shown twice,
+    /// not reviving a plan), so they stay while such a copy could still arrive. Then checkpoints the
     /// WAL into the database and truncates it.
-    func purge(now: Date, before cutoff: Date, tombstonesBefore tombstoneCutoff: Date) throws -> PurgeResult {
+    func purge(now: Date, before cutoff: Date, dedupeBefore dedupeCutoff: Date) throws -> PurgeResult {
         let ended = Phase.allCases.filter(\.isEnded).map { "'\($0.rawValue)'" }.joined(separator: ", ")
         let result = try writer.write { db in
             try db.execute(
@@ -25,10 +26,10 @@ extension Store {
                       AND (plan_id IS NULL OR plan_id NOT IN (SELECT id FROM plan))
                     """,
                 arguments: [now, cutoff])
-            try db.execute(sql: "DELETE FROM received_alert WHERE acked_at < ?", arguments: [cutoff])
+            try db.execute(sql: "DELETE FROM received_alert WHERE acked_at < ?", arguments: [dedupeCutoff])
             let receivedAlerts = db.changesCount
             try db.execute(
-                sql: "DELETE FROM watch WHERE phase = 'ended' AND received_at < ?", arguments: [tombstoneCutoff])
+                sql: "DELETE FROM watch WHERE phase = 'ended' AND received_at < ?", arguments: [dedupeCutoff])
             let watches = db.changesCount
             return PurgeResult(plans: plans, receivedAlerts: receivedAlerts, watches: watches)
         }
