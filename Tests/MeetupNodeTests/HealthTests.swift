@@ -9,13 +9,12 @@ import Testing
 /// `/healthz`'s verdicts, on a real store with a clock the test moves.
 @Suite("health")
 struct HealthTests {
-    let directory: TemporaryDirectory
-    let clock = ManualClock()
-    let node: Node
+    let fixture: NodeFixture
+    var clock: ManualClock { fixture.clock }
+    var node: Node { fixture.node }
 
     init() throws {
-        directory = try TemporaryDirectory()
-        node = try Node.forTests(in: directory, clock: clock)
+        fixture = try NodeFixture()
     }
 
     @Test("failing until the scheduler passes; ok after; failing again when it has not passed for three ticks")
@@ -50,13 +49,8 @@ struct HealthTests {
     @Test("the outbox backlog is reported, and does not fail the check")
     func backlog() throws {
         node.schedulerPassed(at: clock.now)
-        let plans = PlanService(node: node)
-        let contacts = ContactService(node: node)
-        _ = try plans.setPIN(PINSetRequest(pin: "1234", duressPIN: "9876", currentPIN: nil))
-        let card = try ContactCard(
-            signing: SigningKeyPair(), sealingKey: SealingKeyPair().publicKey, created: clock.now, name: "First",
-            endpoints: ["http://127.0.0.1:9"])
-        _ = try contacts.add(ContactAddRequest(name: "First", card: card.text, guardian: false, tier: 1))
+        let plans = fixture.plans
+        try fixture.addContact("First")
         let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
         _ = try plans.panic(plan.plan)
         _ = try node.store.fanOut(limit: 10, now: clock.now, seal: node.sealer)

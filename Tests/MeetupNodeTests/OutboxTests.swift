@@ -12,24 +12,16 @@ import Testing
 /// acks, and duress never saying "safe".
 @Suite("outbox")
 struct OutboxTests {
-    let directory: TemporaryDirectory
-    let clock = ManualClock()
-    let node: Node
-    let plans: PlanService
-    let contacts: ContactService
+    let fixture: NodeFixture
+    var clock: ManualClock { fixture.clock }
+    var node: Node { fixture.node }
+    var plans: PlanService { fixture.plans }
+    var contacts: ContactService { fixture.contacts }
 
     init() throws {
-        directory = try TemporaryDirectory()
-        node = try Node.forTests(in: directory, clock: clock)
-        plans = PlanService(node: node)
-        contacts = ContactService(node: node)
-        _ = try plans.setPIN(PINSetRequest(pin: "1234", duressPIN: "9876", currentPIN: nil))
-        for (name, tier) in [("First", 1), ("Second", 2)] {
-            let card = try ContactCard(
-                signing: SigningKeyPair(), sealingKey: SealingKeyPair().publicKey, created: clock.now, name: name,
-                endpoints: ["http://127.0.0.1:9"])
-            _ = try contacts.add(ContactAddRequest(name: name, card: card.text, guardian: false, tier: tier))
-        }
+        fixture = try NodeFixture()
+        try fixture.addContact("First", tier: 1)
+        try fixture.addContact("Second", tier: 2)
     }
 
     func panicked(escalateAfter: String = "1m") throws -> PlanStatus {

@@ -10,18 +10,14 @@ import Testing
 /// Retention on a real database file, with a clock the test moves.
 @Suite("retention")
 struct RetentionTests {
-    let directory: TemporaryDirectory
-    let clock = ManualClock()
-    let node: Node
-    let plans: PlanService
-    let contacts: ContactService
+    let fixture: NodeFixture
+    var clock: ManualClock { fixture.clock }
+    var node: Node { fixture.node }
+    var plans: PlanService { fixture.plans }
+    var contacts: ContactService { fixture.contacts }
 
     init() throws {
-        directory = try TemporaryDirectory()
-        node = try Node.forTests(in: directory, clock: clock)
-        plans = PlanService(node: node)
-        contacts = ContactService(node: node)
-        _ = try plans.setPIN(PINSetRequest(pin: "1234", duressPIN: "9876", currentPIN: nil))
+        fixture = try NodeFixture()
     }
 
     /// Every byte of the database and its WAL.
@@ -46,11 +42,7 @@ struct RetentionTests {
 
     @Test("ended plans and acknowledged alerts go after the retention period, leaving no bytes in the files; the rest stays")
     func purgeLeavesNothing() throws {
-        let card = try ContactCard(
-            signing: SigningKeyPair(), sealingKey: SealingKeyPair().publicKey, created: clock.now, name: "Ulysse",
-            endpoints: ["http://127.0.0.1:9"])
-        _ = try contacts.add(ContactAddRequest(name: "Ulysse", card: card.text, guardian: false, tier: 1))
-        let user = try #require(try node.store.contact(named: "Ulysse"))
+        let user = try fixture.addContact("Ulysse")
 
         let ended = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
         _ = try plans.location(ended.plan, LocationRequest(geo: "48.85,2.35", accuracy: nil))
