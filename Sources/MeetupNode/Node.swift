@@ -83,6 +83,8 @@ public final class Node: Sendable {
     private let boundListen = Mutex<ListenAddress?>(nil)
     /// When the scheduler last completed a pass, for `/healthz`.
     let lastSchedulerPass = Mutex<Date?>(nil)
+    /// The hooks in force: the configuration's at start, replaced by a reload.
+    private let currentHooks: Mutex<HookConfiguration>
     /// The last database write probe of `/healthz`, and its failure.
     let lastWriteProbe = Mutex<(at: Date, failure: String?)?>(nil)
     /// Listeners serving so far; the node is ready when both the peer listener and the control socket are.
@@ -109,6 +111,7 @@ public final class Node: Sendable {
         // We hold the lock, so a socket file left here belongs to a daemon that died.
         unlink(home.controlSocketPath)
         self.configuration = configuration
+        currentHooks = Mutex(configuration.hooks)
         metrics = NodeMetrics()
         envelopeCounters = EnvelopeCounters(metrics: metrics)
         machine = CheckInMachine(rules: configuration.rules)
@@ -126,6 +129,14 @@ public final class Node: Sendable {
     }
 
     var listenAddress: ListenAddress? { boundListen.withLock { $0 } }
+
+    /// The notification hooks in force now.
+    public var hooks: HookConfiguration { currentHooks.withLock { $0 } }
+
+    /// Replaces the hooks (a reload); jobs already queued run with the hooks in force when they run.
+    public func reload(hooks: HookConfiguration) {
+        currentHooks.withLock { $0 = hooks }
+    }
 
     func listenerBound(_ address: ListenAddress) {
         boundListen.withLock { $0 = address }

@@ -102,7 +102,7 @@ struct BadStartTests {
         #expect(errorLine(listen) == #"meetupd: error: --listen: listen address "localhost": expected HOST:PORT, like 127.0.0.1:7744 or [::1]:7744"#)
         let advertise = try start(["--home", directory + "/h2", "--advertise", "ftp://x"])
         #expect(advertise.status != 0)
-        #expect(errorLine(advertise) == #"meetupd: error: --advertise "ftp://x": expected an http:// or https:// URL (lowercase) with a host, at most 200 bytes, like http://203.0.113.7:7744"#)
+        #expect(errorLine(advertise) == #"meetupd: error: --advertise: an http:// or https:// URL (lowercase) with a host, at most 200 bytes, like http://203.0.113.7:7744, not "ftp://x""#)
         #expect(!FileManager.default.fileExists(atPath: directory + "/h1"))
     }
 }

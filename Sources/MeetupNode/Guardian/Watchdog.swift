@@ -143,7 +143,7 @@ struct Watchdog: Service {
             own = message
         }
         try node.store.commitAlarm(
-            watch, relays: relays, own: own, user: user, at: now, hooks: node.configuration.hooks.names, seal: node.sealer)
+            watch, relays: relays, own: own, user: user, at: now, hooks: node.hooks.names, seal: node.sealer)
         node.courierWakeup.nudge()
         node.hookWakeup.nudge()
     }

@@ -37,8 +37,8 @@ struct HookRunner: Service {
         let metadata: Logger.Metadata = ["alert": "\(job.alertID)", "hook": "\(job.hook)"]
         do {
             guard let alert = try node.store.receivedAlert(id: job.alertID) else { return try node.store.finishHookJob(id: job.id) }
-            let summary = HookSummary(alert, details: node.configuration.hooks.details)
-            let hooks = node.configuration.hooks
+            let summary = HookSummary(alert, details: node.hooks.details)
+            let hooks = node.hooks
             switch job.hook {
             case "exec": if let command = hooks.exec { try await HookCall.exec(command, input: summary.json()) }
             case "webhook": if let url = hooks.webhook { try await HookCall.post(url, body: summary.json(), type: "application/json", http: http) }

@@ -134,7 +134,7 @@ struct Inbox {
         message.payload.deadline = relayed.deadline
         message.late = relayed.late
         let store = node.store
-        let hooks = node.configuration.hooks.names
+        let hooks = node.hooks.names
         let relayedMessage = message
         let sealer = node.sealer
         let fresh = try store.acceptOnce(envelopeID: envelope.id, expires: envelope.expires) { db in
@@ -162,7 +162,7 @@ struct Inbox {
             // Escrow comes only inside a guardian's relayed alert, so that contacts see it came via the guardian.
             guard message.escrow != true else { throw EnvelopeError.badBody("an escrowed alert sent directly") }
             try Self.check(message)
-            let hooks = node.configuration.hooks.names
+            let hooks = node.hooks.names
             let sealer = node.sealer
             return { db in
                 try store.insertReceivedAlert(
