@@ -176,6 +176,74 @@ struct SelfHostingTests {
         #expect(health.stdout.hasSuffix("\n200"), "\(health.stdout)")
         #expect(health.stdout.contains(#""outbox_queued":0"#), "\(health.stdout)")
     }
+
+    @Test("check-config prints each effective value and its source, secrets redacted; bad input is one line naming it, and changes nothing")
+    func checkConfig() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory + "/home", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let home = directory + "/home"
+        try "log-level: debug\non-alert-webhook: https://hooks.example/token-9f3a\n".write(
+            toFile: home + "/meetupd.yaml", atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment["MEETUP_NAME"] = "Asso"
+        let checked = try run(Binaries.meetupd, ["check-config", "--home", home, "--listen", "127.0.0.1:7801"], environment: environment)
+        #expect(checked.status == 0, "\(checked.stderr)")
+        let lines = checked.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        #expect(lines.contains("config file: \(home)/meetupd.yaml"))
+        #expect(lines.contains("listen 127.0.0.1:7801 [--listen]"))
+        #expect(lines.contains("name Asso [MEETUP_NAME]"))
+        #expect(lines.contains("log-level debug [log-level in \(home)/meetupd.yaml]"))
+        #expect(lines.contains("on-alert-webhook <redacted> [on-alert-webhook in \(home)/meetupd.yaml]"))
+        #expect(lines.contains("retention 30d [default]"))
+        #expect(!checked.stdout.contains("token-9f3a"))
+
+        try "log-level: debug\nlisten-address: 0.0.0.0:1\n".write(toFile: home + "/meetupd.yaml", atomically: true, encoding: .utf8)
+        let unknown = try run(Binaries.meetupd, ["check-config", "--home", home])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr == "meetupd: error: config file \(home)/meetupd.yaml: unknown key \"listen-address\" (see docs/CONFIGURATION.md)\n")
+        // The daemon refuses the same file before it touches anything.
+        let fresh = directory + "/fresh"
+        try FileManager.default.createDirectory(atPath: fresh, withIntermediateDirectories: false)
+        try FileManager.default.copyItem(atPath: home + "/meetupd.yaml", toPath: fresh + "/meetupd.yaml")
+        let refused = try run(Binaries.meetupd, ["--home", fresh, "--listen", "127.0.0.1:0"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("unknown key \"listen-address\""), "\(refused.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fresh) == ["meetupd.yaml"], "the refused start wrote into the home")
+        environment["MEETUP_PIN_FAILURE_LIMIT"] = "0"
+        let variable = try run(Binaries.meetupd, ["check-config", "--home", directory + "/none"], environment: environment)
+        #expect(variable.status == 1)
+        #expect(variable.stderr == "meetupd: error: MEETUP_PIN_FAILURE_LIMIT: a whole number, 1 or more, not \"0\"\n")
+    }
+
+    @Test("SIGHUP reloads the hooks and the log level; a change that needs a restart is logged; a broken file changes nothing")
+    func reload() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reload-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let config = directory + "/meetupd.yaml"
+        try "log-level: info\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let user = try Daemon.withPINs()
+        let carol = try Daemon(extraArguments: ["--config", config])
+        try pair(user, as: "Ulysse", with: carol, as: "Carol")
+        let output = directory + "/hook.json"
+        try "log-level: debug\non-alert-exec: cat > \(output)\nname: Renamed\n".write(toFile: config, atomically: true, encoding: .utf8)
+        kill(carol.process.processIdentifier, SIGHUP)
+        #expect(waitFor(5) { carol.log.contains("configuration reloaded applied=log-level,on-alert-exec needs_restart=name") }, "\(carol.log)")
+        try "log-level: [broken\n".write(toFile: config, atomically: true, encoding: .utf8)
+        kill(carol.process.processIdentifier, SIGHUP)
+        #expect(waitFor(5) { carol.log.contains("configuration not reloaded; run meetupd check-config") }, "\(carol.log)")
+        #expect(carol.process.isRunning)
+
+        let plan = try user.arm(["--match", "Kiwi", "--place", "Cafe", "--every", "10m", "--for", "1h"])
+        #expect(try user.ctl(["panic", plan.plan]).status == 0)
+        #expect(waitFor(10) { ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").contains("panic") }, "the reloaded hook did not run: \(carol.log)")
+        // A debug line: an ack that cannot reach the stopped user's node is retried, and says so at debug.
+        let alert = try #require(try carol.receivedAlerts().first)
+        #expect(user.stop() == 0)
+        #expect(try carol.ctl(["alerts", "ack", alert.id]).status == 0)
+        #expect(waitFor(5) { carol.log.contains(" debug meetupd: envelope not delivered yet") }, "the reloaded log level did not apply: \(carol.log)")
+    }
 }
 
 /// A Unix datagram socket bound to a path, as systemd's notification socket is.

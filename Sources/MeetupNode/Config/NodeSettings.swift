@@ -45,8 +45,8 @@ public struct NodeSettings: Sendable, CustomStringConvertible {
                 })),
             EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: ConfigKey(["meetup"])),
         ]
-        if let path {
-            try checkKeys(path: path)
+        // A file of comments only (the example, copied) sets nothing; the library refuses an empty document.
+        if let path, try checkKeys(path: path) {
             do {
                 providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(path)))
             } catch {
@@ -111,8 +111,8 @@ public struct NodeSettings: Sendable, CustomStringConvertible {
     }
 
     /// The file's keys, before any value is read: an unknown key or a value that is not a single value is
-    /// refused, naming the key, rather than silently ignored.
-    private static func checkKeys(path: String) throws(ConfigError) {
+    /// refused, naming the key, rather than silently ignored. False when the file sets nothing.
+    private static func checkKeys(path: String) throws(ConfigError) -> Bool {
         let contents: String
         guard FileManager.default.fileExists(atPath: path) else { throw .unreadable(path: path, reason: "no such file") }
         do {
@@ -122,7 +122,7 @@ public struct NodeSettings: Sendable, CustomStringConvertible {
         }
         let root: Yams.Node?
         do { root = try Yams.compose(yaml: contents) } catch { throw .malformed(path: path, reason: Self.oneLine(error)) }
-        guard let root else { return }
+        guard let root else { return false }
         guard let mapping = root.mapping else { throw .malformed(path: path, reason: "the top level is not a mapping of keys to values") }
         let known = Set(Setting.all.map(\.key))
         for (key, value) in mapping {
@@ -131,6 +131,7 @@ public struct NodeSettings: Sendable, CustomStringConvertible {
             guard known.contains(name) else { throw .unknownKey(name, path: path) }
             guard value.scalar != nil else { throw .notAValue(name, path: path) }
         }
+        return !mapping.isEmpty
     }
 
     private static func check(_ text: String, for setting: Setting, origin: String) throws(ConfigError) {

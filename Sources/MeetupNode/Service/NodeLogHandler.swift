@@ -40,9 +40,12 @@ public struct NodeLogHandler: LogHandler {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
+    /// Set on one logger, a level holds for that logger only (swift-log's rule); the others follow the box.
+    private var ownLevel: Logger.Level?
+
     public var logLevel: Logger.Level {
-        get { level.current }
-        set { level.current = newValue }
+        get { ownLevel ?? level.current }
+        set { ownLevel = newValue }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
