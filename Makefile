@@ -63,6 +63,7 @@ install-files:
 	chmod 644 "$(DESTDIR)$(UNITDIR)/meetupd.service"
 	install -m 644 contrib/systemd/meetup.sysusers "$(DESTDIR)$(SYSUSERSDIR)/meetup.conf"
 	install -m 644 docs/man/meetupd.1 docs/man/meetupctl.1 "$(DESTDIR)$(MANDIR)/"
+	install -D -m 644 contrib/meetupd.yaml "$(DESTDIR)$(SHAREDIR)/doc/meetup/meetupd.yaml"
 	for tool in meetupd meetupctl; do \
 		"$(BIN)/$$tool" --generate-completion-script bash > "$(DESTDIR)$(SHAREDIR)/bash-completion/completions/$$tool" && \
 		"$(BIN)/$$tool" --generate-completion-script zsh > "$(DESTDIR)$(SHAREDIR)/zsh/site-functions/_$$tool" && \

@@ -98,7 +98,7 @@ struct SelfHostingTests {
         for file in [
             "bin/meetupd", "bin/meetupctl", "lib/systemd/system/meetupd.service", "lib/sysusers.d/meetup.conf",
             "share/man/man1/meetupd.1", "share/man/man1/meetupctl.1", "share/bash-completion/completions/meetupctl",
-            "share/zsh/site-functions/_meetupd", "share/fish/vendor_completions.d/meetupctl.fish",
+            "share/zsh/site-functions/_meetupd", "share/fish/vendor_completions.d/meetupctl.fish", "share/doc/meetup/meetupd.yaml",
         ] {
             #expect(FileManager.default.fileExists(atPath: root + "/" + file), "\(file) not installed")
         }

@@ -85,7 +85,7 @@ struct NodeSettingsTests {
         }
     }
 
-    @Test("the example file in contrib/ checks out and changes no default")
+    @Test("the example file in contrib/ checks out and changes no default; it and docs/CONFIGURATION.md name every setting")
     func exampleFile() async throws {
         let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("contrib/meetupd.yaml").path
@@ -94,8 +94,10 @@ struct NodeSettingsTests {
             #expect(value.origin == "default", "\(value.setting.key) is set in contrib/meetupd.yaml")
         }
         let text = try String(contentsOfFile: example, encoding: .utf8)
+        let docs = try String(contentsOfFile: example.replacingOccurrences(of: "contrib/meetupd.yaml", with: "docs/CONFIGURATION.md"), encoding: .utf8)
         for setting in Setting.all {
             #expect(text.contains("# \(setting.key):"), "contrib/meetupd.yaml does not document \(setting.key)")
+            #expect(docs.contains("| `\(setting.key)` | `\(setting.environmentVariable)` |"), "docs/CONFIGURATION.md lacks \(setting.key)")
         }
     }
 }
