@@ -22,6 +22,10 @@ public struct ControlClient: Sendable {
         try await send("GET", "/v1/status", as: NodeStatus.self)
     }
 
+    public func export(passphrase: String) async throws(ControlClientError) -> ExportResult {
+        try await send("POST", "/v1/export", body: ExportRequest(passphrase: passphrase), as: ExportResult.self, limit: 1 << 30)
+    }
+
     public func purge() async throws(ControlClientError) -> PurgeResult {
         try await send("POST", "/v1/purge", as: PurgeResult.self)
     }
@@ -121,7 +125,8 @@ public struct ControlClient: Sendable {
 
     /// Sends a request and decodes a 2xx answer as `Response`; a refusal as `ControlError.refused`.
     func send<Response: Decodable>(
-        _ method: String, _ path: String, body: (some Encodable)? = Optional<Int>.none, as type: Response.Type
+        _ method: String, _ path: String, body: (some Encodable)? = Optional<Int>.none, as type: Response.Type,
+        limit: Int = 16 << 20
     ) async throws(ControlClientError) -> Response {
         guard UnixSocketProbe.probe(socketPath) == .listening else {
             throw .daemonNotRunning(socketPath: socketPath)
@@ -140,7 +145,7 @@ public struct ControlClient: Sendable {
         do {
             let response = try await http.execute(request, timeout: timeout)
             status = Int(response.status.code)
-            bytes = try await response.body.collect(upTo: 16 << 20)
+            bytes = try await response.body.collect(upTo: limit)
         } catch let error as HTTPClientError where error == .connectTimeout || error == .deadlineExceeded {
             throw .daemonNotAnswering(socketPath: socketPath, reason: "timed out")
         } catch {

@@ -100,3 +100,31 @@ public struct PurgeResult: Codable, Sendable, Equatable {
         case receivedAlerts = "received_alerts"
     }
 }
+
+/// `POST /v1/export`: the passphrase that seals the archive (docs/SELF-HOSTING.md, "Backup and restore").
+public struct ExportRequest: Codable, Sendable {
+    public var passphrase: String
+
+    public init(passphrase: String) {
+        self.passphrase = passphrase
+    }
+
+    /// Argon2id slows guessing; it cannot save a short passphrase.
+    public static let minimumLength = 10
+}
+
+/// The sealed archive, and whose it is.
+public struct ExportResult: Codable, Sendable {
+    public var archive: Data
+    public var nodeID: String
+
+    public init(archive: Data, nodeID: String) {
+        self.archive = archive
+        self.nodeID = nodeID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case archive
+        case nodeID = "node_id"
+    }
+}

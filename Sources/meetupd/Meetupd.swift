@@ -12,7 +12,7 @@ struct Meetupd: AsyncParsableCommand {
         commandName: "meetupd",
         abstract: "The meetup check-in daemon: watches check-in plans and alerts trusted contacts.",
         version: MeetupVersion.current,
-        subcommands: [RunCommand.self, CheckConfigCommand.self],
+        subcommands: [RunCommand.self, CheckConfigCommand.self, ImportCommand.self],
         defaultSubcommand: RunCommand.self)
 }
 

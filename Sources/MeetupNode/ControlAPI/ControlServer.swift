@@ -18,6 +18,20 @@ struct ControlServer: Service {
         let router = Router(context: ControlRequestContext.self)
         router.add(middleware: ControlErrorMiddleware())
         router.get("/v1/status") { _, _ in try node.status() }
+        router.post("/v1/export") { request, context -> ExportResult in
+            let export = try await request.decode(as: ExportRequest.self, context: context)
+            guard export.passphrase.count >= ExportRequest.minimumLength else {
+                throw ControlError.invalidArgument("passphrase: at least \(ExportRequest.minimumLength) characters")
+            }
+            do {
+                let archive = try node.exportArchive(passphrase: Data(export.passphrase.utf8))
+                node.logger.info("exported", metadata: ["bytes": "\(archive.count)"])
+                return ExportResult(archive: archive, nodeID: node.keys.fingerprint.nodeID)
+            } catch {
+                node.logger.error("export failed", metadata: ["error_type": "\(type(of: error))"])
+                throw ControlError.internalError(reason: "the export failed; see the daemon's log")
+            }
+        }
         router.post("/v1/purge") { _, _ -> PurgeResult in
             do { return try node.purge() } catch { throw ControlError.internalError(reason: "the purge failed; see the daemon's log") }
         }
@@ -100,6 +114,7 @@ extension ControlRequestContext {
 }
 
 extension PurgeResult: ResponseEncodable {}
+extension ExportResult: ResponseEncodable {}
 extension IdentityInfo: ResponseEncodable {}
 extension ContactInfo: ResponseEncodable {}
 extension ContactList: ResponseEncodable {}
