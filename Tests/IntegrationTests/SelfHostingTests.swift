@@ -124,8 +124,11 @@ struct SelfHostingTests {
             .filter { $0.hasPrefix("--") && $0.count > 2 }.map(String.init))
         #expect(flags.count > 10)
         for flag in flags { #expect(page.contains("Fl \(flag.dropFirst())"), "docs/man/meetupd.1 lacks \(flag): run make man") }
+        for command in ["run", "check-config", "import"] {
+            #expect(page.contains(".It Em \(command)"), "docs/man/meetupd.1 lacks \(command): run make man")
+        }
         let ctlPage = try String(contentsOfFile: repository + "/docs/man/meetupctl.1", encoding: .utf8)
-        for command in ["pin", "arm", "checkin", "where", "extend", "done", "panic", "status", "log", "id", "contacts", "alerts", "purge"] {
+        for command in ["pin", "arm", "checkin", "where", "extend", "done", "panic", "status", "log", "id", "contacts", "alerts", "purge", "export"] {
             #expect(ctlPage.contains(".It Em \(command)"), "docs/man/meetupctl.1 lacks \(command): run make man")
         }
     }
