@@ -36,8 +36,16 @@ public struct NodeLogHandler: LogHandler {
         self.write = write
     }
 
+    /// One `write(2)` per line, so that lines never interleave; a failed write (the journal restarting) is
+    /// ignored rather than fatal, as `FileHandle.write` would make it.
     public static let standardError: @Sendable (String) -> Void = { line in
-        FileHandle.standardError.write(Data(line.utf8))
+        let bytes = Array(line.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress! + offset, $0.count - offset) }
+            if written <= 0 { return }
+            offset += written
+        }
     }
 
     /// Set on one logger, a level holds for that logger only (swift-log's rule); the others follow the box.
