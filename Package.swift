@@ -64,10 +64,11 @@ let package = Package(
         .executableTarget(
             name: "meetupd",
             dependencies: [
-                "MeetupNode", "CheckInCore",
+                "MeetupNode", "MeetupControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(

@@ -4,6 +4,7 @@ import Logging
 import MeetupControl
 import MeetupNode
 import ServiceLifecycle
+import UnixSignals
 
 /// `meetupd`: runs the daemon (the default), or checks its configuration.
 @main
@@ -25,6 +26,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var options: DaemonOptions
 
     func run() async throws {
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         let settings = try await options.settings()
         let level = NodeLogHandler.Level(settings.text(.logLevel).flatMap(Logger.Level.init(rawValue:)) ?? .info)
         let format = settings.text(.logFormat).flatMap(NodeLogHandler.Format.init(rawValue:)) ?? .text
@@ -35,7 +37,7 @@ struct RunCommand: AsyncParsableCommand {
             let node = try Node(configuration: settings.nodeConfiguration(home: home), clock: SystemClock(), logger: logger)
             logger.info("starting", metadata: ["node_id": "\(node.keys.fingerprint.nodeID)", "config": "\(settings.file ?? "none")"])
             let options = options
-            let reloader = SettingsReloader(node: node, level: level, current: settings) { () async throws(ConfigError) in
+            let reloader = SettingsReloader(node: node, level: level, current: settings, signals: hangups) { () async throws(ConfigError) in
                 try await NodeSettings.load(
                     flags: options.given, environment: ProcessInfo.processInfo.environment, configPath: options.config, home: home)
             }

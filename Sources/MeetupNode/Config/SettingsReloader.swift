@@ -13,20 +13,24 @@ public struct SettingsReloader: Service, CustomStringConvertible {
     let node: Node
     let level: NodeLogHandler.Level
     let current: NodeSettings
+    let signals: UnixSignalsSequence
     let load: @Sendable () async throws(ConfigError) -> NodeSettings
 
+    /// `signals` traps SIGHUP: made before the node starts, so that an early reload cannot end the process
+    /// (SIGHUP's default action).
     public init(
-        node: Node, level: NodeLogHandler.Level, current: NodeSettings,
+        node: Node, level: NodeLogHandler.Level, current: NodeSettings, signals: UnixSignalsSequence,
         load: @escaping @Sendable () async throws(ConfigError) -> NodeSettings
     ) {
         self.node = node
         self.level = level
         self.current = current
+        self.signals = signals
         self.load = load
     }
 
     public func run() async throws {
-        let signals = await UnixSignalsSequence(trapping: .sighup)
+        let signals = signals
         let initial = current
         await cancelWhenGracefulShutdown {
             var current = initial
