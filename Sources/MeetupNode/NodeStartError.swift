@@ -9,7 +9,6 @@ public enum NodeStartError: Error, Equatable, CustomStringConvertible {
     case store(StoreError)
     case listenAddressInUse(String)
     case cannotListen(String, reason: String)
-    case badListenAddress(ListenAddressError, flag: String = "--listen")
     case cannotServeControlSocket(String, reason: String)
     case badAdvertiseURL(String)
 
@@ -22,7 +21,6 @@ public enum NodeStartError: Error, Equatable, CustomStringConvertible {
             "cannot listen on \(address): address already in use; stop what holds it or choose another --listen"
         case let .cannotListen(address, reason):
             "cannot listen on \(address): \(reason); choose another --listen"
-        case let .badListenAddress(error, flag): "\(flag): \(error)"
         case let .cannotServeControlSocket(path, reason):
             "cannot serve the control socket \(path): \(reason); check the home's permissions"
         case let .badAdvertiseURL(text):

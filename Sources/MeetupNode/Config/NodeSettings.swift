@@ -41,7 +41,7 @@ public struct NodeSettings: Sendable, CustomStringConvertible {
             InMemoryProvider(
                 name: "flags",
                 values: Dictionary(uniqueKeysWithValues: flags.map { key, value in
-                    (AbsoluteConfigKey([key]), ConfigValue(.string(value), isSecret: false))
+                    (AbsoluteConfigKey([key]), ConfigValue(.string(value), isSecret: Setting.all.contains { $0.key == key && $0.secret }))
                 })),
             EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: ConfigKey(["meetup"])),
         ]
