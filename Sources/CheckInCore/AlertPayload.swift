@@ -12,7 +12,7 @@ public struct AlertPayload: Codable, Equatable, Sendable {
     public var place: Place
     public var start: Date
     public var until: Date
-    /// Most recent last.
+    /// Oldest first, by the time each fix was taken (not when it arrived).
     public var trail: [LocationFix]
     public var checkIns: [Date]
     public var history: [HistoryLine]
@@ -48,9 +48,12 @@ public struct AlertPayload: Codable, Equatable, Sendable {
 public struct HistoryLine: Codable, Equatable, Sendable {
     public var at: Date
     public var kind: String
+    /// What the line is about, when the kind alone does not say: the region's name for `region-enter`.
+    public var note: String?
 
-    public init(at: Date, kind: String) {
+    public init(at: Date, kind: String, note: String? = nil) {
         self.at = at
         self.kind = kind
+        self.note = note
     }
 }

@@ -46,6 +46,7 @@ public enum HistoryEntry: Equatable, Sendable {
     case resolved
     case wrongPIN
     case location(LocationFix)
+    case region(RegionTransition)
 
     /// The kind as written in the log and in JSON.
     public var kind: String {
@@ -59,6 +60,17 @@ public enum HistoryEntry: Equatable, Sendable {
         case .resolved: "resolved"
         case .wrongPIN: "wrong-pin"
         case .location: "location"
+        case let .region(transition): "region-\(transition.direction.rawValue)"
+        }
+    }
+
+    /// When the line happened: the phone's own time for a location or region report, which may arrive
+    /// late or out of order; nil for the others, which happen when the node records them.
+    public var reportedAt: Date? {
+        switch self {
+        case let .location(fix): fix.at
+        case let .region(transition): transition.fix.at
+        default: nil
         }
     }
 }

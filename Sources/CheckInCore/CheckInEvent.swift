@@ -18,6 +18,8 @@ public enum CheckInEvent: Equatable, Sendable {
     case panic
     case wrongPIN
     case location(LocationFix)
+    /// The phone entered or left one of its regions (OwnTracks): a history line, never a check-in.
+    case region(RegionTransition)
 }
 
 /// The commands that take a PIN.
@@ -45,13 +47,36 @@ public struct LocationFix: Codable, Equatable, Sendable {
     /// Horizontal accuracy in metres, when known.
     public var accuracy: Double?
     public var at: Date
+    /// The phone's battery in percent, when it said (OwnTracks `batt`): tells contacts why it may go dark.
+    public var battery: Int?
 
     /// Accuracies beyond this (1,000 km) say nothing about where someone is.
     public static let accuracyLimit: Double = 1_000_000
 
-    public init(geo: Coordinate, accuracy: Double?, at: Date) {
+    public init(geo: Coordinate, accuracy: Double?, at: Date, battery: Int? = nil) {
         self.geo = geo
         self.accuracy = accuracy
         self.at = at
+        self.battery = battery
+    }
+}
+
+/// Entering or leaving a region the user defined in OwnTracks ("Home", "the bar").
+public struct RegionTransition: Codable, Equatable, Sendable {
+    public enum Direction: String, Codable, Sendable {
+        case enter
+        case leave
+    }
+
+    public var direction: Direction
+    /// The region's name as the user typed it in the app, when it has one.
+    public var region: String?
+    /// Where and when the phone noticed it.
+    public var fix: LocationFix
+
+    public init(direction: Direction, region: String?, fix: LocationFix) {
+        self.direction = direction
+        self.region = region
+        self.fix = fix
     }
 }

@@ -164,6 +164,13 @@ public struct CheckInMachine: Sendable {
             case .done, .expired:
                 break
             }
+        case let .region(transition):
+            switch state.phase {
+            case .scheduled, .active, .grace, .alerted:
+                effects.append(.record(.region(transition)))
+            case .done, .expired:
+                break
+            }
         }
         return Transition(state: next, effects: effects, refusal: nil)
     }

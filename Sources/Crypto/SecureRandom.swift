@@ -38,3 +38,11 @@ public func blake2b<M: ContiguousBytes>(_ message: M, outputLength: Int = 32) ->
         }
     }!
 }
+
+/// SHA-256 (`crypto_hash_sha256`), where a standard asks for it: a Content-Security-Policy hash.
+public func sha256<M: ContiguousBytes>(_ message: M) -> Data {
+    ensureSodium()
+    return makeData(count: Int(crypto_hash_sha256_bytes())) { output in
+        withBytes(message) { input, length in crypto_hash_sha256(output, input, UInt64(length)) }
+    }!
+}

@@ -71,6 +71,19 @@ public struct ControlClient: Sendable {
         try await send("POST", Self.path(plan, "panic"), as: PlanStatus.self)
     }
 
+    /// The plan's check-in page link, made on first use.
+    public func link(_ plan: String?) async throws(ControlClientError) -> CheckInLink {
+        try await send("POST", Self.path(plan, "link"), as: CheckInLink.self)
+    }
+
+    public func revokeLink(_ plan: String?) async throws(ControlClientError) -> Done {
+        try await send("DELETE", Self.path(plan, "link"), as: Done.self)
+    }
+
+    public func setUpOwnTracks() async throws(ControlClientError) -> OwnTracksSetup {
+        try await send("POST", "/v1/owntracks/setup", as: OwnTracksSetup.self)
+    }
+
     public func identity() async throws(ControlClientError) -> IdentityInfo {
         try await send("GET", "/v1/identity", as: IdentityInfo.self)
     }

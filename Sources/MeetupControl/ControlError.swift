@@ -27,6 +27,8 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A pasted card that does not parse or verify; the reason says why.
     case invalidCard(String)
     case alertNotFound(id: String)
+    /// `link --revoke` for a plan without a check-in link.
+    case linkNotFound(plan: String)
     /// The daemon failed in a way that is not the caller's fault.
     case internalError(reason: String)
     /// Any refusal as read by a client, with the code and message the daemon sent.
@@ -50,6 +52,7 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         case .contactInUse: "contact_in_use"
         case .invalidCard: "invalid_card"
         case .alertNotFound: "alert_not_found"
+        case .linkNotFound: "link_not_found"
         case .internalError: "internal_error"
         case let .refused(code, _, _): code
         }
@@ -58,7 +61,7 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The HTTP status the daemon answers with.
     public var httpStatus: Int {
         switch self {
-        case .routeNotFound, .planNotFound, .noActivePlan, .contactNotFound, .alertNotFound: 404
+        case .routeNotFound, .planNotFound, .noActivePlan, .contactNotFound, .alertNotFound, .linkNotFound: 404
         case .invalidRequest, .invalidArgument, .unknownContact, .invalidCard: 400
         case .wrongPIN: 403
         case .planAmbiguous, .planNotStarted, .planEnded, .pinNotSet, .contactExists, .contactInUse: 409
@@ -86,6 +89,7 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
             "\"\(name)\" is a contact of running plan \(plan); end the plan first with meetupctl done (it takes the PIN)"
         case let .invalidCard(reason): "card refused: \(reason)"
         case let .alertNotFound(id): "no received alert \(id); see meetupctl alerts --all"
+        case let .linkNotFound(plan): "plan \(plan) has no check-in link"
         case let .internalError(reason): "internal error: \(reason)"
         case let .refused(_, message, _): message
         }

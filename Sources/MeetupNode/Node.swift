@@ -78,6 +78,10 @@ public final class Node: Sendable {
     let metrics: NodeMetrics
     let envelopeCounters: EnvelopeCounters
     let envelopeSlots = EnvelopeSlots()
+    /// Bad OwnTracks credentials, per caller address: 10 a minute, then 429 until the minute ends.
+    let ownTracksFailures = FailureLimiter(limit: 10, window: 60)
+    /// Wrong PINs on a plan's check-in page: the PIN-failure limit, then 5 minutes without PIN attempts.
+    let pageFailures: FailureLimiter
     private let lock: HomeLock
     /// The peer listener's address once bound (port 0 becomes a real port).
     private let boundListen = Mutex<ListenAddress?>(nil)
@@ -115,6 +119,7 @@ public final class Node: Sendable {
         metrics = NodeMetrics()
         envelopeCounters = EnvelopeCounters(metrics: metrics)
         machine = CheckInMachine(rules: configuration.rules)
+        pageFailures = FailureLimiter(limit: configuration.rules.pinFailureLimit, window: 300)
         self.clock = clock
         self.logger = logger
         startedAt = clock.now

@@ -4,7 +4,7 @@ import MeetupControl
 @testable import MeetupNode
 
 /// A fresh directory under the system temporary directory, removed when dropped.
-final class TemporaryDirectory {
+final class TemporaryDirectory: Sendable {
     let path: String
 
     init() throws {

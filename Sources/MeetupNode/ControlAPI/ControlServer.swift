@@ -64,6 +64,9 @@ struct ControlServer: Service {
             try plans.location(try context.parameters.require("id"), try await request.decode(as: LocationRequest.self, context: context))
         }
         router.post("/v1/plans/{id}/panic") { _, context in try plans.panic(try context.parameters.require("id")) }
+        router.post("/v1/plans/{id}/link") { _, context in try plans.link(try context.parameters.require("id")) }
+        router.delete("/v1/plans/{id}/link") { _, context in try plans.revokeLink(try context.parameters.require("id")) }
+        router.post("/v1/owntracks/setup") { _, _ in try OwnTracksReceiver(node: node).setUp() }
         addContactRoutes(to: router, node: node)
         return router
     }
@@ -118,6 +121,8 @@ extension ControlRequestContext {
 }
 
 extension PurgeResult: ResponseEncodable {}
+extension CheckInLink: ResponseEncodable {}
+extension OwnTracksSetup: ResponseEncodable {}
 extension ExportResult: ResponseEncodable {}
 extension IdentityInfo: ResponseEncodable {}
 extension ContactInfo: ResponseEncodable {}

@@ -6,7 +6,7 @@ import ServiceLifecycle
 
 /// The peer listener (`--listen`): where contacts' nodes reach this one. `POST /v1/envelope` takes a
 /// sealed envelope and answers with a sealed receipt (docs/PROTOCOL.md, "The HTTP exchange");
-/// `GET /healthz` says whether it is healthy (Health.swift).
+/// `GET /healthz` says whether it is healthy (Health.swift); the phone's routes are in PhoneRoutes.swift.
 struct PeerServer: Service {
     let node: Node
 
@@ -46,6 +46,7 @@ struct PeerServer: Service {
                 return jsonError(status: 503, code: "unavailable", message: "the node cannot store the envelope now")
             }
         }
+        PhoneRoutes.add(to: router, node: node)
         return router
     }
 

@@ -130,14 +130,14 @@ struct PlanService {
     // MARK: Helpers
 
     /// Commits `event` on the plan (after its due timers), then answers with its status or its refusal.
-    private func apply(_ id: String, _ event: CheckInEvent) throws(ControlError) -> PlanStatus {
+    func apply(_ id: String, _ event: CheckInEvent) throws(ControlError) -> PlanStatus {
         let outcome = try advance(id, event)
         if let refusal = outcome.transition?.refusal { throw ControlError(refusal) }
         node.logger.info("plan updated", metadata: ["plan": "\(id)", "state": "\(outcome.state.phase.rawValue)"])
         return try status(id)
     }
 
-    private func advance(_ id: String, _ event: CheckInEvent) throws(ControlError) -> PlanOutcome {
+    func advance(_ id: String, _ event: CheckInEvent) throws(ControlError) -> PlanOutcome {
         let outcome = try storeCall {
             try store.advance(
                 planID: id, to: node.clock.now, applying: event, machine: node.machine,
@@ -151,7 +151,7 @@ struct PlanService {
     }
 
     /// The plan `requested` names; `current` is the one running plan, when there is exactly one.
-    private func resolve(_ requested: String, runningOnly: Bool = true) throws(ControlError) -> String {
+    func resolve(_ requested: String, runningOnly: Bool = true) throws(ControlError) -> String {
         guard requested == Self.current else {
             guard try storeCall({ try store.planExists(id: requested) }) else { throw .planNotFound(id: requested) }
             return requested
@@ -166,7 +166,7 @@ struct PlanService {
         }
     }
 
-    private func storeCall<T>(_ body: () throws -> T) throws(ControlError) -> T {
+    func storeCall<T>(_ body: () throws -> T) throws(ControlError) -> T {
         do { return try body() } catch {
             node.logger.error("store failed", metadata: ["error_type": "\(type(of: error))"])
             throw .internalError(reason: "the store failed; see the daemon's log")

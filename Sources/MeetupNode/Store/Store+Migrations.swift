@@ -187,6 +187,25 @@ extension Store {
                 table.column("last_error", .text)
             }
         }
+        migrator.registerMigration("v4-phone") { db in
+            // The OwnTracks app's HTTP Basic credentials: a generated password, kept as its BLAKE2b hash.
+            try db.create(table: "owntracks_credential") { table in
+                table.column("id", .integer).primaryKey().check { $0 == 1 }
+                table.column("username", .text).notNull()
+                table.column("password_hash", .blob).notNull()
+                table.column("created_at", .datetime).notNull()
+            }
+            // A plan's check-in page link: looked up by the token's BLAKE2b hash; the token itself sealed,
+            // so that `meetupctl link` can print it again.
+            try db.create(table: "checkin_link") { table in
+                table.column("plan_id", .text).primaryKey().references("plan", onDelete: .cascade)
+                table.column("token_hash", .blob).notNull().unique()
+                table.column("token", .blob).notNull()
+                table.column("created_at", .datetime).notNull()
+            }
+            // Lines reported by the phone are ordered by the phone's own time, which may arrive late.
+            try db.create(index: "history_plan_at", on: "history", columns: ["plan_id", "at"])
+        }
         return migrator
     }
 }

@@ -38,7 +38,7 @@ extension Store {
     /// The plan's history: times and kinds only.
     func log(planID: String) throws -> [LogEntry] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT at, kind FROM history WHERE plan_id = ? ORDER BY id", arguments: [planID])
+            try Row.fetchAll(db, sql: "SELECT at, kind FROM history WHERE plan_id = ? ORDER BY at, id", arguments: [planID])
                 .map { LogEntry(at: $0["at"], kind: $0["kind"]) }
         }
     }

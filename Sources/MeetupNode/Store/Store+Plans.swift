@@ -180,10 +180,12 @@ struct EffectRecorder {
                     try store.insertNotice(db, planID: record.id, kind: kind, alertID: nil, at: instant, quiet: false)
                 }
                 var detail: Data?
-                if case let .location(fix) = entry {
-                    detail = try store.cipher.seal(fix, for: Store.historyColumn(record.id))
+                switch entry {
+                case let .location(fix): detail = try store.cipher.seal(fix, for: Store.historyColumn(record.id))
+                case let .region(transition): detail = try store.cipher.seal(transition, for: Store.historyColumn(record.id))
+                default: break
                 }
-                try store.insertHistory(db, planID: record.id, at: instant, kind: entry.kind, detail: detail)
+                try store.insertHistory(db, planID: record.id, at: entry.reportedAt ?? instant, kind: entry.kind, detail: detail)
             case .remind:
                 try store.insertHistory(db, planID: record.id, at: instant, kind: "reminder", detail: nil)
             case let .raiseAlert(draft):
@@ -251,20 +253,24 @@ extension Store {
     /// Builds what a contact will read, from the plan's sealed details and its history so far.
     func alertPayload(_ db: Database, record: PlanRecord, details: PlanDetails, draft: AlertDraft) throws -> AlertPayload {
         let rows = try Row.fetchAll(
-            db, sql: "SELECT at, kind, detail FROM history WHERE plan_id = ? ORDER BY id", arguments: [record.id])
+            db, sql: "SELECT at, kind, detail FROM history WHERE plan_id = ? ORDER BY at, id", arguments: [record.id])
         var trail: [LocationFix] = []
         var checkIns: [Date] = []
         var history: [HistoryLine] = []
         for row in rows {
             let at: Date = row["at"]
             let kind: String = row["kind"]
-            history.append(HistoryLine(at: at, kind: kind))
+            var note: String?
             if kind == HistoryEntry.checkIn.kind || kind == HistoryEntry.checkInAfterAlert.kind { checkIns.append(at) }
-            if let detail: Data = row["detail"], kind == "location" {
-                trail.append(try cipher.open(LocationFix.self, from: detail, for: Store.historyColumn(record.id)))
+            if let detail: Data = row["detail"] {
+                if kind == "location" {
+                    trail.append(try cipher.open(LocationFix.self, from: detail, for: Store.historyColumn(record.id)))
+                } else if kind.hasPrefix("region-") {
+                    note = try cipher.open(RegionTransition.self, from: detail, for: Store.historyColumn(record.id)).region
+                }
             }
+            history.append(HistoryLine(at: at, kind: kind, note: note))
         }
-        trail.sort { $0.at < $1.at }
         return AlertPayload(
             plan: record.id, reason: draft.reason, raisedAt: draft.raisedAt, deadline: draft.deadline,
             match: details.match, place: details.place, start: record.startAt, until: record.untilAt,

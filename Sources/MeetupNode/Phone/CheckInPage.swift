@@ -1,0 +1,174 @@
+import CheckInCore
+import Foundation
+import MeetupControl
+import MeetupCrypto
+
+/// The check-in page behind a plan's link (`GET`/`POST /c/<token>`). `GET` only shows; a `POST` acts:
+/// **I'm OK** (check-in) and **I'm home** (done) with the PIN, **Help** (panic) without. The duress PIN
+/// gives the same page as the real one, since `PlanService` answers both alike.
+struct CheckInPage {
+    let node: Node
+
+    /// A page's nonce is good this long: a page left open through a long evening still works.
+    static let nonceLifetime: TimeInterval = 12 * 3_600
+    static let bodyLimit = 4_096
+
+    enum Action: String {
+        case checkIn = "check-in"
+        case done
+        case help
+    }
+
+    struct Message {
+        var text: String
+        var isError: Bool
+    }
+
+    /// The page for a link; nil when the link opens nothing (unknown, revoked, or its plan ended).
+    func show(token: String) -> String? {
+        guard let planID = try? node.store.planID(forLinkToken: token) else { return nil }
+        return render(planID: planID, token: token, message: nil)
+    }
+
+    /// Acts on a posted form, then shows the page again with what happened.
+    func act(token: String, form: [String: String]) -> String? {
+        guard let planID = try? node.store.planID(forLinkToken: token) else { return nil }
+        let now = node.clock.now
+        guard let nonce = form["nonce"], nonceIsValid(nonce, token: token, now: now) else {
+            return render(planID: planID, token: token, message: Message(text: "This page was out of date, so nothing was done. Press again.", isError: true))
+        }
+        guard let action = form["action"].flatMap(Action.init(rawValue:)) else {
+            return render(planID: planID, token: token, message: Message(text: "Choose I'm OK, I'm home or Help.", isError: true))
+        }
+        let plans = PlanService(node: node)
+        // A position sent with any action joins the trail first, so that a Help alert carries it.
+        if let fix = Self.fix(form, at: now) { _ = try? plans.apply(planID, .location(fix)) }
+        let message: Message
+        switch action {
+        case .help:
+            do {
+                _ = try plans.panic(planID)
+                message = Message(text: "Help is called: your contacts are being alerted.", isError: false)
+            } catch {
+                message = Message(text: Self.refusal(error), isError: true)
+            }
+        case .checkIn, .done:
+            message = pinCommand(action, planID: planID, pin: form["pin"] ?? "", now: now)
+        }
+        node.logger.info("check-in page used", metadata: ["plan": "\(planID)", "action": "\(action.rawValue)"])
+        return render(planID: planID, token: token, message: message)
+    }
+
+    private func pinCommand(_ action: Action, planID: String, pin: String, now: Date) -> Message {
+        if let wait = node.pageFailures.retryAfter(planID, now: now) {
+            return Message(text: "Too many wrong PINs: wait \(Int((wait / 60).rounded(.up))) min. Help works without a PIN.", isError: true)
+        }
+        guard !pin.isEmpty else { return Message(text: "Enter your PIN first.", isError: true) }
+        let plans = PlanService(node: node)
+        do {
+            let status = try plans.pinCommand(planID, pin: pin, action == .done ? .done : .checkIn)
+            node.pageFailures.succeed(planID)
+            if action == .done { return Message(text: "Plan ended. Glad you are safe.", isError: false) }
+            return Message(text: "Checked in at \(Self.clock(status.lastCheckIn ?? now, now: now)).", isError: false)
+        } catch {
+            if error == .wrongPIN { node.pageFailures.fail(planID, now: now) }
+            return Message(text: Self.refusal(error), isError: true)
+        }
+    }
+
+    private func render(planID: String, token: String, message: Message?) -> String {
+        var context: [String: Any] = [:]
+        if let message { context["message"] = ["text": message.text, "kind": message.isError ? "error" : "ok"] }
+        let status = try? PlanService(node: node).status(planID)
+        let now = node.clock.now
+        switch status?.state {
+        case "scheduled"?:
+            context["when"] = Self.when("Starts at", status?.start, now: now)
+        case "active"?:
+            context["when"] = Self.when("Next check-in by", status?.nextDeadline, now: now)
+        case "grace"?:
+            context["when"] = Self.when("Check-in overdue since", status?.nextDeadline, now: now)
+        case "alerted"?:
+            context["note"] = "Your contacts have been alerted. Check in or end the plan once you are safe."
+        default:
+            context["note"] = "This plan has ended; this link no longer works."
+        }
+        let running = status.map { !["done", "expired"].contains($0.state) } ?? false
+        if running { context["form"] = ["nonce": nonce(token: token, now: now)] }
+        context["style"] = CheckInPageTemplate.style
+        context["script"] = CheckInPageTemplate.script
+        return CheckInPageTemplate.template.render(context)
+    }
+
+    // MARK: Nonce
+
+    /// The issue time, sealed under the node's data key and bound to the link: it cannot be forged or
+    /// moved to another link, and survives a restart of the node.
+    func nonce(token: String, now: Date) -> String {
+        var seconds = UInt64(max(0, now.timeIntervalSince1970)).bigEndian
+        let sealed = node.store.cipher.seal(Data(bytes: &seconds, count: 8), for: Self.nonceColumn(token))
+        return sealed.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+    }
+
+    func nonceIsValid(_ nonce: String, token: String, now: Date) -> Bool {
+        guard nonce.count < 512,
+              let sealed = Data(base64Encoded: nonce.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")),
+              let opened = try? node.store.cipher.open(sealed, for: Self.nonceColumn(token)), opened.count == 8
+        else { return false }
+        let issued = Date(timeIntervalSince1970: TimeInterval(opened.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }))
+        let age = now.timeIntervalSince(issued)
+        return age >= -60 && age <= Self.nonceLifetime
+    }
+
+    private static func nonceColumn(_ token: String) -> SealedColumn {
+        SealedColumn(table: "page", column: "nonce", rowKey: Store.linkTokenHash(token).base64EncodedString())
+    }
+
+    // MARK: Form values
+
+    /// `lat`, `lon` and `acc` from the browser's geolocation, when sent and sound.
+    static func fix(_ form: [String: String], at now: Date) -> LocationFix? {
+        guard let lat = form["lat"].flatMap(Double.init), let lon = form["lon"].flatMap(Double.init),
+              let geo = try? Coordinate(lat: lat, lon: lon)
+        else { return nil }
+        let accuracy = form["acc"].flatMap(Double.init).flatMap { $0.isFinite && (0...LocationFix.accuracyLimit).contains($0) ? $0 : nil }
+        return LocationFix(geo: geo, accuracy: accuracy, at: now)
+    }
+
+    /// `application/x-www-form-urlencoded`; the first value of a repeated name wins.
+    static func parseForm(_ body: Data) -> [String: String] {
+        var form: [String: String] = [:]
+        for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ part: Substring) -> String? { part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
+            guard let name = decode(parts[0]), form[name] == nil else { continue }
+            form[name] = parts.count > 1 ? decode(parts[1]) ?? "" : ""
+        }
+        return form
+    }
+
+    // MARK: Text
+
+    private static func refusal(_ error: ControlError) -> String {
+        switch error {
+        case .wrongPIN: "Wrong PIN. Nothing was done."
+        case .planNotStarted: "The plan has not started yet."
+        case .planEnded, .planNotFound: "This plan has ended."
+        default: "Something went wrong on your node; nothing may have been done. Try again, or use Help."
+        }
+    }
+
+    private static func when(_ label: String, _ date: Date?, now: Date) -> [String: String]? {
+        guard let date else { return nil }
+        return ["label": label, "iso": ISO8601DateFormatter().string(from: date), "text": clock(date, now: now)]
+    }
+
+    /// The node's local time, `21:30 (UTC+01:00)`; with JavaScript, the page shows the phone's own.
+    static func clock(_ date: Date, now: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = .current
+        formatter.dateFormat = Calendar.current.isDate(date, inSameDayAs: now) ? "HH:mm '(UTC'xxx')'" : "EEE d MMM HH:mm '(UTC'xxx')'"
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,108 @@
+import CheckInCore
+import Foundation
+import MeetupControl
+import MeetupCrypto
+import MeetupProtocol
+
+/// `POST /v1/owntracks` on the peer listener: the OwnTracks app in HTTP mode, with HTTP Basic credentials
+/// from `meetupctl owntracks setup`. Locations join the trail of every running plan; region transitions
+/// their history. Neither is ever a check-in: a phone in an ambusher's pocket still moves.
+struct OwnTracksReceiver {
+    let node: Node
+
+    static let username = "meetup"
+    /// The path the app posts to, on the advertised endpoint.
+    static let path = "/v1/owntracks"
+    /// One report is a few hundred bytes.
+    static let bodyLimit = 64 << 10
+
+    enum Outcome: Equatable {
+        case accepted
+        case unauthorized
+        /// Too many bad credentials from this address: seconds to wait.
+        case limited(retryAfter: Int)
+        case refused(OwnTracksError)
+        case unavailable
+    }
+
+    /// A new password; the previous one stops working. What the app needs, as fields and as one link.
+    func setUp() throws(ControlError) -> OwnTracksSetup {
+        guard let base = node.advertisedURL else {
+            throw .internalError(reason: "the node has no usable endpoint for OwnTracks (see --advertise)")
+        }
+        let password = Base32.encode(SecureRandom.bytes(count: 16))
+        do {
+            try node.store.saveOwnTracksCredential(username: Self.username, passwordHash: blake2b(Data(password.utf8)), at: node.clock.now)
+        } catch {
+            throw .internalError(reason: "the credentials could not be stored")
+        }
+        node.logger.info("owntracks credentials set")
+        let url = (base.hasSuffix("/") ? String(base.dropLast()) : base) + Self.path
+        return OwnTracksSetup(
+            url: url, username: Self.username, password: password,
+            configURL: Self.configURL(url: url, username: Self.username, password: password))
+    }
+
+    /// `owntracks:///config?inline=` and the base64 of a `_type: configuration` object: HTTP mode (3), the
+    /// URL and the credentials (owntracks.org/booklet/features/remoteconfig).
+    static func configURL(url: String, username: String, password: String) -> String {
+        let configuration = OwnTracksConfiguration(url: url, username: username, password: password)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = (try? encoder.encode(configuration)) ?? Data()
+        return "owntracks:///config?inline=" + json.base64EncodedString()
+    }
+
+    func receive(body: Data, authorization: String?, from address: String) -> Outcome {
+        let now = node.clock.now
+        if let wait = node.ownTracksFailures.retryAfter(address, now: now) { return .limited(retryAfter: Int(wait.rounded(.up))) }
+        guard authorized(authorization) else {
+            node.ownTracksFailures.fail(address, now: now)
+            node.logger.notice("owntracks credentials refused")
+            return .unauthorized
+        }
+        let report: OwnTracksReport
+        do { report = try OwnTracksReport.parse(body, now: now) } catch { return .refused(error) }
+        let plans = PlanService(node: node)
+        do {
+            switch report {
+            case let .location(fix): try plans.phoneReport(.location(fix))
+            case let .transition(transition): try plans.phoneReport(.region(transition))
+            case .ignored: break
+            }
+        } catch {
+            return .unavailable
+        }
+        return .accepted
+    }
+
+    /// `Basic base64(user:password)`, checked against the stored hash in constant time.
+    private func authorized(_ header: String?) -> Bool {
+        guard let header, header.count < 512,
+              header.lowercased().hasPrefix("basic "),
+              let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+              let text = String(data: decoded, encoding: .utf8),
+              let colon = text.firstIndex(of: ":"),
+              let stored = try? node.store.ownTracksCredential()
+        else { return false }
+        let username = String(text[..<colon])
+        let password = String(text[text.index(after: colon)...])
+        let passwordMatches = constantTimeEqual(blake2b(Data(password.utf8)), stored.passwordHash)
+        return passwordMatches && username == stored.username
+    }
+}
+
+/// The app's `_type: configuration` object: HTTP mode is mode 3.
+private struct OwnTracksConfiguration: Encodable {
+    let type = "configuration"
+    let mode = 3
+    let url: String
+    let auth = true
+    let username: String
+    let password: String
+
+    enum CodingKeys: String, CodingKey {
+        case type = "_type"
+        case mode, url, auth, username, password
+    }
+}

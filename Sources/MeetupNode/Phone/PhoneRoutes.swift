@@ -1,0 +1,63 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The phone's routes on the peer listener: OwnTracks reports and the check-in page.
+enum PhoneRoutes {
+    static func add(to router: Router<PeerRequestContext>, node: Node) {
+        router.post(RouterPath(OwnTracksReceiver.path)) { request, context -> Response in
+            let body: ByteBuffer
+            do { body = try await request.body.collect(upTo: OwnTracksReceiver.bodyLimit) } catch {
+                return PeerServer.jsonError(status: 413, code: "too_large", message: "an OwnTracks report is at most 64 KiB")
+            }
+            let outcome = OwnTracksReceiver(node: node).receive(
+                body: Data(body.readableBytesView), authorization: request.headers[.authorization],
+                from: context.remoteAddress?.ipAddress ?? "unknown")
+            switch outcome {
+            case .accepted:
+                // The app reads the answer as a list of messages for it: none.
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "[]")))
+            case .unauthorized:
+                var response = PeerServer.jsonError(status: 401, code: "unauthorized", message: "wrong or missing OwnTracks credentials")
+                response.headers[.wwwAuthenticate] = "Basic realm=\"meetup\", charset=\"UTF-8\""
+                return response
+            case let .limited(seconds):
+                var response = PeerServer.jsonError(status: 429, code: "too_many_attempts", message: "too many wrong credentials; retry later")
+                response.headers[.retryAfter] = "\(seconds)"
+                return response
+            case let .refused(error):
+                return PeerServer.jsonError(status: 400, code: "invalid_report", message: error.description)
+            case .unavailable:
+                return PeerServer.jsonError(status: 503, code: "unavailable", message: "the node cannot store the report now")
+            }
+        }
+        router.get("/c/{token}") { _, context -> Response in
+            let token = try context.parameters.require("token")
+            guard let page = CheckInPage(node: node).show(token: token) else { throw HTTPError(.notFound) }
+            return pageResponse(page)
+        }
+        router.post("/c/{token}") { request, context -> Response in
+            let token = try context.parameters.require("token")
+            let body: ByteBuffer
+            do { body = try await request.body.collect(upTo: CheckInPage.bodyLimit) } catch { throw HTTPError(.contentTooLarge) }
+            let form = CheckInPage.parseForm(Data(body.readableBytesView))
+            guard let page = CheckInPage(node: node).act(token: token, form: form) else { throw HTTPError(.notFound) }
+            return pageResponse(page)
+        }
+    }
+
+    /// The page, with headers that keep it out of caches, frames, referrers and other origins' scripts.
+    static func pageResponse(_ html: String) -> Response {
+        var headers: HTTPFields = [
+            .contentType: "text/html; charset=utf-8",
+            .contentSecurityPolicy: CheckInPageTemplate.contentSecurityPolicy,
+            .cacheControl: "no-store",
+            .xContentTypeOptions: "nosniff",
+        ]
+        for (name, value) in [("X-Frame-Options", "DENY"), ("Referrer-Policy", "no-referrer"), ("Permissions-Policy", "geolocation=(self)")] {
+            if let name = HTTPField.Name(name) { headers[name] = value }
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+}

@@ -1,0 +1,43 @@
+import CheckInCore
+import Foundation
+import MeetupControl
+import MeetupCrypto
+import MeetupProtocol
+
+/// What the phone adds to plans: the check-in page's link and OwnTracks reports.
+extension PlanService {
+    /// The plan's check-in page, `<advertise>/c/<token>`: a random 128-bit token, made on first use and
+    /// the same afterwards, until revoked or the plan ends.
+    func link(_ requested: String) throws(ControlError) -> CheckInLink {
+        let id = try resolve(requested)
+        guard let base = node.advertisedURL else {
+            throw .internalError(reason: "the node has no usable endpoint for the link (see --advertise)")
+        }
+        let token = try storeCall {
+            try store.checkInLinkToken(planID: id, newToken: { Base32.encode(SecureRandom.bytes(count: 16)) }, at: node.clock.now)
+        }
+        guard let token else { throw .planEnded }
+        node.logger.info("check-in link given", metadata: ["plan": "\(id)"])
+        return CheckInLink(plan: id, url: Self.pageURL(base: base, token: token))
+    }
+
+    func revokeLink(_ requested: String) throws(ControlError) -> Done {
+        let id = try resolve(requested, runningOnly: false)
+        guard try storeCall({ try store.deleteCheckInLink(planID: id) }) else { throw .linkNotFound(plan: id) }
+        node.logger.info("check-in link revoked", metadata: ["plan": "\(id)"])
+        return Done()
+    }
+
+    /// A location or region report from the phone, for every running plan. Never a check-in. Returns how
+    /// many plans took it; with none running, the report is dropped, never stored.
+    @discardableResult
+    func phoneReport(_ event: CheckInEvent) throws(ControlError) -> Int {
+        let ids = try storeCall { try store.runningPlanIDs() }
+        for id in ids { _ = try advance(id, event) }
+        return ids.count
+    }
+
+    static func pageURL(base: String, token: String) -> String {
+        (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/c/" + token
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import MeetupControl
+@testable import MeetupNode
+import NIOCore
+import Testing
+
+/// The check-in page behind `meetupctl link`, on a live peer listener (loopback). The real browser test
+/// is in IntegrationTests/CheckInPageBrowserTests.swift.
+@Suite("check-in page")
+struct CheckInPageTests {
+    let fixture: NodeFixture
+    var node: Node { fixture.node }
+
+    init() throws {
+        fixture = try NodeFixture()
+        node.listenerBound(ListenAddress(host: "127.0.0.1", port: 7744))
+    }
+
+    struct Page {
+        var status: HTTPResponse.Status
+        var html: String
+        var headers: HTTPFields
+
+        /// The page's nonce, from its hidden field.
+        var nonce: String? {
+            guard let range = html.range(of: #"name="nonce" value=""#) else { return nil }
+            return String(html[range.upperBound...].prefix { $0 != "\"" })
+        }
+
+        /// The page without its nonce, which differs on every render.
+        var withoutNonce: String { nonce.map { html.replacingOccurrences(of: $0, with: "NONCE") } ?? html }
+    }
+
+    func get(_ client: some TestClientProtocol, _ path: String) async throws -> Page {
+        try await client.execute(uri: path, method: .get) { Page(status: $0.status, html: String(buffer: $0.body), headers: $0.headers) }
+    }
+
+    func post(_ client: some TestClientProtocol, _ path: String, _ fields: [String: String]) async throws -> Page {
+        let body = fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        return try await client.execute(
+            uri: path, method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: body)
+        ) { Page(status: $0.status, html: String(buffer: $0.body), headers: $0.headers) }
+    }
+
+    func path(_ link: CheckInLink) -> String { String(link.url.dropFirst("http://127.0.0.1:7744".count)) }
+
+    @Test("the link: 128 random bits on the advertised endpoint, the same until revoked, none for an ended plan")
+    func link() throws {
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        let link = try fixture.plans.link(plan.plan)
+        #expect(link.url.hasPrefix("http://127.0.0.1:7744/c/"))
+        #expect(link.url.split(separator: "/").last?.count == 26)
+        #expect(try fixture.plans.link(plan.plan) == link)
+        _ = try fixture.plans.revokeLink(plan.plan)
+        #expect(throws: ControlError.linkNotFound(plan: plan.plan)) { try fixture.plans.revokeLink(plan.plan) }
+        #expect(try fixture.plans.link(plan.plan) != link)
+        _ = try fixture.plans.pinCommand(plan.plan, pin: "1234", .done)
+        #expect(throws: ControlError.self) { try fixture.plans.link(plan.plan) }
+        let stored = try node.store.writer.read { db in try Data.fetchAll(db, sql: "SELECT token FROM checkin_link") }
+        #expect(stored.allSatisfy { !String(decoding: $0, as: UTF8.self).contains(link.url.split(separator: "/").last!) })
+    }
+
+    @Test("GET shows the deadline and no match detail, with strict headers, and changes nothing")
+    func show() async throws {
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe de Flore", every: "10m", length: "1h"))
+        let link = try fixture.plans.link(plan.plan)
+        // The scheduler's tick starts the plan.
+        _ = try node.store.advanceDue(to: fixture.clock.now, limit: 10, machine: node.machine, lateTolerance: 1)
+        let before = try fixture.plans.log(plan.plan)
+        let app = Application(router: PeerServer.router(node: node))
+        try await app.test(.live) { client in
+            for _ in 0..<3 {
+                let page = try await get(client, path(link))
+                #expect(page.status == .ok)
+                #expect(page.html.contains("Next check-in by"))
+                #expect(!page.html.contains("Kiwi") && !page.html.contains("Flore"))
+                #expect(page.nonce != nil)
+                #expect(page.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
+                #expect(page.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
+                #expect(page.headers[.cacheControl] == "no-store")
+                #expect(page.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
+                #expect(page.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
+                #expect(!page.html.contains("http://") && !page.html.contains("https://"), "no external asset")
+            }
+        }
+        #expect(try fixture.plans.log(plan.plan) == before)
+    }
+
+    @Test("an unknown, revoked or ended link gets exactly the 404 of any unknown path")
+    func unknown() async throws {
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        let link = try fixture.plans.link(plan.plan)
+        let app = Application(router: PeerServer.router(node: node))
+        try await app.test(.live) { client in
+            let reference = try await get(client, "/nothing/here")
+            #expect(reference.status == .notFound)
+            func same(_ page: Page) {
+                #expect(page.status == reference.status)
+                #expect(page.html == reference.html)
+                let names: [String] = page.headers.map(\.name.canonicalName).sorted()
+                let referenceNames: [String] = reference.headers.map(\.name.canonicalName).sorted()
+                #expect(names == referenceNames)
+            }
+            same(try await get(client, "/c/aaaaaaaaaaaaaaaaaaaaaaaaaa"))
+            same(try await post(client, "/c/aaaaaaaaaaaaaaaaaaaaaaaaaa", ["action": "help"]))
+            _ = try fixture.plans.revokeLink(plan.plan)
+            same(try await get(client, path(link)))
+            let again = try fixture.plans.link(plan.plan)
+            _ = try fixture.plans.pinCommand(plan.plan, pin: "1234", .done)
+            same(try await get(client, path(again)))
+        }
+    }
+
+    @Test("I'm OK with the real and the duress PIN: the same page; the duress one alerts silently")
+    func duress() async throws {
+        try fixture.addContact("Anne")
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        let link = try fixture.plans.link(plan.plan)
+        let app = Application(router: PeerServer.router(node: node))
+        try await app.test(.live) { client in
+            let page = try await get(client, path(link))
+            let real = try await post(client, path(link), ["nonce": page.nonce!, "pin": "1234", "action": "check-in"])
+            #expect(real.html.contains("Checked in at"))
+            let duress = try await post(client, path(link), ["nonce": page.nonce!, "pin": "9876", "action": "check-in"])
+            #expect(duress.withoutNonce == real.withoutNonce)
+        }
+        let silent = try await node.store.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alert WHERE reason = 'duress' AND silent = 1") }
+        #expect(silent == 1)
+        #expect(try fixture.plans.log(plan.plan).events.filter { $0.kind == "check-in" }.count == 2)
+    }
+
+    @Test("no nonce or a forged one: nothing done; wrong PINs lock the PIN but never Help")
+    func protections() async throws {
+        try fixture.addContact("Anne")
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        let link = try fixture.plans.link(plan.plan)
+        let app = Application(router: PeerServer.router(node: node))
+        try await app.test(.live) { client in
+            let noNonce = try await post(client, path(link), ["pin": "1234", "action": "check-in"])
+            #expect(noNonce.html.contains("out of date"))
+            let otherPlan = try fixture.plans.arm(ArmRequest(match: "Pear", place: "Bar", every: "10m", length: "1h"))
+            let otherLink = try fixture.plans.link(otherPlan.plan)
+            let otherNonce = try await get(client, path(otherLink)).nonce!
+            let moved = try await post(client, path(link), ["nonce": otherNonce, "pin": "1234", "action": "check-in"])
+            #expect(moved.html.contains("out of date"), "a nonce is bound to its link")
+            #expect(try fixture.plans.status(plan.plan).lastCheckIn == nil)
+
+            let nonce = try await get(client, path(link)).nonce!
+            for _ in 0..<node.configuration.rules.pinFailureLimit {
+                let wrong = try await post(client, path(link), ["nonce": nonce, "pin": "0000", "action": "check-in"])
+                #expect(wrong.html.contains("Wrong PIN"))
+            }
+            let locked = try await post(client, path(link), ["nonce": nonce, "pin": "1234", "action": "check-in"])
+            #expect(locked.html.contains("Too many wrong PINs"))
+            #expect(try fixture.plans.status(plan.plan).lastCheckIn == nil)
+            let help = try await post(client, path(link), ["nonce": nonce, "action": "help", "lat": "48.85", "lon": "2.35", "acc": "20"])
+            #expect(help.html.contains("Help is called"))
+            fixture.clock.advance(by: 301)
+            let after = try await post(client, path(link), ["nonce": nonce, "pin": "1234", "action": "check-in"])
+            #expect(after.html.contains("Checked in at"))
+        }
+        let reasons = try await node.store.writer.read { db in try String.fetchAll(db, sql: "SELECT reason FROM alert ORDER BY recorded_at") }
+        #expect(reasons == ["pin-failures", "panic"])
+        #expect(try fixture.plans.log(plan.plan).events.contains { $0.kind == "location" }, "the position sent with Help")
+    }
+}
