@@ -6,7 +6,8 @@ ARGS ?=
 
 .PHONY: run test build deps bench demo clean install install-files man check-unit
 
-# Installs only what is missing: the system libraries through apt, PyNaCl (interop tests) through pip.
+# Installs only what is missing: the system libraries through apt, PyNaCl (interop tests) through pip,
+# Chromium and its driver through apt and selenium through pip (the check-in page's browser test).
 deps:
 	@if ! pkg-config --exists libsodium 2>/dev/null || [ ! -f /usr/include/sqlite3.h ]; then \
 		echo "make: installing libsodium-dev libsqlite3-dev pkg-config"; \
@@ -15,6 +16,9 @@ deps:
 	fi
 	@command -v curl >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq curl; }
 	@python3 -c 'import nacl' 2>/dev/null || { echo "make: installing PyNaCl"; python3 -m pip install --quiet --disable-pip-version-check pynacl; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { echo "make: installing chromium and chromium-driver (the check-in page's browser test)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-dejavu-core; }
+	@python3 -c 'import selenium' 2>/dev/null || { echo "make: installing selenium (drives Debian's chromium; downloads no browser)"; python3 -m pip install --quiet --disable-pip-version-check selenium; }
 	@command -v systemd-analyze >/dev/null && command -v man >/dev/null || { echo "make: installing systemd and man-db (systemd-analyze verify of the unit)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends systemd man-db; }
 

@@ -53,6 +53,16 @@ public struct LocationFix: Codable, Equatable, Sendable {
     /// Accuracies beyond this (1,000 km) say nothing about where someone is.
     public static let accuracyLimit: Double = 1_000_000
 
+    /// An accuracy a fix may carry: a finite distance, 0 to `accuracyLimit` metres.
+    public static func isValid(accuracy: Double) -> Bool {
+        accuracy.isFinite && (0...accuracyLimit).contains(accuracy)
+    }
+
+    /// Whether a fix from elsewhere (a contact's alert) holds only what this node would have made.
+    public var isWellFormed: Bool {
+        (accuracy.map(Self.isValid(accuracy:)) ?? true) && (battery.map { (0...100).contains($0) } ?? true)
+    }
+
     public init(geo: Coordinate, accuracy: Double?, at: Date, battery: Int? = nil) {
         self.geo = geo
         self.accuracy = accuracy

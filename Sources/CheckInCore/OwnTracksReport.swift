@@ -20,20 +20,14 @@ public enum OwnTracksReport: Equatable, Sendable {
     /// not from the future.
     public static func parse(_ body: Data, now: Date) throws(OwnTracksError) -> OwnTracksReport {
         if body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return .ignored(type: "") }
-        let fields: Fields
-        do {
-            fields = try JSONDecoder().decode(Fields.self, from: body)
-        } catch let DecodingError.typeMismatch(type, context) where !context.codingPath.isEmpty {
-            throw OwnTracksError(
-                field: context.codingPath.last?.stringValue, problem: type == String.self ? "expected a string" : "expected a number")
-        } catch {
-            throw OwnTracksError(field: nil, problem: "expected a JSON object")
-        }
-        guard let type = fields.type else { throw OwnTracksError(field: "_type", problem: "missing") }
+        // The type first: other types' fields are none of our business (a waypoint's lat is a string).
+        let type = try decode(TypeField.self, from: body).type
+        guard let type else { throw OwnTracksError(field: "_type", problem: "missing") }
         switch type {
         case "location":
-            return .location(try fields.fix(now: now))
+            return .location(try decode(Fields.self, from: body).fix(now: now))
         case "transition":
+            let fields = try decode(Fields.self, from: body)
             guard let event = fields.event else { throw OwnTracksError(field: "event", problem: "missing") }
             guard let direction = RegionTransition.Direction(rawValue: event) else {
                 throw OwnTracksError(field: "event", problem: "expected \"enter\" or \"leave\"")
@@ -45,8 +39,26 @@ public enum OwnTracksReport: Equatable, Sendable {
         }
     }
 
-    private struct Fields: Decodable {
+    private static func decode<T: Decodable>(_ type: T.Type, from body: Data) throws(OwnTracksError) -> T {
+        do {
+            return try JSONDecoder().decode(type, from: body)
+        } catch let DecodingError.typeMismatch(type, context) where !context.codingPath.isEmpty {
+            throw OwnTracksError(
+                field: context.codingPath.last?.stringValue, problem: type == String.self ? "expected a string" : "expected a number")
+        } catch {
+            throw OwnTracksError(field: nil, problem: "expected a JSON object")
+        }
+    }
+
+    private struct TypeField: Decodable {
         var type: String?
+
+        enum CodingKeys: String, CodingKey {
+            case type = "_type"
+        }
+    }
+
+    private struct Fields: Decodable {
         var lat: Double?
         var lon: Double?
         var tst: Double?
@@ -59,25 +71,21 @@ public enum OwnTracksReport: Equatable, Sendable {
         var event: String?
         var desc: String?
 
-        enum CodingKeys: String, CodingKey {
-            case type = "_type"
-            case lat, lon, tst, acc, alt, batt, vel, tid, conn, event, desc
-        }
 
         func fix(now: Date) throws(OwnTracksError) -> LocationFix {
             guard let lat else { throw OwnTracksError(field: "lat", problem: "missing") }
             guard let lon else { throw OwnTracksError(field: "lon", problem: "missing") }
             guard let tst else { throw OwnTracksError(field: "tst", problem: "missing") }
-            let geo: Coordinate
-            do { geo = try Coordinate(lat: lat, lon: lon) } catch {
-                throw OwnTracksError(field: (-90...90).contains(lat) ? "lon" : "lat", problem: "\(error)")
+            guard lat.isFinite, (-90...90).contains(lat) else { throw OwnTracksError(field: "lat", problem: "expected degrees, -90 to 90") }
+            guard let geo = try? Coordinate(lat: lat, lon: lon) else {
+                throw OwnTracksError(field: "lon", problem: "expected degrees, -180 to 180")
             }
             guard tst.isFinite, tst > 0 else { throw OwnTracksError(field: "tst", problem: "expected seconds since 1970") }
             let at = Date(timeIntervalSince1970: tst.rounded(.down))
             guard at.timeIntervalSince(now) <= OwnTracksReport.futureLimit else {
                 throw OwnTracksError(field: "tst", problem: "more than an hour ahead of this node's clock")
             }
-            if let acc, !(acc.isFinite && (0...LocationFix.accuracyLimit).contains(acc)) {
+            if let acc, !LocationFix.isValid(accuracy: acc) {
                 throw OwnTracksError(field: "acc", problem: "expected a distance in metres, 0 to \(Int(LocationFix.accuracyLimit))")
             }
             if let batt, !(0...100).contains(batt) { throw OwnTracksError(field: "batt", problem: "expected a percentage, 0 to 100") }

@@ -131,7 +131,7 @@ struct CheckInPage {
         guard let lat = form["lat"].flatMap(Double.init), let lon = form["lon"].flatMap(Double.init),
               let geo = try? Coordinate(lat: lat, lon: lon)
         else { return nil }
-        let accuracy = form["acc"].flatMap(Double.init).flatMap { $0.isFinite && (0...LocationFix.accuracyLimit).contains($0) ? $0 : nil }
+        let accuracy = form["acc"].flatMap(Double.init).flatMap { LocationFix.isValid(accuracy: $0) ? $0 : nil }
         return LocationFix(geo: geo, accuracy: accuracy, at: now)
     }
 

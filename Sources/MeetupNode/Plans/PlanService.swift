@@ -106,7 +106,7 @@ struct PlanService {
         let id = try resolve(requested)
         let geo: Coordinate
         do { geo = try Coordinate(parsing: request.geo) } catch { throw .invalidArgument("\(error)") }
-        if let accuracy = request.accuracy, !(accuracy.isFinite && (0...LocationFix.accuracyLimit).contains(accuracy)) {
+        if let accuracy = request.accuracy, !LocationFix.isValid(accuracy: accuracy) {
             throw .invalidArgument("--accuracy: must be a distance in metres, 0 to \(Int(LocationFix.accuracyLimit))")
         }
         return try apply(id, .location(LocationFix(geo: geo, accuracy: request.accuracy, at: node.clock.now)))

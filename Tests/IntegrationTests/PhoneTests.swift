@@ -1,0 +1,98 @@
+import Foundation
+import MeetupControl
+import Testing
+
+/// The phone's two ways in, for real: the check-in page in headless Chromium (Debian's `chromium` and
+/// `chromium-driver`, driven by selenium; `make deps` installs them), and OwnTracks reports posted over
+/// HTTP to a real `meetupd`, set up with the real `meetupctl`.
+@Suite("the phone: check-in page in a real browser, OwnTracks", .serialized)
+struct PhoneTests {
+    static let browserScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Browser/checkin_page.py").path
+
+    @Test("in Chromium at a phone's size: PIN and I'm OK check in; Help without a PIN alerts the contacts")
+    func browser() throws {
+        let user = try Daemon.withPINs()
+        let anne = try Daemon()
+        let bruno = try Daemon()
+        try pair(user, as: "Ulysse", with: anne, as: "Anne")
+        try pair(user, as: "Ulysse", with: bruno, as: "Bruno")
+        let plan = try user.arm(PeerTests.matchArguments + ["--every", "30m", "--for", "2h"])
+        let link = try user.json(["link", plan.plan], as: CheckInLink.self)
+        #expect(link.url.hasPrefix("http://127.0.0.1:\(try user.port)/c/"))
+
+        let screenshot = user.home + "/page.png"
+        let result = try run("/usr/bin/env", ["python3", Self.browserScript, "--url", link.url, "--pin", Daemon.pin, "--screenshot", screenshot])
+        try #require(result.status == 0, "the browser test could not run (make deps installs chromium, chromium-driver and selenium): \(result.stderr)")
+        let steps = jsonLines(text: result.stdout)
+        let open = try #require(steps.first { $0["step"] as? String == "open" })
+        #expect(open["title"] as? String == "Check-in")
+        #expect(open["width"] as? Int == 390)
+        #expect((open["time"] as? String)?.contains("UTC") == false, "the page's script ran under its CSP: \(open)")
+        #expect((steps.first { $0["step"] as? String == "check-in" }?["message"] as? String)?.hasPrefix("Checked in at") == true, "\(steps)")
+        #expect(steps.first { $0["step"] as? String == "help" }?["message"] as? String == "Help is called: your contacts are being alerted.")
+        #expect((steps.first { $0["step"] as? String == "console" }?["severe"] as? [Any])?.isEmpty == true, "\(steps)")
+        #expect(FileManager.default.fileExists(atPath: screenshot))
+        if let keep = ProcessInfo.processInfo.environment["MEETUP_PAGE_SCREENSHOT"] {
+            _ = try? FileManager.default.removeItem(atPath: keep)
+            try FileManager.default.copyItem(atPath: screenshot, toPath: keep)
+        }
+
+        let status = try user.plan(plan.plan)
+        #expect(status.lastCheckIn != nil, "the check-in from the page shows in status")
+        #expect(status.state == "alerted")
+        for contact in [anne, bruno] {
+            let alert = try #require(try waitFor(10) { try contact.receivedAlerts().first }, "no alert at a contact")
+            #expect(alert.reason == "panic")
+            #expect(alert.match.pseudonym == "Alexandre")
+        }
+        #expect(try user.json(["link", plan.plan, "--revoke"], as: Done.self) == Done())
+        let gone = try run("/usr/bin/env", ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", link.url])
+        #expect(gone.stdout == "404")
+    }
+
+    @Test("OwnTracks: setup through meetupctl, reports over HTTP, the trail in the contact's alert; 401 without the password")
+    func ownTracks() throws {
+        let user = try Daemon.withPINs()
+        let anne = try Daemon()
+        try pair(user, as: "Ulysse", with: anne, as: "Anne")
+        let setup = try user.json(["owntracks", "setup"], as: OwnTracksSetup.self)
+        #expect(setup.url == "http://127.0.0.1:\(try user.port)/v1/owntracks")
+        let plan = try user.arm(PeerTests.matchArguments + ["--every", "30m", "--for", "2h"])
+        let now = Int(Date().timeIntervalSince1970)
+        func post(_ body: String, password: String) throws -> (code: String, body: String) {
+            let result = try run("/usr/bin/env", [
+                "curl", "-s", "-w", "\n%{http_code}", "-u", "\(setup.username):\(password)", "-H", "Content-Type: application/json",
+                "-H", "X-Limit-U: meetup", "-H", "X-Limit-D: phone", "--data-binary", body, setup.url,
+            ])
+            let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            return (String(lines.last ?? ""), lines.dropLast().joined(separator: "\n"))
+        }
+        // Sent late and out of order, as the app does after a tunnel: kept in order of tst.
+        for (offset, lat) in [(-60, 48.8570), (-180, 48.8566), (-120, 48.8568)] {
+            let report = """
+                {"_type":"location","acc":15,"alt":40,"batt":64,"bs":1,"conn":"m","lat":\(lat),"lon":2.3522,"t":"u",\
+                "tid":"ph","tst":\(now + offset),"vac":4,"vel":5}
+                """
+            let answer = try post(report, password: setup.password)
+            #expect(answer.code == "200")
+            #expect(answer.body == "[]")
+        }
+        #expect(try post(#"{"_type":"location","lat":1,"lon":2,"tst":1}"#, password: "wrong").code == "401")
+        #expect(try user.plan(plan.plan).lastCheckIn == nil, "locations are not check-ins")
+        #expect(try user.ctl(["panic", plan.plan]).status == 0)
+        let alert = try #require(try waitFor(10) { try anne.receivedAlerts().first })
+        #expect(alert.trail.map(\.geo.lat) == [48.8566, 48.8568, 48.8570])
+        #expect(alert.trail.last?.battery == 64)
+        let shown = try anne.ctl(["alerts", "show", alert.id])
+        #expect(alert.mapLink?.contains("mlat=48.857&mlon=2.3522") == true, "the map link is the last point: \(alert.mapLink ?? "-")")
+        #expect(shown.stdout.contains("48.857,2.3522 at"), "\(shown.stdout)")
+        #expect(shown.stdout.contains("battery 64%"), "\(shown.stdout)")
+        #expect(shown.stdout.contains("openstreetmap.org/?mlat=48.857"), "\(shown.stdout)")
+    }
+}
+
+/// The JSON objects of a process's output, one per line.
+func jsonLines(text: String) -> [[String: Any]] {
+    text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+}
