@@ -128,7 +128,14 @@ struct SelfHostingTests {
             #expect(page.contains(".It Em \(command)"), "docs/man/meetupd.1 lacks \(command): run make man")
         }
         let ctlPage = try String(contentsOfFile: repository + "/docs/man/meetupctl.1", encoding: .utf8)
-        for command in ["pin", "arm", "checkin", "where", "extend", "done", "panic", "status", "log", "id", "contacts", "alerts", "purge", "export"] {
+        // Every subcommand `meetupctl --help` lists: a two-space indent, then the name.
+        let ctlHelp = try run(Binaries.meetupctl, ["--help"]).stdout
+        let commands = ctlHelp.components(separatedBy: "SUBCOMMANDS:").last?.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("  "), !line.hasPrefix("   "), let name = line.split(separator: " ").first, !line.contains("'") else { return nil }
+            return String(name)
+        } ?? []
+        #expect(commands.count >= 16 && commands.contains("link") && commands.contains("owntracks"), "\(commands)")
+        for command in commands {
             #expect(ctlPage.contains(".It Em \(command)"), "docs/man/meetupctl.1 lacks \(command): run make man")
         }
     }

@@ -157,7 +157,7 @@ struct OwnTracksTests {
         #expect(history.contains { $0.kind == "region-enter" && $0.note == "Le bar" })
     }
 
-    @Test("a malformed report gets 400 naming the field; with no plan running, nothing is kept")
+    @Test("a malformed report gets 400 naming the field; with no plan started, nothing is kept")
     func refusedAndDropped() async throws {
         let setup = try OwnTracksReceiver(node: node).setUp()
         let auth = Self.basic(setup.username, setup.password)
@@ -181,8 +181,11 @@ struct OwnTracksTests {
             let (status, body, _) = try await post(client, location(lat: 48.1, lon: 2.3, tst: clock.now), authorization: auth)
             #expect(status == .ok)
             #expect(body == "[]")
+            // A plan armed for later does not collect the movements before it starts.
+            _ = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", start: "+2h", every: "10m", length: "1h"))
+            #expect(try await post(client, location(lat: 48.1, lon: 2.3, tst: clock.now), authorization: auth).0 == .ok)
         }
-        let rows = try await node.store.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM history") }
+        let rows = try await node.store.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM history WHERE kind = 'location'") }
         #expect(rows == 0)
     }
 }

@@ -28,11 +28,11 @@ extension PlanService {
         return Done()
     }
 
-    /// A location or region report from the phone, for every running plan. Never a check-in. Returns how
-    /// many plans took it; with none running, the report is dropped, never stored.
+    /// A location or region report from the phone, for every plan running and started. Never a check-in.
+    /// Returns how many plans took it; with none, the report is dropped, never stored.
     @discardableResult
     func phoneReport(_ event: CheckInEvent) throws(ControlError) -> Int {
-        let ids = try storeCall { try store.runningPlanIDs() }
+        let ids = try storeCall { try store.startedPlanIDs(at: node.clock.now) }
         for id in ids { _ = try advance(id, event) }
         return ids.count
     }

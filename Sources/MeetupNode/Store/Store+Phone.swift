@@ -61,6 +61,18 @@ extension Store {
         }
     }
 
+    /// The plans a phone's automatic reports belong to: running and started by `now`. A plan armed for
+    /// tonight does not collect the afternoon's movements.
+    func startedPlanIDs(at now: Date) throws -> [String] {
+        try writer.read { db in
+            try String.fetchAll(
+                db, sql: """
+                    SELECT id FROM plan WHERE phase IN ('active', 'grace', 'alerted') OR (phase = 'scheduled' AND start_at <= ?)
+                    """,
+                arguments: [now])
+        }
+    }
+
     static func linkTokenHash(_ token: String) -> Data { blake2b(Data(token.utf8)) }
 
     static func linkColumn(_ planID: String) -> SealedColumn {
