@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Drives a plan's check-in page in headless Chromium (Debian's chromium and chromium-driver), as a phone
-would: opens the link, enters the PIN, taps I'm OK; opens it again and taps Help without a PIN.
+would: opens the link, enters the PIN, taps I'm OK; opens it again, ticks "Share my location" (the position
+given with --lat/--lon) and taps Help without a PIN.
 Prints one JSON line per step. Used by Tests/IntegrationTests/CheckInPageBrowserTests.swift."""
 import argparse
 import json
@@ -35,6 +36,8 @@ def main():
     parser.add_argument("--url", required=True)
     parser.add_argument("--pin", required=True)
     parser.add_argument("--screenshot")
+    parser.add_argument("--lat", type=float, help="share this position with Help")
+    parser.add_argument("--lon", type=float)
     args = parser.parse_args()
     driver = browser()
     try:
@@ -49,6 +52,15 @@ def main():
         driver.find_element(By.ID, "ok").click()
         print(json.dumps({"step": "check-in", "message": message(driver)}), flush=True)
         driver.get(args.url)
+        if args.lat is not None:
+            # The phone's position, as its GPS would give it, and the permission a user would grant.
+            origin = "/".join(args.url.split("/")[:3])
+            driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": origin, "permissions": ["geolocation"]})
+            driver.execute_cdp_cmd("Emulation.setGeolocationOverride", {"latitude": args.lat, "longitude": args.lon, "accuracy": 25})
+            share = driver.find_element(By.ID, "geo")
+            if not share.is_displayed():
+                raise SystemExit("the Share my location box is hidden: the page's script did not run")
+            share.click()
         driver.find_element(By.ID, "help").click()
         print(json.dumps({"step": "help", "message": message(driver)}), flush=True)
         severe = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]

@@ -1,3 +1,4 @@
+import CheckInCore
 import Foundation
 import MeetupControl
 import Testing
@@ -10,7 +11,7 @@ struct PhoneTests {
     static let browserScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Browser/checkin_page.py").path
 
-    @Test("in Chromium at a phone's size: PIN and I'm OK check in; Help without a PIN alerts the contacts")
+    @Test("in Chromium at a phone's size: PIN and I'm OK check in; Help without a PIN, with the shared position, alerts the contacts")
     func browser() throws {
         let user = try Daemon.withPINs()
         let anne = try Daemon()
@@ -22,7 +23,10 @@ struct PhoneTests {
         #expect(link.url.hasPrefix("http://127.0.0.1:\(try user.port)/c/"))
 
         let screenshot = user.home + "/page.png"
-        let result = try run("/usr/bin/env", ["python3", Self.browserScript, "--url", link.url, "--pin", Daemon.pin, "--screenshot", screenshot])
+        let result = try run("/usr/bin/env", [
+            "python3", Self.browserScript, "--url", link.url, "--pin", Daemon.pin, "--screenshot", screenshot,
+            "--lat", "48.8606", "--lon", "2.3376",
+        ])
         try #require(result.status == 0, "the browser test could not run (make deps installs chromium, chromium-driver and selenium): \(result.stderr)")
         let steps = jsonLines(text: result.stdout)
         let open = try #require(steps.first { $0["step"] as? String == "open" })
@@ -45,6 +49,8 @@ struct PhoneTests {
             let alert = try #require(try waitFor(10) { try contact.receivedAlerts().first }, "no alert at a contact")
             #expect(alert.reason == "panic")
             #expect(alert.match.pseudonym == "Alexandre")
+            #expect(alert.trail.last?.geo == (try? Coordinate(lat: 48.8606, lon: 2.3376)), "the browser's position went with Help")
+            #expect(alert.trail.last?.accuracy == 25)
         }
         #expect(try user.json(["link", plan.plan, "--revoke"], as: Done.self) == Done())
         let gone = try run("/usr/bin/env", ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", link.url])
