@@ -166,6 +166,11 @@ public final class Node: Sendable {
         configuration.advertise ?? listenAddress.map { "http://\($0)" }
     }
 
+    /// `path` on the advertised URL (`/c/...`, `/v1/owntracks`): what the phone is given.
+    func advertisedURL(path: String) -> String? {
+        advertisedURL.map { ($0.hasSuffix("/") ? String($0.dropLast()) : $0) + path }
+    }
+
     /// This node's contact card, signed now from its keys, name and advertised URL.
     func card() throws -> ContactCard {
         guard let url = advertisedURL else { throw CardError.badEndpoint }

@@ -27,7 +27,7 @@ struct OwnTracksReceiver {
 
     /// A new password; the previous one stops working. What the app needs, as fields and as one link.
     func setUp() throws(ControlError) -> OwnTracksSetup {
-        guard let base = node.advertisedURL else {
+        guard let url = node.advertisedURL(path: Self.path) else {
             throw .internalError(reason: "the node has no usable endpoint for OwnTracks (see --advertise)")
         }
         let password = Base32.encode(SecureRandom.bytes(count: 16))
@@ -37,7 +37,6 @@ struct OwnTracksReceiver {
             throw .internalError(reason: "the credentials could not be stored")
         }
         node.logger.info("owntracks credentials set")
-        let url = (base.hasSuffix("/") ? String(base.dropLast()) : base) + Self.path
         return OwnTracksSetup(
             url: url, username: Self.username, password: password,
             configURL: Self.configURL(url: url, username: Self.username, password: password))

@@ -10,15 +10,15 @@ extension PlanService {
     /// the same afterwards, until revoked or the plan ends.
     func link(_ requested: String) throws(ControlError) -> CheckInLink {
         let id = try resolve(requested)
-        guard let base = node.advertisedURL else {
-            throw .internalError(reason: "the node has no usable endpoint for the link (see --advertise)")
-        }
+        let noEndpoint = ControlError.internalError(reason: "the node has no usable endpoint for the link (see --advertise)")
+        guard node.advertisedURL != nil else { throw noEndpoint }
         let token = try storeCall {
             try store.checkInLinkToken(planID: id, newToken: { Base32.encode(SecureRandom.bytes(count: 16)) }, at: node.clock.now)
         }
         guard let token else { throw .planEnded }
         node.logger.info("check-in link given", metadata: ["plan": "\(id)"])
-        return CheckInLink(plan: id, url: Self.pageURL(base: base, token: token))
+        guard let url = node.advertisedURL(path: "/c/" + token) else { throw noEndpoint }
+        return CheckInLink(plan: id, url: url)
     }
 
     func revokeLink(_ requested: String) throws(ControlError) -> Done {
@@ -35,9 +35,5 @@ extension PlanService {
         let ids = try storeCall { try store.startedPlanIDs(at: node.clock.now) }
         for id in ids { _ = try advance(id, event) }
         return ids.count
-    }
-
-    static func pageURL(base: String, token: String) -> String {
-        (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/c/" + token
     }
 }
