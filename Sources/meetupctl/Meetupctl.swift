@@ -11,7 +11,8 @@ struct Meetupctl: AsyncParsableCommand {
         subcommands: [
             PinCommand.self, ArmCommand.self, CheckInCommand.self, WhereCommand.self, ExtendCommand.self,
             DoneCommand.self, PanicCommand.self, StatusCommand.self, LogCommand.self, IdCommand.self,
-            ContactsCommand.self, AlertsCommand.self, PurgeCommand.self, ExportCommand.self,
+            LinkCommand.self, OwnTracksCommand.self, ContactsCommand.self, AlertsCommand.self, PurgeCommand.self,
+            ExportCommand.self,
         ])
 }
 

@@ -67,7 +67,7 @@ enum Output {
         if let geo = alert.geo { rows.append(("place at", "\(geo.lat),\(geo.lon)")) }
         if let last = alert.trail.last {
             rows.append(("last seen", "\(last.geo.lat),\(last.geo.lon) at \(time(last.at))"
-                + (last.accuracy.map { " (±" + metres($0) + ")" } ?? "")))
+                + (last.accuracy.map { " (±" + metres($0) + ")" } ?? "") + (last.battery.map { ", battery \($0)%" } ?? "")))
         }
         if let link = alert.mapLink { rows.append(("map", link)) }
         if let uri = alert.geoURI { rows.append(("geo", uri)) }
@@ -79,10 +79,13 @@ enum Output {
         printTable(rows.map { ($0.0, clean($0.1)) })
         if alert.trail.count > 1 {
             print("\ntrail:")
-            for fix in alert.trail { print("  \(time(fix.at))  \(fix.geo.lat),\(fix.geo.lon)" + (fix.accuracy.map { "  ±" + metres($0) } ?? "")) }
+            for fix in alert.trail {
+                print("  \(time(fix.at))  \(fix.geo.lat),\(fix.geo.lon)" + (fix.accuracy.map { "  ±" + metres($0) } ?? "")
+                    + (fix.battery.map { "  battery \($0)%" } ?? ""))
+            }
         }
         print("\nhistory:")
-        for line in alert.history { print("  \(time(line.at))  \(clean(line.kind))") }
+        for line in alert.history { print("  \(time(line.at))  \(clean(line.kind))" + (line.note.map { "  " + clean($0) } ?? "")) }
     }
 
     /// A name as the user would type it back in a shell.
@@ -96,5 +99,24 @@ enum Output {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
         return formatter.string(from: date)
+    }
+}
+
+extension Output {
+    /// A QR code of `text` for the terminal; a line saying why when it cannot be drawn.
+    static func printQRCode(_ text: String) {
+        do { print(try QRCode(text).terminalText()) } catch { print("(no QR code: \(error))") }
+    }
+
+    /// What the phone cannot do with this URL: reach a loopback address, or get location over plain http.
+    static func endpointWarning(_ url: String) -> String? {
+        guard let host = URLComponents(string: url)?.host else { return nil }
+        if host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]" {
+            return "Warning: this address works only on this machine. Start meetupd with --advertise set to an address your phone reaches."
+        }
+        if url.hasPrefix("http://") {
+            return "Note: plain http. Put meetupd behind https (docs/SELF-HOSTING.md) so that nobody on the way reads it; browsers share location only over https."
+        }
+        return nil
     }
 }

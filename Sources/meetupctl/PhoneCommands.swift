@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import MeetupControl
+
+/// `meetupctl link [PLAN]`: the plan's check-in page for the phone's browser, as a URL and a QR code.
+struct LinkCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "link",
+        abstract: "Print the plan's check-in page link (and QR code) for your phone; --revoke ends it.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var target: PlanArgument
+    @Flag(help: "Revoke the link: it stops working at once; a later `link` makes a new one.") var revoke = false
+
+    func run() async throws {
+        let client = global.client()
+        if revoke {
+            let done = try await client.revokeLink(target.plan)
+            if global.json { return try Output.printJSON(done) }
+            return print("Link revoked.")
+        }
+        let link = try await client.link(target.plan)
+        if global.json { return try Output.printJSON(link) }
+        print(link.url)
+        Output.printQRCode(link.url)
+        print("Open it on your phone: I'm OK and I'm home take your PIN; Help needs none.")
+        print("Anyone with this link can press Help for you. Revoke it with: meetupctl link \(link.plan) --revoke")
+        if let warning = Output.endpointWarning(link.url) { print(warning) }
+    }
+}
+
+/// `meetupctl owntracks setup`: credentials for the OwnTracks app, which then reports the phone's location.
+struct OwnTracksCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "owntracks", abstract: "Connect the OwnTracks app: live location during plans.",
+        subcommands: [OwnTracksSetupCommand.self])
+}
+
+struct OwnTracksSetupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "setup",
+        abstract: "Make a new OwnTracks password and print what to enter in the app (the old password stops working).")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let setup = try await global.client().setUpOwnTracks()
+        if global.json { return try Output.printJSON(setup) }
+        Output.printTable([("mode", "HTTP"), ("url", setup.url), ("username", setup.username), ("password", setup.password)])
+        print("\nOr scan this with the phone's camera to configure the app in one step (it holds the password):")
+        Output.printQRCode(setup.configURL)
+        print("Locations join the trail of plans that have started, and never count as a check-in.")
+        if let warning = Output.endpointWarning(setup.url) { print(warning) }
+    }
+}
