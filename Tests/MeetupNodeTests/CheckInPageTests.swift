@@ -166,4 +166,11 @@ struct CheckInPageTests {
         #expect(reasons == ["pin-failures", "panic"])
         #expect(try fixture.plans.log(plan.plan).events.contains { $0.kind == "location" }, "the position sent with Help")
     }
+
+    @Test("when the store cannot answer, the page says nothing was done and offers no form")
+    func unavailable() {
+        #expect(CheckInPage.unavailable.contains("nothing was done"))
+        #expect(!CheckInPage.unavailable.contains("<form"))
+        #expect(CheckInPage.unavailable.hasPrefix("<!doctype html>"))
+    }
 }

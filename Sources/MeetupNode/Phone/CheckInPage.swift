@@ -24,15 +24,16 @@ struct CheckInPage {
         var isError: Bool
     }
 
-    /// The page for a link; nil when the link opens nothing (unknown, revoked, or its plan ended).
-    func show(token: String) -> String? {
-        guard let planID = try? node.store.planID(forLinkToken: token) else { return nil }
+    /// The page for a link; nil when the link opens nothing (unknown, revoked, or its plan ended). Throws
+    /// when the store cannot answer, so that the phone is told, not shown a 404.
+    func show(token: String) throws -> String? {
+        guard let planID = try node.store.planID(forLinkToken: token) else { return nil }
         return render(planID: planID, token: token, message: nil)
     }
 
     /// Acts on a posted form, then shows the page again with what happened.
-    func act(token: String, form: [String: String]) -> String? {
-        guard let planID = try? node.store.planID(forLinkToken: token) else { return nil }
+    func act(token: String, form: [String: String]) throws -> String? {
+        guard let planID = try node.store.planID(forLinkToken: token) else { return nil }
         let now = node.clock.now
         guard let nonce = form["nonce"], nonceIsValid(nonce, token: token, now: now) else {
             return render(planID: planID, token: token, message: Message(text: "This page was out of date, so nothing was done. Press again.", isError: true))
@@ -75,6 +76,12 @@ struct CheckInPage {
             return Message(text: Self.refusal(error), isError: true)
         }
     }
+
+    /// What the phone sees when the node cannot read its store: nothing was done, and Help may not work.
+    static let unavailable: String = CheckInPageTemplate.template.render([
+        "message": ["text": "Your node cannot answer right now, so nothing was done. Try again; if you are in danger, call someone now.", "kind": "error"],
+        "style": CheckInPageTemplate.style, "script": CheckInPageTemplate.script,
+    ])
 
     private func render(planID: String, token: String, message: Message?) -> String {
         var context: [String: Any] = [:]

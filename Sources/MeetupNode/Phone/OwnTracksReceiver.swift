@@ -55,7 +55,9 @@ struct OwnTracksReceiver {
     func receive(body: Data, authorization: String?, from address: String) -> Outcome {
         let now = node.clock.now
         if let wait = node.ownTracksFailures.retryAfter(address, now: now) { return .limited(retryAfter: Int(wait.rounded(.up))) }
-        guard authorized(authorization) else {
+        let stored: (username: String, passwordHash: Data)?
+        do { stored = try node.store.ownTracksCredential() } catch { return .unavailable }
+        guard let stored, Self.authorized(authorization, stored) else {
             node.ownTracksFailures.fail(address, now: now)
             node.logger.notice("owntracks credentials refused")
             return .unauthorized
@@ -76,13 +78,12 @@ struct OwnTracksReceiver {
     }
 
     /// `Basic base64(user:password)`, checked against the stored hash in constant time.
-    private func authorized(_ header: String?) -> Bool {
+    private static func authorized(_ header: String?, _ stored: (username: String, passwordHash: Data)) -> Bool {
         guard let header, header.count < 512,
               header.lowercased().hasPrefix("basic "),
               let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
               let text = String(data: decoded, encoding: .utf8),
-              let colon = text.firstIndex(of: ":"),
-              let stored = try? node.store.ownTracksCredential()
+              let colon = text.firstIndex(of: ":")
         else { return false }
         let username = String(text[..<colon])
         let password = String(text[text.index(after: colon)...])

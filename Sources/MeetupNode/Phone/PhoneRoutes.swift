@@ -34,7 +34,9 @@ enum PhoneRoutes {
         }
         router.get("/c/{token}") { _, context -> Response in
             let token = try context.parameters.require("token")
-            guard let page = CheckInPage(node: node).show(token: token) else { throw HTTPError(.notFound) }
+            let page: String?
+            do { page = try CheckInPage(node: node).show(token: token) } catch { return pageResponse(CheckInPage.unavailable, status: .serviceUnavailable) }
+            guard let page else { throw HTTPError(.notFound) }
             return pageResponse(page)
         }
         router.post("/c/{token}") { request, context -> Response in
@@ -42,13 +44,15 @@ enum PhoneRoutes {
             let body: ByteBuffer
             do { body = try await request.body.collect(upTo: CheckInPage.bodyLimit) } catch { throw HTTPError(.contentTooLarge) }
             let form = CheckInPage.parseForm(Data(body.readableBytesView))
-            guard let page = CheckInPage(node: node).act(token: token, form: form) else { throw HTTPError(.notFound) }
+            let page: String?
+            do { page = try CheckInPage(node: node).act(token: token, form: form) } catch { return pageResponse(CheckInPage.unavailable, status: .serviceUnavailable) }
+            guard let page else { throw HTTPError(.notFound) }
             return pageResponse(page)
         }
     }
 
     /// The page, with headers that keep it out of caches, frames, referrers and other origins' scripts.
-    static func pageResponse(_ html: String) -> Response {
+    static func pageResponse(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
         var headers: HTTPFields = [
             .contentType: "text/html; charset=utf-8",
             .contentSecurityPolicy: CheckInPageTemplate.contentSecurityPolicy,
@@ -58,6 +62,6 @@ enum PhoneRoutes {
         for (name, value) in [("X-Frame-Options", "DENY"), ("Referrer-Policy", "no-referrer"), ("Permissions-Policy", "geolocation=(self)")] {
             if let name = HTTPField.Name(name) { headers[name] = value }
         }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 }
