@@ -5,7 +5,7 @@ import MeetupCrypto
 import MeetupProtocol
 
 /// `POST /v1/owntracks` on the peer listener: the OwnTracks app in HTTP mode, with HTTP Basic credentials
-/// from `meetupctl owntracks setup`. Locations join the trail of every running plan; region transitions
+/// from `meetupctl owntracks setup`. Locations join the trail of every started plan; region transitions
 /// their history. Neither is ever a check-in: a phone in an ambusher's pocket still moves.
 struct OwnTracksReceiver {
     let node: Node
