@@ -4,10 +4,13 @@ import Foundation
 public struct CheckInLink: Codable, Sendable, Equatable {
     public var plan: String
     public var url: String
+    /// What the phone cannot do with this URL (a loopback address, plain http); nil when nothing.
+    public var warning: String?
 
-    public init(plan: String, url: String) {
+    public init(plan: String, url: String, warning: String?) {
         self.plan = plan
         self.url = url
+        self.warning = warning
     }
 }
 
@@ -19,16 +22,19 @@ public struct OwnTracksSetup: Codable, Sendable, Equatable {
     public var password: String
     /// `owntracks:///config?inline=…`: the same settings as one link the app imports.
     public var configURL: String
+    /// What the phone cannot do with this URL (a loopback address, plain http); nil when nothing.
+    public var warning: String?
 
     enum CodingKeys: String, CodingKey {
-        case url, username, password
+        case url, username, password, warning
         case configURL = "config_url"
     }
 
-    public init(url: String, username: String, password: String, configURL: String) {
+    public init(url: String, username: String, password: String, configURL: String, warning: String?) {
         self.url = url
         self.username = username
         self.password = password
         self.configURL = configURL
+        self.warning = warning
     }
 }

@@ -107,16 +107,4 @@ extension Output {
     static func printQRCode(_ text: String) {
         do { print(try QRCode(text).terminalText()) } catch { print("(no QR code: \(error))") }
     }
-
-    /// What the phone cannot do with this URL: reach a loopback address, or get location over plain http.
-    static func endpointWarning(_ url: String) -> String? {
-        guard let host = URLComponents(string: url)?.host else { return nil }
-        if host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]" {
-            return "Warning: this address works only on this machine. Start meetupd with --advertise set to an address your phone reaches."
-        }
-        if url.hasPrefix("http://") {
-            return "Note: plain http. Put meetupd behind https (docs/SELF-HOSTING.md) so that nobody on the way reads it; browsers share location only over https."
-        }
-        return nil
-    }
 }

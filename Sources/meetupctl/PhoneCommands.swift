@@ -25,7 +25,7 @@ struct LinkCommand: AsyncParsableCommand {
         Output.printQRCode(link.url)
         print("Open it on your phone: I'm OK and I'm home take your PIN; Help needs none.")
         print("Anyone with this link can press Help for you. Revoke it with: meetupctl link \(link.plan) --revoke")
-        if let warning = Output.endpointWarning(link.url) { print(warning) }
+        if let warning = link.warning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
     }
 }
 
@@ -50,6 +50,6 @@ struct OwnTracksSetupCommand: AsyncParsableCommand {
         print("\nOr scan this with the phone's camera to configure the app in one step (it holds the password):")
         Output.printQRCode(setup.configURL)
         print("Locations join the trail of plans that have started, and never count as a check-in.")
-        if let warning = Output.endpointWarning(setup.url) { print(warning) }
+        if let warning = setup.warning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
     }
 }

@@ -52,6 +52,7 @@ struct OwnTracksTests {
         let receiver = OwnTracksReceiver(node: node)
         let first = try receiver.setUp()
         #expect(first.url == "http://127.0.0.1:7744/v1/owntracks")
+        #expect(first.warning != nil, "a loopback address is no use to a phone")
         #expect(first.username == "meetup")
         #expect(first.password.count == 26)
         let second = try receiver.setUp()

@@ -39,7 +39,8 @@ struct OwnTracksReceiver {
         node.logger.info("owntracks credentials set")
         return OwnTracksSetup(
             url: url, username: Self.username, password: password,
-            configURL: Self.configURL(url: url, username: Self.username, password: password))
+            configURL: Self.configURL(url: url, username: Self.username, password: password),
+            warning: PlanService.phoneWarning(url))
     }
 
     /// `owntracks:///config?inline=` and the base64 of a `_type: configuration` object: HTTP mode (3), the

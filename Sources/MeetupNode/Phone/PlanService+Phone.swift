@@ -18,7 +18,7 @@ extension PlanService {
         guard let token else { throw .planEnded }
         node.logger.info("check-in link given", metadata: ["plan": "\(id)"])
         guard let url = node.advertisedURL(path: "/c/" + token) else { throw noEndpoint }
-        return CheckInLink(plan: id, url: url)
+        return CheckInLink(plan: id, url: url, warning: Self.phoneWarning(url))
     }
 
     func revokeLink(_ requested: String) throws(ControlError) -> Done {
@@ -26,6 +26,17 @@ extension PlanService {
         guard try storeCall({ try store.deleteCheckInLink(planID: id) }) else { throw .linkNotFound(plan: id) }
         node.logger.info("check-in link revoked", metadata: ["plan": "\(id)"])
         return Done()
+    }
+
+    /// What the phone cannot do with `url`: reach a loopback address, or get its location over plain http.
+    static func phoneWarning(_ url: String) -> String? {
+        if ContactService.isLocalOnly(url) {
+            return "this address works only on this machine; start meetupd with --advertise set to an address your phone reaches"
+        }
+        if url.hasPrefix("http://") {
+            return "plain http: put meetupd behind https (docs/SELF-HOSTING.md) so that nobody on the way reads it; browsers share location only over https"
+        }
+        return nil
     }
 
     /// A location or region report from the phone, for every plan running and started. Never a check-in.
