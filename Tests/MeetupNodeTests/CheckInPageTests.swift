@@ -170,6 +170,26 @@ struct CheckInPageTests {
         #expect(try fixture.plans.log(plan.plan).events.contains { $0.kind == "location" }, "the position sent with Help")
     }
 
+    @Test("a page older than the nonce's lifetime: the PIN actions ask to press again, Help still goes out")
+    func oldPage() async throws {
+        try fixture.addContact("Anne")
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "20h", length: "24h"))
+        let link = try fixture.plans.link(plan.plan)
+        let app = Application(router: PeerServer.router(node: node))
+        try await app.test(.live) { client in
+            let stale = try #require(try await get(client, path(link)).nonce)
+            fixture.clock.advance(by: CheckInPage.nonceLifetime + 1)
+            let late = try await post(client, path(link), ["nonce": stale, "pin": "1234", "action": "check-in"])
+            #expect(late.html.contains("out of date"), "a PIN action needs a fresh page")
+            #expect(try fixture.plans.status(plan.plan).lastCheckIn == nil)
+            let help = try await post(client, path(link), ["nonce": stale, "action": "help"])
+            #expect(help.html.contains("Help is called"))
+            let forged = try await post(client, path(link), ["nonce": "AAAA", "action": "help"])
+            #expect(forged.html.contains("out of date"), "Help still needs this link's own nonce")
+        }
+        #expect(try fixture.plans.status(plan.plan).alerts.map(\.reason) == ["panic"])
+    }
+
     @Test("when the store cannot answer, the page says nothing was done and offers no form")
     func unavailable() {
         #expect(CheckInPage.unavailable.contains("nothing was done"))
