@@ -4,16 +4,20 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT_BUILD_FLAGS ?=
 ARGS ?=
 
-.PHONY: run test build deps bench demo clean install install-files man check-unit
+.PHONY: run test build deps test-deps check-release bench demo clean install install-files man check-unit
 
-# Installs only what is missing: the system libraries through apt, PyNaCl (interop tests) through pip,
-# Chromium and its driver through apt and selenium through pip (the check-in page's browser test).
+# Installs only what is missing. `deps` is what building and running need (libsodium, SQLite, pkg-config,
+# through apt); `test-deps` adds the test tools, so that a self-hoster never gets a browser: curl, PyNaCl
+# (interop tests), Chromium, its driver and selenium (the check-in page's browser test), systemd and
+# man-db (the unit's checks).
 deps:
 	@if ! pkg-config --exists libsodium 2>/dev/null || [ ! -f /usr/include/sqlite3.h ]; then \
 		echo "make: installing libsodium-dev libsqlite3-dev pkg-config"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libsodium-dev libsqlite3-dev pkg-config; \
 	fi
+
+test-deps: deps
 	@command -v curl >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq curl; }
 	@python3 -c 'import nacl' 2>/dev/null || { echo "make: installing PyNaCl"; python3 -m pip install --quiet --disable-pip-version-check pynacl; }
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { echo "make: installing chromium and chromium-driver (the check-in page's browser test)"; \
@@ -29,15 +33,15 @@ build: deps
 run: build
 	"$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/meetupd" $(ARGS)
 
-test: deps
+test: test-deps
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build --disable-xctest $(SWIFT_BUILD_FLAGS)
 
-# Scheduler cost at 1,000 and 100,000 plans (or BENCH_PLANS="..."); prints ratios, asserts nothing.
+# Scheduler cost at 1,000 and 100,000 plans (or BENCH_PLANS="..."), in release; prints ratios, asserts nothing.
 BENCH_PLANS ?= 1000 100000
 bench: deps
-	swift build --product meetup-bench $(SWIFT_BUILD_FLAGS)
-	"$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/meetup-bench" $(BENCH_PLANS)
+	swift build -c release --product meetup-bench $(SWIFT_BUILD_FLAGS)
+	"$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/meetup-bench" $(BENCH_PLANS)
 
 # Three nodes on loopback: a plan with a 5 s interval is missed and each contact sees the alert.
 demo: build
@@ -81,11 +85,19 @@ man:
 
 # Installs into a temporary prefix and checks the unit with systemd-analyze verify, then prints its
 # exposure score (systemd-analyze security).
-check-unit: build
+check-unit: test-deps build
 	@set -e; root="$$(mktemp -d)"; trap 'rm -rf "$$root"' EXIT; \
 	$(MAKE) --no-print-directory -s install-files BIN="$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)" PREFIX="$$root/usr"; \
 	MANPATH="$$root/usr/share/man" systemd-analyze verify "$$root/usr/lib/systemd/system/meetupd.service"; \
 	systemd-analyze security --offline=yes "$$root/usr/lib/systemd/system/meetupd.service" | tail -1
+
+# CI's check of the release configuration: builds it and installs it into a temporary DESTDIR.
+check-release: deps
+	swift build -c release $(SWIFT_BUILD_FLAGS)
+	@set -e; root="$$(mktemp -d)"; trap 'rm -rf "$$root"' EXIT; \
+	$(MAKE) --no-print-directory -s install-files BIN="$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)" DESTDIR="$$root"; \
+	"$$root$(BINDIR)/meetupd" --version && "$$root$(BINDIR)/meetupctl" --version; \
+	echo "make: release build installed into a temporary DESTDIR"
 
 clean:
 	rm -rf .build

@@ -1,12 +1,13 @@
 // `make bench`: the scheduler's cost as the number of armed plans grows. Not a test: it prints numbers and
-// ratios measured in the same run, and asserts nothing. Built in debug, where @testable import works.
+// ratios measured in the same run, and asserts nothing. It reaches the store through `package` access, so it
+// builds in release like everything else.
 import CheckInCore
 import Foundation
 import GRDB
 import Logging
 import MeetupControl
 import MeetupCrypto
-@testable import MeetupNode
+import MeetupNode
 import Synchronization
 
 /// A clock the bench sets by hand.

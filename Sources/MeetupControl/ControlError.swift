@@ -7,6 +7,8 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
     case routeNotFound(method: String, path: String)
     /// The request body is not what the route expects.
     case invalidRequest(reason: String)
+    /// The request body is larger than the control API takes.
+    case requestTooLarge(limit: Int)
     /// A field of the request breaks a rule; the message names the flag.
     case invalidArgument(String)
     case planNotFound(id: String)
@@ -29,6 +31,10 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
     case alertNotFound(id: String)
     /// `link --revoke` for a plan without a check-in link.
     case linkNotFound(plan: String)
+    /// Too many PIN checks wait already; nothing was checked or recorded.
+    case busy
+    /// The node's database refused (disk full, I/O error, busy): nothing of the request was recorded.
+    case storeUnavailable(reason: String)
     /// The daemon failed in a way that is not the caller's fault.
     case internalError(reason: String)
     /// Any refusal as read by a client, with the code and message the daemon sent.
@@ -38,6 +44,7 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .routeNotFound: "route_not_found"
         case .invalidRequest: "invalid_request"
+        case .requestTooLarge: "request_too_large"
         case .invalidArgument: "invalid_argument"
         case .planNotFound: "plan_not_found"
         case .noActivePlan: "no_active_plan"
@@ -53,6 +60,8 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidCard: "invalid_card"
         case .alertNotFound: "alert_not_found"
         case .linkNotFound: "link_not_found"
+        case .busy: "busy"
+        case .storeUnavailable: "store_unavailable"
         case .internalError: "internal_error"
         case let .refused(code, _, _): code
         }
@@ -64,7 +73,9 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         case .routeNotFound, .planNotFound, .noActivePlan, .contactNotFound, .alertNotFound, .linkNotFound: 404
         case .invalidRequest, .invalidArgument, .unknownContact, .invalidCard: 400
         case .wrongPIN: 403
+        case .requestTooLarge: 413
         case .planAmbiguous, .planNotStarted, .planEnded, .pinNotSet, .contactExists, .contactInUse: 409
+        case .busy, .storeUnavailable: 503
         case .internalError: 500
         case let .refused(_, _, status): status
         }
@@ -74,6 +85,7 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .routeNotFound(method, path): "no route \(method) \(path)"
         case let .invalidRequest(reason): "invalid request: \(reason)"
+        case let .requestTooLarge(limit): "the request body is larger than \(limit) bytes (a photo of at most 5 MiB fits)"
         case let .invalidArgument(message): message
         case let .planNotFound(id): "no plan \(id)"
         case .noActivePlan: "no plan is running; name one, or arm one with meetupctl arm"
@@ -90,6 +102,9 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .invalidCard(reason): "card refused: \(reason)"
         case let .alertNotFound(id): "no received alert \(id); see meetupctl alerts --all"
         case let .linkNotFound(plan): "plan \(plan) has no check-in link"
+        case .busy: "too many PIN checks at once; nothing was checked: try again in a moment"
+        case let .storeUnavailable(reason):
+            "the node's database refused the change (\(reason)); nothing was recorded: free disk space, then try again"
         case let .internalError(reason): "internal error: \(reason)"
         case let .refused(_, message, _): message
         }

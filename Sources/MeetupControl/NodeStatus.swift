@@ -17,6 +17,9 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     public var schemaVersion: Int
     public var counts: Counts
     public var envelopes: Envelopes
+    /// What keeps work from going out, as `/healthz` says it: a loop failing for more than a minute (its
+    /// work still queued), damaged rows set aside. Empty when all is well.
+    public var problems: [String]
 
     /// Plans not yet expired, the alerts the user may see, contacts, alerts received from contacts,
     /// envelopes waiting in the outbox, and plans watched as a guardian.
@@ -57,13 +60,13 @@ public struct NodeStatus: Codable, Sendable, Equatable {
         case uptimeSeconds = "uptime_seconds"
         case listen, advertise
         case schemaVersion = "schema_version"
-        case counts, envelopes
+        case counts, envelopes, problems
     }
 
     public init(
         nodeID: String, fingerprint: String, version: String, home: String, startedAt: Date,
         uptimeSeconds: Int, listen: String?, advertise: String?, schemaVersion: Int, counts: Counts,
-        envelopes: Envelopes
+        envelopes: Envelopes, problems: [String] = []
     ) {
         self.nodeID = nodeID
         self.fingerprint = fingerprint
@@ -76,6 +79,7 @@ public struct NodeStatus: Codable, Sendable, Equatable {
         self.schemaVersion = schemaVersion
         self.counts = counts
         self.envelopes = envelopes
+        self.problems = problems
     }
 }
 

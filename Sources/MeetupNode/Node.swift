@@ -36,14 +36,17 @@ public struct NodeConfiguration: Sendable {
     public var retention: TimeInterval
     /// Where to serve Prometheus metrics; nil serves none.
     public var metricsListen: ListenAddress?
+    /// Connections the peer listener serves at once; more wait in the kernel's backlog.
+    public var peerConnectionLimit: Int
     public static let defaultRetention: TimeInterval = 30 * 86_400
+    public static let defaultPeerConnectionLimit = 512
 
     public init(
         home: NodeHome, listen: ListenAddress, advertise: String? = nil, rules: CheckInRules = CheckInRules(),
         pinHashLimits: Argon2id.Limits = .interactive, lateTolerance: TimeInterval = 1, name: String = "",
         envelopeTTL: TimeInterval = 7 * 86_400, hooks: HookConfiguration = HookConfiguration(),
         guardianSlack: TimeInterval = 30, retention: TimeInterval = NodeConfiguration.defaultRetention,
-        metricsListen: ListenAddress? = nil
+        metricsListen: ListenAddress? = nil, peerConnectionLimit: Int = NodeConfiguration.defaultPeerConnectionLimit
     ) {
         self.home = home
         self.listen = listen
@@ -57,6 +60,7 @@ public struct NodeConfiguration: Sendable {
         self.guardianSlack = guardianSlack
         self.retention = retention
         self.metricsListen = metricsListen
+        self.peerConnectionLimit = peerConnectionLimit
     }
 }
 
@@ -69,7 +73,7 @@ public final class Node: Sendable {
     public let clock: any WallClock
     public let logger: Logger
     public let startedAt: Date
-    let machine: CheckInMachine
+    package let machine: CheckInMachine
     let wakeup = SchedulerWakeup()
     /// Wakes the courier when envelopes may be due: a notice committed, an ack queued, an attempt done.
     let courierWakeup = SchedulerWakeup()
@@ -91,6 +95,10 @@ public final class Node: Sendable {
     private let currentHooks: Mutex<HookConfiguration>
     /// The last database write probe of `/healthz`, and its failure.
     let lastWriteProbe = Mutex<(at: Date, failure: String?)?>(nil)
+    /// Loops failing with an error of the moment, for the log, `/healthz` and `status`.
+    let loopHealth = LoopHealth()
+    /// PIN checks (two Argon2id hashes each) at once: all cores but one, so that the rest of the node keeps one.
+    let pinChecks = PINCheckGate(concurrent: max(1, ProcessInfo.processInfo.activeProcessorCount - 1), waiting: 16)
     /// Listeners serving so far; the node is ready when both the peer listener and the control socket are.
     private let listenersServing = Mutex(0)
 

@@ -34,6 +34,7 @@ struct StatusCommand: AsyncParsableCommand {
             ("outbox", "\(status.counts.outbox) queued"),
             ("watching", "\(status.counts.watching) plans, as a guardian"),
         ])
+        for problem in status.problems { print("problem: \(problem)") }
         for plan in try await client.plans().plans where plan.state != "done" {
             print("")
             Output.printPlan(plan)

@@ -22,6 +22,7 @@ struct DaemonOptions: ParsableArguments {
     @Option(help: .init(Setting.guardianSlack.helpWithDefault)) var guardianSlack: String?
     @Option(help: .init(Setting.retention.helpWithDefault)) var retention: String?
     @Option(help: .init(Setting.metricsListen.helpWithDefault)) var metricsListen: String?
+    @Option(help: .init(Setting.peerConnectionLimit.helpWithDefault)) var peerConnectionLimit: String?
     @Option(help: .init(Setting.onAlertExec.helpWithDefault)) var onAlertExec: String?
     @Option(help: .init(Setting.onAlertWebhook.helpWithDefault)) var onAlertWebhook: String?
     @Option(help: .init(Setting.onAlertNtfy.helpWithDefault)) var onAlertNtfy: String?
@@ -32,7 +33,7 @@ struct DaemonOptions: ParsableArguments {
         let pairs: [(Setting, String?)] = [
             (.listen, listen), (.advertise, advertise), (.name, name), (.logLevel, logLevel), (.logFormat, logFormat),
             (.pinFailureLimit, pinFailureLimit), (.guardianSlack, guardianSlack), (.retention, retention),
-            (.metricsListen, metricsListen), (.onAlertExec, onAlertExec), (.onAlertWebhook, onAlertWebhook),
+            (.metricsListen, metricsListen), (.peerConnectionLimit, peerConnectionLimit), (.onAlertExec, onAlertExec), (.onAlertWebhook, onAlertWebhook),
             (.onAlertNtfy, onAlertNtfy), (.hookDetails, hookDetails.map { "\($0)" }),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { setting, value in value.map { (setting.key, $0) } })

@@ -35,7 +35,13 @@ struct RunCommand: AsyncParsableCommand {
         do {
             let home = options.nodeHome
             let node = try Node(configuration: settings.nodeConfiguration(home: home), clock: SystemClock(), logger: logger)
-            logger.info("starting", metadata: ["node_id": "\(node.keys.fingerprint.nodeID)", "config": "\(settings.file ?? "none")"])
+            let files = FileLimit.raiseSoftToHard()
+            logger.info(
+                "starting",
+                metadata: [
+                    "node_id": "\(node.keys.fingerprint.nodeID)", "config": "\(settings.file ?? "none")",
+                    "file_limit": "\(files.map { "\($0.soft)" } ?? "unknown")",
+                ])
             let options = options
             let reloader = SettingsReloader(node: node, level: level, current: settings, signals: hangups) { () async throws(ConfigError) in
                 try await NodeSettings.load(

@@ -47,6 +47,18 @@ struct CheckInPageTests {
 
     func path(_ link: CheckInLink) -> String { String(link.url.dropFirst("http://127.0.0.1:7744".count)) }
 
+    /// Posts the form as a browser does: a 303 to the result view, which it then GETs.
+    func submit(_ client: some TestClientProtocol, _ path: String, _ fields: [String: String]) async throws -> Page {
+        let answer = try await post(client, path, fields)
+        #expect(answer.status == .seeOther)
+        #expect(answer.html.isEmpty)
+        let location = try #require(answer.headers[.location])
+        // Relative to the page (`TOKEN?r=…`), so that a prefix in --advertise is kept.
+        #expect(!location.hasPrefix("/") && location.contains("?r="))
+        let directory = path[..<(path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.endIndex)]
+        return try await get(client, directory + location)
+    }
+
     @Test("the link: 128 random bits on the advertised endpoint, the same until revoked, none for an ended plan")
     func link() throws {
         let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
@@ -125,9 +137,9 @@ struct CheckInPageTests {
         let app = Application(router: PeerServer.router(node: node))
         try await app.test(.live) { client in
             let page = try await get(client, path(link))
-            let real = try await post(client, path(link), ["nonce": page.nonce!, "pin": "1234", "action": "check-in"])
+            let real = try await submit(client, path(link), ["nonce": page.nonce!, "pin": "1234", "action": "check-in"])
             #expect(real.html.contains("Checked in at"))
-            let duress = try await post(client, path(link), ["nonce": page.nonce!, "pin": "9876", "action": "check-in"])
+            let duress = try await submit(client, path(link), ["nonce": real.nonce!, "pin": "9876", "action": "check-in"])
             #expect(duress.withoutNonce == real.withoutNonce)
         }
         let silent = try await node.store.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alert WHERE reason = 'duress' AND silent = 1") }
@@ -142,27 +154,29 @@ struct CheckInPageTests {
         let link = try fixture.plans.link(plan.plan)
         let app = Application(router: PeerServer.router(node: node))
         try await app.test(.live) { client in
-            let noNonce = try await post(client, path(link), ["pin": "1234", "action": "check-in"])
+            let noNonce = try await submit(client, path(link), ["pin": "1234", "action": "check-in"])
             #expect(noNonce.html.contains("out of date"))
             let otherPlan = try fixture.plans.arm(ArmRequest(match: "Pear", place: "Bar", every: "10m", length: "1h"))
             let otherLink = try fixture.plans.link(otherPlan.plan)
             let otherNonce = try await get(client, path(otherLink)).nonce!
-            let moved = try await post(client, path(link), ["nonce": otherNonce, "pin": "1234", "action": "check-in"])
+            let moved = try await submit(client, path(link), ["nonce": otherNonce, "pin": "1234", "action": "check-in"])
             #expect(moved.html.contains("out of date"), "a nonce is bound to its link")
             #expect(try fixture.plans.status(plan.plan).lastCheckIn == nil)
 
-            let nonce = try await get(client, path(link)).nonce!
+            var nonce = try await get(client, path(link)).nonce!
             for _ in 0..<node.configuration.rules.pinFailureLimit {
-                let wrong = try await post(client, path(link), ["nonce": nonce, "pin": "0000", "action": "check-in"])
+                let wrong = try await submit(client, path(link), ["nonce": nonce, "pin": "0000", "action": "check-in"])
                 #expect(wrong.html.contains("Wrong PIN"))
+                nonce = try #require(wrong.nonce)
             }
-            let locked = try await post(client, path(link), ["nonce": nonce, "pin": "1234", "action": "check-in"])
+            let locked = try await submit(client, path(link), ["nonce": nonce, "pin": "1234", "action": "check-in"])
             #expect(locked.html.contains("Too many wrong PINs"))
             #expect(try fixture.plans.status(plan.plan).lastCheckIn == nil)
-            let help = try await post(client, path(link), ["nonce": nonce, "action": "help", "lat": "48.85", "lon": "2.35", "acc": "20"])
+            let help = try await submit(
+                client, path(link), ["nonce": try #require(locked.nonce), "action": "help", "lat": "48.85", "lon": "2.35", "acc": "20"])
             #expect(help.html.contains("Help is called"))
             fixture.clock.advance(by: 301)
-            let after = try await post(client, path(link), ["nonce": nonce, "pin": "1234", "action": "check-in"])
+            let after = try await submit(client, path(link), ["nonce": try #require(help.nonce), "pin": "1234", "action": "check-in"])
             #expect(after.html.contains("Checked in at"))
         }
         let reasons = try await node.store.writer.read { db in try String.fetchAll(db, sql: "SELECT reason FROM alert ORDER BY recorded_at") }
@@ -179,13 +193,46 @@ struct CheckInPageTests {
         try await app.test(.live) { client in
             let stale = try #require(try await get(client, path(link)).nonce)
             fixture.clock.advance(by: CheckInPage.nonceLifetime + 1)
-            let late = try await post(client, path(link), ["nonce": stale, "pin": "1234", "action": "check-in"])
+            let late = try await submit(client, path(link), ["nonce": stale, "pin": "1234", "action": "check-in"])
             #expect(late.html.contains("out of date"), "a PIN action needs a fresh page")
             #expect(try fixture.plans.status(plan.plan).lastCheckIn == nil)
-            let help = try await post(client, path(link), ["nonce": stale, "action": "help"])
+            let help = try await submit(client, path(link), ["nonce": stale, "action": "help"])
             #expect(help.html.contains("Help is called"))
-            let forged = try await post(client, path(link), ["nonce": "AAAA", "action": "help"])
+            let forged = try await submit(client, path(link), ["nonce": "AAAA", "action": "help"])
             #expect(forged.html.contains("out of date"), "Help still needs this link's own nonce")
+        }
+        #expect(try fixture.plans.status(plan.plan).alerts.map(\.reason) == ["panic"])
+    }
+
+    @Test("a POST redirects to a result view: reloading it or resubmitting the form does nothing more")
+    func actsOnce() async throws {
+        try fixture.addContact("Anne")
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        let link = try fixture.plans.link(plan.plan)
+        let app = Application(router: PeerServer.router(node: node))
+        try await app.test(.live) { client in
+            let nonce = try #require(try await get(client, path(link)).nonce)
+            let form = ["nonce": nonce, "pin": "1234", "action": "check-in"]
+            let answer = try await post(client, path(link), form)
+            let location = try #require(answer.headers[.location])
+            let checkIns = { try fixture.plans.log(plan.plan).events.filter { $0.kind == "check-in" }.count }
+            #expect(try checkIns() == 1)
+            // Reloading the result view, as a browser does, shows the outcome and changes nothing.
+            for _ in 0..<3 {
+                let view = try await get(client, "/c/" + location)
+                #expect(view.html.contains("Checked in at"))
+            }
+            // "Resubmit", or someone replaying the form from the phone's history: refused, nothing done.
+            let again = try await submit(client, path(link), form)
+            #expect(again.html.contains("already sent"))
+            #expect(try checkIns() == 1)
+            // Help twice from the same page: one press acts.
+            let help = ["nonce": try #require(again.nonce), "action": "help"]
+            #expect(try await submit(client, path(link), help).html.contains("Help is called"))
+            #expect(try await submit(client, path(link), help).html.contains("already sent"))
+            // A result that was not sealed for this link shows no outcome.
+            let forged = try await get(client, path(link) + "?r=AAAAAAAA")
+            #expect(forged.status == .ok && !forged.html.contains("id=\"message\""))
         }
         #expect(try fixture.plans.status(plan.plan).alerts.map(\.reason) == ["panic"])
     }

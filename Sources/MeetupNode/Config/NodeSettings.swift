@@ -97,7 +97,8 @@ public struct NodeSettings: Sendable, CustomStringConvertible {
             hooks: hooks,
             guardianSlack: seconds(.guardianSlack) ?? 30,
             retention: seconds(.retention) ?? NodeConfiguration.defaultRetention,
-            metricsListen: text(.metricsListen).flatMap { try? ListenAddress(parsing: $0) })
+            metricsListen: text(.metricsListen).flatMap { try? ListenAddress(parsing: $0) },
+            peerConnectionLimit: text(.peerConnectionLimit).flatMap { Int($0) } ?? NodeConfiguration.defaultPeerConnectionLimit)
     }
 
     public var hooks: HookConfiguration {

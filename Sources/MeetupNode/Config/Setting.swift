@@ -79,6 +79,9 @@ extension Setting {
     public static let metricsListen = Setting(
         "metrics-listen", .listenAddress, default: nil,
         help: "Serve Prometheus metrics at http://HOST:PORT/metrics (off by default), like 127.0.0.1:9744.")
+    public static let peerConnectionLimit = Setting(
+        "peer-connection-limit", .whole(minimum: 8), default: "\(NodeConfiguration.defaultPeerConnectionLimit)",
+        help: "Connections the peer listener serves at once; more wait until one closes. Keep it under the file limit.")
     public static let retention = Setting(
         "retention", .duration(minimumSeconds: 3_600), default: "30d",
         help: "How long to keep ended plans and acknowledged received alerts before purging them, like 30d.")
@@ -87,6 +90,7 @@ extension Setting {
     /// it is where the file may live, so it comes from `--home` or `MEETUP_HOME` only.
     public static let all: [Setting] = [
         listen, advertise, name, logLevel, logFormat, pinFailureLimit, guardianSlack, retention, metricsListen,
+        peerConnectionLimit,
         onAlertExec, onAlertWebhook, onAlertNtfy, hookDetails,
     ]
 }

@@ -46,7 +46,7 @@ struct ContactService {
             case let .keyKnown(existing): throw .contactExists("this card is already the contact \"\(existing)\"")
             }
         } catch {
-            throw storeFailure(error)
+            throw ControlError(storeFailure: error, logger: node.logger)
         }
         node.logger.info("contact added", metadata: ["contact": "\(record.id)", "tier": "\(tier)"])
         return info(record, card: card)
@@ -135,11 +135,6 @@ struct ContactService {
     }
 
     private func call<T>(_ body: () throws -> T) throws(ControlError) -> T {
-        do { return try body() } catch { throw storeFailure(error) }
-    }
-
-    private func storeFailure(_ error: any Error) -> ControlError {
-        node.logger.error("store failed", metadata: ["error_type": "\(type(of: error))"])
-        return .internalError(reason: "the store failed; see the daemon's log")
+        do { return try body() } catch { throw ControlError(storeFailure: error, logger: node.logger) }
     }
 }

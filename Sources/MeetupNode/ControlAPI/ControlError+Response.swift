@@ -1,5 +1,8 @@
 import Foundation
+import GRDB
 import Hummingbird
+import Logging
+import NIOCore
 import MeetupControl
 
 extension ControlError: HTTPResponseError {
@@ -30,11 +33,30 @@ struct ControlErrorMiddleware: RouterMiddleware {
             throw error
         } catch let error as HTTPError where error.status == .notFound {
             throw ControlError.routeNotFound(method: request.method.rawValue, path: request.uri.path)
+        } catch is NIOTooManyBytesError {
+            throw ControlError.requestTooLarge(limit: context.maxUploadSize)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw ControlError.requestTooLarge(limit: context.maxUploadSize)
         } catch let error as HTTPError where (400..<500).contains(error.status.code) {
             throw ControlError.invalidRequest(reason: error.body ?? error.status.reasonPhrase)
+        } catch let error as DatabaseError {
+            throw ControlError(storeFailure: error, logger: context.logger)
         } catch {
             context.logger.error("control request failed", metadata: ["error_type": "\(type(of: error))"])
             throw ControlError.internalError(reason: "see the daemon's log")
+        }
+    }
+}
+
+extension ControlError {
+    /// What the caller is told when the store threw: an error of the moment (disk full, I/O, busy) rolled
+    /// the transaction back, so the caller learns that nothing was recorded, not "done" nor a bare 500.
+    init(storeFailure error: any Error, logger: Logger) {
+        logger.error("store failed", metadata: ["reason": "\(Store.describeForLog(error))"])
+        if error is DatabaseError, !Store.isDamage(error) {
+            self = .storeUnavailable(reason: Store.describeForLog(error))
+        } else {
+            self = .internalError(reason: "the store failed; see the daemon's log")
         }
     }
 }

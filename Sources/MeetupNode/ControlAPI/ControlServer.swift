@@ -17,7 +17,7 @@ struct ControlServer: Service {
     static func router(node: Node) -> Router<ControlRequestContext> {
         let router = Router(context: ControlRequestContext.self)
         router.add(middleware: ControlErrorMiddleware())
-        router.get("/v1/status") { _, _ in try node.status() }
+        router.get("/v1/status") { _, _ in try await offPool { try node.status() } }
         router.post("/v1/export") { request, context -> ExportResult in
             let export = try await request.decode(as: ExportRequest.self, context: context)
             guard export.passphrase.count >= ExportRequest.minimumLength else {
@@ -37,36 +37,62 @@ struct ControlServer: Service {
             }
         }
         router.post("/v1/purge") { _, _ -> PurgeResult in
-            do { return try node.purge() } catch { throw ControlError.internalError(reason: "the purge failed; see the daemon's log") }
+            do { return try await offPool { try node.purge() } } catch {
+                throw ControlError.internalError(reason: "the purge failed; see the daemon's log")
+            }
         }
         let plans = PlanService(node: node)
+        // Every route's work runs off the cooperative pool; those that check a PIN also pass the PIN gate.
         router.put("/v1/pin") { request, context in
-            try plans.setPIN(try await request.decode(as: PINSetRequest.self, context: context))
+            let body = try await request.decode(as: PINSetRequest.self, context: context)
+            return try await node.checkingPIN { try plans.setPIN(body) }
         }
         router.post("/v1/plans") { request, context in
-            EditedResponse(status: .created, response: try plans.arm(try await request.decode(as: ArmRequest.self, context: context)))
+            let body = try await request.decode(as: ArmRequest.self, context: context)
+            return EditedResponse(status: .created, response: try await offPool { try plans.arm(body) })
         }
-        router.get("/v1/plans") { _, _ in try plans.list() }
-        router.get("/v1/plans/{id}") { _, context in try plans.status(try context.parameters.require("id")) }
-        router.get("/v1/plans/{id}/log") { _, context in try plans.log(try context.parameters.require("id")) }
+        router.get("/v1/plans") { _, _ in try await offPool { try plans.list() } }
+        router.get("/v1/plans/{id}") { _, context in
+            let id = try context.parameters.require("id")
+            return try await offPool { try plans.status(id) }
+        }
+        router.get("/v1/plans/{id}/log") { _, context in
+            let id = try context.parameters.require("id")
+            return try await offPool { try plans.log(id) }
+        }
         router.post("/v1/plans/{id}/checkins") { request, context in
             let body = try await request.decode(as: PINRequest.self, context: context)
-            return try plans.pinCommand(try context.parameters.require("id"), pin: body.pin, .checkIn)
+            let id = try context.parameters.require("id")
+            return try await node.checkingPIN { try plans.pinCommand(id, pin: body.pin, .checkIn) }
         }
         router.post("/v1/plans/{id}/done") { request, context in
             let body = try await request.decode(as: PINRequest.self, context: context)
-            return try plans.pinCommand(try context.parameters.require("id"), pin: body.pin, .done)
+            let id = try context.parameters.require("id")
+            return try await node.checkingPIN { try plans.pinCommand(id, pin: body.pin, .done) }
         }
         router.post("/v1/plans/{id}/extend") { request, context in
-            try plans.extend(try context.parameters.require("id"), try await request.decode(as: ExtendRequest.self, context: context))
+            let body = try await request.decode(as: ExtendRequest.self, context: context)
+            let id = try context.parameters.require("id")
+            return try await node.checkingPIN { try plans.extend(id, body) }
         }
         router.post("/v1/plans/{id}/locations") { request, context in
-            try plans.location(try context.parameters.require("id"), try await request.decode(as: LocationRequest.self, context: context))
+            let body = try await request.decode(as: LocationRequest.self, context: context)
+            let id = try context.parameters.require("id")
+            return try await offPool { try plans.location(id, body) }
         }
-        router.post("/v1/plans/{id}/panic") { _, context in try plans.panic(try context.parameters.require("id")) }
-        router.post("/v1/plans/{id}/link") { _, context in try plans.link(try context.parameters.require("id")) }
-        router.delete("/v1/plans/{id}/link") { _, context in try plans.revokeLink(try context.parameters.require("id")) }
-        router.post("/v1/owntracks/setup") { _, _ in try OwnTracksReceiver(node: node).setUp() }
+        router.post("/v1/plans/{id}/panic") { _, context in
+            let id = try context.parameters.require("id")
+            return try await offPool { try plans.panic(id) }
+        }
+        router.post("/v1/plans/{id}/link") { _, context in
+            let id = try context.parameters.require("id")
+            return try await offPool { try plans.link(id) }
+        }
+        router.delete("/v1/plans/{id}/link") { _, context in
+            let id = try context.parameters.require("id")
+            return try await offPool { try plans.revokeLink(id) }
+        }
+        router.post("/v1/owntracks/setup") { _, _ in try await offPool { try OwnTracksReceiver(node: node).setUp() } }
         addContactRoutes(to: router, node: node)
         return router
     }
@@ -93,20 +119,40 @@ struct ControlServer: Service {
     /// Identity, contacts, and the alerts contacts sent.
     private static func addContactRoutes(to router: Router<ControlRequestContext>, node: Node) {
         let contacts = ContactService(node: node)
-        router.get("/v1/identity") { _, _ in try contacts.identity() }
+        router.get("/v1/identity") { _, _ in try await offPool { try contacts.identity() } }
         router.post("/v1/contacts") { request, context in
-            EditedResponse(status: .created, response: try contacts.add(try await request.decode(as: ContactAddRequest.self, context: context)))
+            let body = try await request.decode(as: ContactAddRequest.self, context: context)
+            return EditedResponse(status: .created, response: try await offPool { try contacts.add(body) })
         }
-        router.get("/v1/contacts") { _, _ in try contacts.list() }
-        router.get("/v1/contacts/{name}") { _, context in try contacts.show(try context.decoded("name")) }
-        router.delete("/v1/contacts/{name}") { _, context in try contacts.remove(try context.decoded("name")) }
+        router.get("/v1/contacts") { _, _ in try await offPool { try contacts.list() } }
+        router.get("/v1/contacts/{name}") { _, context in
+            let name = try context.decoded("name")
+            return try await offPool { try contacts.show(name) }
+        }
+        router.delete("/v1/contacts/{name}") { _, context in
+            let name = try context.decoded("name")
+            return try await offPool { try contacts.remove(name) }
+        }
         router.get("/v1/contacts/{name}/safety-number") { _, context in
-            try contacts.safetyNumber(try context.decoded("name"))
+            let name = try context.decoded("name")
+            return try await offPool { try contacts.safetyNumber(name) }
         }
-        router.post("/v1/contacts/{name}/verify") { _, context in try contacts.verify(try context.decoded("name")) }
-        router.get("/v1/alerts") { request, _ in try contacts.alerts(all: request.uri.queryParameters["all"] == "true") }
-        router.get("/v1/alerts/{id}") { _, context in try contacts.alert(try context.decoded("id")) }
-        router.post("/v1/alerts/{id}/ack") { _, context in try contacts.ack(try context.decoded("id")) }
+        router.post("/v1/contacts/{name}/verify") { _, context in
+            let name = try context.decoded("name")
+            return try await offPool { try contacts.verify(name) }
+        }
+        router.get("/v1/alerts") { request, _ in
+            let all = request.uri.queryParameters["all"] == "true"
+            return try await offPool { try contacts.alerts(all: all) }
+        }
+        router.get("/v1/alerts/{id}") { _, context in
+            let id = try context.decoded("id")
+            return try await offPool { try contacts.alert(id) }
+        }
+        router.post("/v1/alerts/{id}/ack") { _, context in
+            let id = try context.decoded("id")
+            return try await offPool { try contacts.ack(id) }
+        }
     }
 }
 

@@ -19,6 +19,6 @@ extension Node {
             counts: NodeStatus.Counts(
                 plans: counts.plans, alerts: counts.alerts, contacts: counts.contacts, received: counts.received,
                 outbox: counts.outbox, watching: counts.watching),
-            envelopes: envelopeCounters.snapshot)
+            envelopes: envelopeCounters.snapshot, problems: workProblems(now: now))
     }
 }

@@ -29,17 +29,27 @@ struct Courier: Service {
         let inFlight = InFlight()
         do {
             // Whatever was waiting when the node stopped is tried at once: a contact may be back by now.
-            try node.store.rescheduleQueued(at: node.clock.now)
+            let node = node
+            try await offPool { try node.store.rescheduleQueued(at: node.clock.now) }
         } catch {
             node.logger.critical("outbox cannot be read", metadata: ["error_type": "\(type(of: error))"])
         }
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 while !Task.isCancelled {
+                    let now = node.clock.now
+                    let node = node
+                    // Disk full, I/O, busy: notices stay queued in order and envelopes keep their rows, and
+                    // a failed fan-out never stops the sending of what is already queued.
+                    var failure: (any Error)?
                     do {
-                        let now = node.clock.now
-                        fanOut(now: now)
-                        let due = try node.store.dueEnvelopes(now: now, limit: Self.batchSize, lease: Self.lease)
+                        let setAside = try await offPool { try node.store.fanOut(limit: 64, now: now, seal: node.sealer).failed }
+                        for id in setAside { node.logger.critical("notice row damaged; set aside", metadata: ["notice": "\(id)"]) }
+                    } catch {
+                        failure = error
+                    }
+                    do {
+                        let due = try await offPool { try node.store.dueEnvelopes(now: now, limit: Self.batchSize, lease: Self.lease) }
                         for envelope in due where inFlight.claim(envelope.seq) {
                             group.addTask {
                                 await attempt(envelope, http: http)
@@ -47,32 +57,24 @@ struct Courier: Service {
                                 node.courierWakeup.nudge()
                             }
                         }
-                        // More than one batch of notices: come back at once (a little later if they fail).
-                        let pending = try node.store.pendingNoticeCount() > 0
-                        let next = try node.store.earliestAttempt()
-                        let wake = pending ? min(next ?? .distantFuture, now.addingTimeInterval(0.05)) : next
-                        await node.courierWakeup.wait(until: wake, clock: node.clock)
+                        // More than one batch of notices: come back at once.
+                        let (pending, next) = try await offPool { (try node.store.pendingNoticeCount() > 0, try node.store.earliestAttempt()) }
+                        if failure == nil {
+                            node.passSucceeded(.courier)
+                            let wake = pending ? min(next ?? .distantFuture, now.addingTimeInterval(0.05)) : next
+                            await node.courierWakeup.wait(until: wake, clock: node.clock)
+                            continue
+                        }
                     } catch {
-                        node.logger.critical("courier pass failed", metadata: ["error_type": "\(type(of: error))"])
-                        await node.courierWakeup.wait(until: node.clock.now.addingTimeInterval(1), clock: node.clock)
+                        failure = failure ?? error
                     }
+                    // Attempts already under way go on; the pass is tried again with capped backoff.
+                    if let failure { await node.courierWakeup.wait(until: node.passFailed(.courier, failure), clock: node.clock) }
                 }
                 group.cancelAll()
             }
         }
         try? await http.shutdown()
-    }
-
-    /// Notices into envelopes. A failure here is logged and never stops the sending below.
-    private func fanOut(now: Date) {
-        do {
-            let (_, failed) = try node.store.fanOut(limit: 64, now: now, seal: node.sealer)
-            for id in failed {
-                node.logger.critical("notice cannot be turned into envelopes; set aside", metadata: ["notice": "\(id)"])
-            }
-        } catch {
-            node.logger.critical("fan-out failed", metadata: ["error_type": "\(type(of: error))"])
-        }
     }
 
     /// One attempt: POST to each of the contact's endpoints in turn until one answers with a valid receipt.
@@ -84,6 +86,16 @@ struct Courier: Service {
             outcome = .retry("\(type(of: error))")
         }
         let backoff = envelope.type == "alert" ? Backoff.alert : Backoff.other
+        let node = node
+        do {
+            try await offPool { try record(outcome, of: envelope, backoff: backoff) }
+        } catch {
+            node.logger.critical("outbox update failed", metadata: ["reason": "\(Store.describeForLog(error))"])
+        }
+    }
+
+    /// What an attempt's outcome does to the envelope's row, the log and the metrics.
+    private func record(_ outcome: AttemptOutcome, of envelope: DueEnvelope, backoff: Backoff) throws {
         do {
             switch outcome {
             case .delivered:
@@ -104,8 +116,6 @@ struct Courier: Service {
                     node.logger.error("envelope refused for good", metadata: ["seq": "\(envelope.seq)", "reason": "\(reason)"])
                 }
             }
-        } catch {
-            node.logger.critical("outbox update failed", metadata: ["error_type": "\(type(of: error))"])
         }
     }
 
@@ -115,8 +125,11 @@ struct Courier: Service {
     private func send(_ envelope: DueEnvelope, http: HTTPClient) async throws -> AttemptOutcome {
         let card: ContactCard
         if let contactID = envelope.contactID {
-            guard let contact = try node.store.contact(id: contactID) else { return .failed("contact removed") }
-            card = try node.store.card(of: contact)
+            let node = node
+            guard let found = try await offPool({ try node.store.contact(id: contactID).map { try node.store.card(of: $0) } }) else {
+                return .failed("contact removed")
+            }
+            card = found
         } else if let recipient = envelope.card {
             card = recipient
         } else {

@@ -24,14 +24,16 @@ struct Watchdog: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    let due = try node.store.dueWatches(now: node.clock.now, limit: 32, lease: Self.lease)
+                    let node = node
+                    let due = try await offPool { try node.store.dueWatches(now: node.clock.now, limit: 32, lease: Self.lease) }
                     await withDiscardingTaskGroup { group in
                         for watch in due { group.addTask { await check(watch, http: http) } }
                     }
-                    await node.watchdogWakeup.wait(until: try node.store.earliestWatchWake(), clock: node.clock)
+                    let next = try await offPool { try node.store.earliestWatchWake() }
+                    node.passSucceeded(.watchdog)
+                    await node.watchdogWakeup.wait(until: next, clock: node.clock)
                 } catch {
-                    node.logger.critical("watchdog pass failed", metadata: ["error_type": "\(type(of: error))"])
-                    await node.watchdogWakeup.wait(until: node.clock.now.addingTimeInterval(1), clock: node.clock)
+                    await node.watchdogWakeup.wait(until: node.passFailed(.watchdog, error), clock: node.clock)
                 }
             }
         }
@@ -42,21 +44,26 @@ struct Watchdog: Service {
         let metadata: Logger.Metadata = ["plan": "\(watch.planID)", "contact": "\(watch.contactID)"]
         do {
             let statement = await liveness(watch, http: http)
-            switch Self.verdict(statement, watching: watch.deadline) {
-            case let .alive(deadline):
-                try node.store.moveWatch(watch, to: deadline, slack: node.configuration.guardianSlack)
-                node.logger.info("watched plan alive; standing down", metadata: metadata)
-            case .userAlerted:
-                try node.store.pauseWatch(watch)
-                node.logger.info("watched plan already alerted by its node", metadata: metadata)
-            case .ended:
-                try node.store.dropWatch(watch)
-            case .alarm:
-                try raiseAlarm(watch)
-                node.logger.notice("guardian alarm raised", metadata: metadata)
+            let verdict = Self.verdict(statement, watching: watch.deadline)
+            let node = node
+            try await offPool {
+                switch verdict {
+                case let .alive(deadline):
+                    try node.store.moveWatch(watch, to: deadline, slack: node.configuration.guardianSlack)
+                    node.logger.info("watched plan alive; standing down", metadata: metadata)
+                case .userAlerted:
+                    try node.store.pauseWatch(watch)
+                    node.logger.info("watched plan already alerted by its node", metadata: metadata)
+                case .ended:
+                    try node.store.dropWatch(watch)
+                case .alarm:
+                    try raiseAlarm(watch)
+                    node.logger.notice("guardian alarm raised", metadata: metadata)
+                }
             }
         } catch {
-            node.logger.critical("watchdog check failed", metadata: metadata.merging(["error_type": "\(type(of: error))"]) { $1 })
+            // The watch keeps its lease and falls due again when it ends: nothing is dropped.
+            node.logger.critical("watchdog check failed", metadata: metadata.merging(["reason": "\(Store.describeForLog(error))"]) { $1 })
         }
     }
 

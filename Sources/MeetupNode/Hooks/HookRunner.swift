@@ -20,13 +20,15 @@ struct HookRunner: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    for job in try node.store.dueHookJobs(now: node.clock.now, limit: 16) {
+                    let node = node
+                    for job in try await offPool({ try node.store.dueHookJobs(now: node.clock.now, limit: 16) }) {
                         await run(job, http: http)
                     }
-                    await node.hookWakeup.wait(until: try node.store.earliestHookJob(), clock: node.clock)
+                    let next = try await offPool { try node.store.earliestHookJob() }
+                    node.passSucceeded(.hooks)
+                    await node.hookWakeup.wait(until: next, clock: node.clock)
                 } catch {
-                    node.logger.critical("hook pass failed", metadata: ["error_type": "\(type(of: error))"])
-                    await node.hookWakeup.wait(until: node.clock.now.addingTimeInterval(5), clock: node.clock)
+                    await node.hookWakeup.wait(until: node.passFailed(.hooks, error), clock: node.clock)
                 }
             }
         }
@@ -36,7 +38,10 @@ struct HookRunner: Service {
     private func run(_ job: (id: Int64, alertID: String, hook: String, attempts: Int), http: HTTPClient) async {
         let metadata: Logger.Metadata = ["alert": "\(job.alertID)", "hook": "\(job.hook)"]
         do {
-            guard let alert = try node.store.receivedAlert(id: job.alertID) else { return try node.store.finishHookJob(id: job.id) }
+            let node = node
+            guard let alert = try await offPool({ try node.store.receivedAlert(id: job.alertID) }) else {
+                return try await offPool { try node.store.finishHookJob(id: job.id) }
+            }
             let summary = HookSummary(alert, details: node.hooks.details)
             let hooks = node.hooks
             switch job.hook {
@@ -45,18 +50,18 @@ struct HookRunner: Service {
             case "ntfy": if let url = hooks.ntfy { try await HookCall.ntfy(url, summary: summary, http: http) }
             default: break
             }
-            try node.store.finishHookJob(id: job.id)
+            try await offPool { try node.store.finishHookJob(id: job.id) }
             node.logger.info("hook ran", metadata: metadata)
         } catch {
             let reason = (error as? HookFailure)?.description ?? "\(type(of: error))"
             node.metrics.hookFailed(kind: job.hook)
             do {
                 if job.attempts + 1 >= Self.attemptLimit {
-                    try node.store.finishHookJob(id: job.id)
+                    try await offPool { try node.store.finishHookJob(id: job.id) }
                     node.logger.error("hook failed; giving up", metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
                 } else {
                     let next = node.clock.now.addingTimeInterval(Backoff.other.delay(afterAttempts: job.attempts + 2))
-                    try node.store.retryHookJob(id: job.id, next: next, error: reason)
+                    try await offPool { try node.store.retryHookJob(id: job.id, next: next, error: reason) }
                     node.logger.warning("hook failed; will retry", metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
                 }
             } catch {

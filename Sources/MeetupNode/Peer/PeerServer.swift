@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import MeetupProtocol
 import NIOCore
 import ServiceLifecycle
@@ -35,7 +36,8 @@ struct PeerServer: Service {
                 node.envelopeCounters.refused(EnvelopeError.tooLarge.code)
                 return refusal(.tooLarge)
             }
-            switch inbox.receive(Data(body.readableBytesView)) {
+            let sealed = Data(body.readableBytesView)
+            switch try await offPool({ inbox.receive(sealed) }) {
             case let .reply(sealed):
                 return Response(
                     status: .ok, headers: [.contentType: "application/octet-stream"],
@@ -62,12 +64,32 @@ struct PeerServer: Service {
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    /// A connection that sends no complete request head for this long is closed (slowloris), and so is an
+    /// idle kept-alive one.
+    static let idleTimeout = TimeAmount.seconds(10)
+    /// A request's body must have arrived this long after its head.
+    static let requestTimeout = TimeAmount.seconds(30)
+
+    /// The HTTP/1 server with the listener's limits: idle and request timeouts, and the body limit enforced
+    /// before reading (PeerConnectionGuard.swift).
+    static var server: HTTPServerBuilder {
+        .http1(
+            configuration: .init(
+                additionalChannelHandlers: [PeerConnectionGuard(bodyLimit: Envelope.sizeLimit, requestTimeout: requestTimeout)],
+                idleTimeout: idleTimeout))
+    }
+
     func run() async throws {
         let listen = node.configuration.listen
         let node = node
+        // Past the connection limit, new connections wait in the kernel's backlog, not in this process:
+        // file descriptors stay free for the alerts this node sends.
         let app = Application(
             router: Self.router(node: node),
-            configuration: .init(address: .hostname(listen.host, port: listen.port)),
+            server: Self.server,
+            configuration: .init(
+                address: .hostname(listen.host, port: listen.port),
+                availableConnectionsDelegate: .maximum(node.configuration.peerConnectionLimit, logger: node.logger)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? listen.port
                 node.listenerBound(ListenAddress(host: listen.host, port: port))

@@ -25,58 +25,107 @@ struct CheckInPage {
     }
 
     /// The page for a link; nil when the link opens nothing (unknown, revoked, or its plan ended). Throws
-    /// when the store cannot answer, so that the phone is told, not shown a 404.
-    func show(token: String) throws -> String? {
+    /// when the store cannot answer, so that the phone is told, not shown a 404. `result` is the sealed
+    /// outcome a POST redirected to: shown, never acted on, so a reload does nothing.
+    func show(token: String, result: String? = nil) throws -> String? {
         guard let planID = try node.store.planID(forLinkToken: token) else { return nil }
-        return render(planID: planID, token: token, message: nil)
+        let outcome = result.flatMap { PageOutcome(sealed: $0, token: token, cipher: node.store.cipher) }
+        return render(planID: planID, token: token, message: outcome.map { message(for: $0) })
     }
 
-    /// Acts on a posted form, then shows the page again with what happened.
+    /// Acts on a posted form and returns where the browser goes next: this page with the sealed outcome
+    /// (post/redirect/get), so that reloading or "Resubmit" shows the outcome again and does nothing. Nil
+    /// when the link opens nothing.
     func act(token: String, form: [String: String]) throws -> String? {
         guard let planID = try node.store.planID(forLinkToken: token) else { return nil }
+        let outcome = try outcome(of: form, planID: planID, token: token)
+        node.logger.info("check-in page used", metadata: ["plan": "\(planID)", "action": "\(form["action"].flatMap(Action.init(rawValue:))?.rawValue ?? "none")"])
+        return token + "?r=" + outcome.sealed(token: token, cipher: node.store.cipher)
+    }
+
+    /// Whether the form asks for a PIN action, which goes through the node's PIN gate.
+    func needsPIN(_ form: [String: String]) -> Bool {
+        form["action"].flatMap(Action.init(rawValue:)).map { $0 != .help } ?? false
+    }
+
+    /// Where the browser goes when the PIN gate is full: nothing was done, the nonce is still good.
+    func busy(token: String) throws -> String? {
+        guard try node.store.planID(forLinkToken: token) != nil else { return nil }
+        return token + "?r=" + PageOutcome.busy.sealed(token: token, cipher: node.store.cipher)
+    }
+
+    private func outcome(of form: [String: String], planID: String, token: String) throws -> PageOutcome {
         let now = node.clock.now
         let action = form["action"].flatMap(Action.init(rawValue:))
         // Help from a page left open past the nonce's lifetime still goes out: the nonce must be this
         // link's, but its age is not held against someone calling for help.
         guard let nonce = form["nonce"], nonceIsValid(nonce, token: token, now: now, anyAge: action == .help) else {
-            return render(planID: planID, token: token, message: Message(text: "This page was out of date, so nothing was done. Press again.", isError: true))
+            return .outOfDate
         }
-        guard let action else {
-            return render(planID: planID, token: token, message: Message(text: "Choose I'm OK, I'm home or Help.", isError: true))
-        }
+        // Each nonce acts once: a resubmitted form, or a replay by whoever holds the phone, does nothing.
+        guard try node.store.usePageNonce(Store.linkTokenHash(nonce), planID: planID, at: now) else { return .alreadySent }
+        guard let action else { return .chooseAction }
         let plans = PlanService(node: node)
         // A position sent with any action joins the trail first, so that a Help alert carries it.
         if let fix = Self.fix(form, at: now) { _ = try? plans.apply(planID, .location(fix)) }
-        let message: Message
         switch action {
         case .help:
             do {
                 _ = try plans.panic(planID)
-                message = Message(text: "Help is called: your contacts are being alerted.", isError: false)
+                return .helpSent
             } catch {
-                message = Message(text: Self.refusal(error), isError: true)
+                return Self.outcome(of: error)
             }
         case .checkIn, .done:
-            message = pinCommand(action, planID: planID, pin: form["pin"] ?? "", now: now)
+            return pinCommand(action, planID: planID, pin: form["pin"] ?? "", now: now)
         }
-        node.logger.info("check-in page used", metadata: ["plan": "\(planID)", "action": "\(action.rawValue)"])
-        return render(planID: planID, token: token, message: message)
     }
 
-    private func pinCommand(_ action: Action, planID: String, pin: String, now: Date) -> Message {
-        if let wait = node.pageFailures.retryAfter(planID, now: now) {
-            return Message(text: "Too many wrong PINs: wait \(Int((wait / 60).rounded(.up))) min. Help works without a PIN.", isError: true)
-        }
-        guard !pin.isEmpty else { return Message(text: "Enter your PIN first.", isError: true) }
+    private func pinCommand(_ action: Action, planID: String, pin: String, now: Date) -> PageOutcome {
+        guard !pin.isEmpty else { return .enterPIN }
+        // Counted before the check, in one step with the lock: parallel wrong PINs cannot all get through.
+        if let wait = node.pageFailures.attempt(planID, now: now) { return .locked(minutes: Int((wait / 60).rounded(.up))) }
         let plans = PlanService(node: node)
         do {
             let status = try plans.pinCommand(planID, pin: pin, action == .done ? .done : .checkIn)
             node.pageFailures.succeed(planID)
-            if action == .done { return Message(text: "Plan ended. Glad you are safe.", isError: false) }
-            return Message(text: "Checked in at \(Self.clock(status.lastCheckIn ?? now, now: now)).", isError: false)
+            if action == .done { return .ended }
+            return .checkedIn(at: status.lastCheckIn ?? now)
         } catch {
-            if error == .wrongPIN { node.pageFailures.fail(planID, now: now) }
-            return Message(text: Self.refusal(error), isError: true)
+            return Self.outcome(of: error)
+        }
+    }
+
+    private func message(for outcome: PageOutcome) -> Message {
+        let now = node.clock.now
+        return switch outcome {
+        case let .checkedIn(at): Message(text: "Checked in at \(Self.clock(at, now: now)).", isError: false)
+        case .ended: Message(text: "Plan ended. Glad you are safe.", isError: false)
+        case .helpSent: Message(text: "Help is called: your contacts are being alerted.", isError: false)
+        case .wrongPIN: Message(text: "Wrong PIN. Nothing was done.", isError: true)
+        case let .locked(minutes): Message(text: "Too many wrong PINs: wait \(minutes) min. Help works without a PIN.", isError: true)
+        case .enterPIN: Message(text: "Enter your PIN first.", isError: true)
+        case .chooseAction: Message(text: "Choose I'm OK, I'm home or Help.", isError: true)
+        case .outOfDate: Message(text: "This page was out of date, so nothing was done. Press again.", isError: true)
+        case .alreadySent:
+            Message(text: "This page was out of date (already sent), so nothing more was done. Press again if you need to.", isError: true)
+        case .notStarted: Message(text: "The plan has not started yet.", isError: true)
+        case .planEnded: Message(text: "This plan has ended.", isError: true)
+        case .busy: Message(text: "Your node is busy, so nothing was done. Try again in a moment, or use Help.", isError: true)
+        case .failed: Message(text: "Something went wrong on your node; nothing may have been done. Try again, or use Help.", isError: true)
+        }
+    }
+
+    private static func outcome(of error: ControlError) -> PageOutcome {
+        switch error {
+        case .wrongPIN: .wrongPIN
+        case .planNotStarted: .notStarted
+        case .planEnded, .planNotFound: .planEnded
+        case .busy: .busy
+        case .routeNotFound, .invalidRequest, .requestTooLarge, .invalidArgument, .noActivePlan, .planAmbiguous, .pinNotSet,
+             .unknownContact, .contactNotFound, .contactExists, .contactInUse, .invalidCard, .alertNotFound, .linkNotFound,
+             .storeUnavailable, .internalError, .refused:
+            .failed
         }
     }
 
@@ -158,15 +207,6 @@ struct CheckInPage {
     }
 
     // MARK: Text
-
-    private static func refusal(_ error: ControlError) -> String {
-        switch error {
-        case .wrongPIN: "Wrong PIN. Nothing was done."
-        case .planNotStarted: "The plan has not started yet."
-        case .planEnded, .planNotFound: "This plan has ended."
-        default: "Something went wrong on your node; nothing may have been done. Try again, or use Help."
-        }
-    }
 
     private static func when(_ label: String, _ date: Date?, now: Date) -> [String: String]? {
         guard let date else { return nil }

@@ -25,6 +25,24 @@ final class FailureLimiter: Sendable {
         }
     }
 
+    /// One attempt, counted before it is made, in one step with the check: nil when it may go ahead, else
+    /// the seconds until `key` may try again. Parallel attempts cannot all pass the check before any is
+    /// counted; `succeed` clears the count.
+    func attempt(_ key: String, now: Date) -> TimeInterval? {
+        entries.withLock { entries in
+            if let entry = entries[key], now.timeIntervalSince(entry.since) < window {
+                guard entry.count < limit else { return window - now.timeIntervalSince(entry.since) }
+                entries[key] = (entry.count + 1, entry.since)
+            } else {
+                if entries.count > Self.pruneAbove {
+                    entries = entries.filter { now.timeIntervalSince($0.value.since) < window }
+                }
+                entries[key] = (1, now)
+            }
+            return nil
+        }
+    }
+
     func fail(_ key: String, now: Date) {
         entries.withLock { entries in
             if entries.count > Self.pruneAbove {

@@ -11,9 +11,12 @@ enum PhoneRoutes {
             do { body = try await request.body.collect(upTo: OwnTracksReceiver.bodyLimit) } catch {
                 return PeerServer.jsonError(status: 413, code: "too_large", message: "an OwnTracks report is at most 64 KiB")
             }
-            let outcome = OwnTracksReceiver(node: node).receive(
-                body: Data(body.readableBytesView), authorization: request.headers[.authorization],
-                from: context.remoteAddress?.ipAddress ?? "unknown")
+            let report = Data(body.readableBytesView)
+            let authorization = request.headers[.authorization]
+            let caller = context.remoteAddress?.ipAddress ?? "unknown"
+            let outcome = try await offPool {
+                OwnTracksReceiver(node: node).receive(body: report, authorization: authorization, from: caller)
+            }
             switch outcome {
             case .accepted:
                 // The app reads the answer as a list of messages for it: none.
@@ -32,10 +35,13 @@ enum PhoneRoutes {
                 return PeerServer.jsonError(status: 503, code: "unavailable", message: "the node cannot store the report now")
             }
         }
-        router.get("/c/{token}") { _, context -> Response in
+        router.get("/c/{token}") { request, context -> Response in
             let token = try context.parameters.require("token")
+            let result = request.uri.queryParameters["r"].map(String.init)
             let page: String?
-            do { page = try CheckInPage(node: node).show(token: token) } catch { return pageResponse(CheckInPage.unavailable, status: .serviceUnavailable) }
+            do { page = try await offPool { try CheckInPage(node: node).show(token: token, result: result) } } catch {
+                return pageResponse(CheckInPage.unavailable, status: .serviceUnavailable)
+            }
             guard let page else { throw HTTPError(.notFound) }
             return pageResponse(page)
         }
@@ -44,10 +50,23 @@ enum PhoneRoutes {
             let body: ByteBuffer
             do { body = try await request.body.collect(upTo: CheckInPage.bodyLimit) } catch { throw HTTPError(.contentTooLarge) }
             let form = CheckInPage.parseForm(Data(body.readableBytesView))
-            let page: String?
-            do { page = try CheckInPage(node: node).act(token: token, form: form) } catch { return pageResponse(CheckInPage.unavailable, status: .serviceUnavailable) }
-            guard let page else { throw HTTPError(.notFound) }
-            return pageResponse(page)
+            let page = CheckInPage(node: node)
+            let location: String?
+            do {
+                // A PIN action waits its turn at the PIN gate; Help never does.
+                location = try await page.needsPIN(form)
+                    ? node.pinChecks.run { try page.act(token: token, form: form) }
+                    : offPool { try page.act(token: token, form: form) }
+            } catch is PINCheckGate.Busy {
+                location = try? await offPool { try page.busy(token: token) }
+            } catch {
+                return pageResponse(CheckInPage.unavailable, status: .serviceUnavailable)
+            }
+            guard let location else { throw HTTPError(.notFound) }
+            // Post/redirect/get: the browser shows the outcome from a GET that does nothing when reloaded.
+            var headers = pageResponse("").headers
+            headers[.location] = location
+            return Response(status: .seeOther, headers: headers)
         }
     }
 

@@ -167,10 +167,7 @@ struct PlanService {
     }
 
     func storeCall<T>(_ body: () throws -> T) throws(ControlError) -> T {
-        do { return try body() } catch {
-            node.logger.error("store failed", metadata: ["error_type": "\(type(of: error))"])
-            throw .internalError(reason: "the store failed; see the daemon's log")
-        }
+        do { return try body() } catch { throw ControlError(storeFailure: error, logger: node.logger) }
     }
 }
 

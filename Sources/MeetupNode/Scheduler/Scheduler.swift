@@ -9,28 +9,31 @@ import ServiceLifecycle
 /// then or until nudged, re-reads the wall clock, and runs every timer due, each at its own instant and
 /// committed before anything acts on it. At start-up the first pass fires what fell due while the node
 /// was down; alerts raised more than `lateTolerance` after their instant are marked late.
-struct Scheduler: Service {
+package struct Scheduler: Service {
     let node: Node
     /// Plans advanced per transaction: bounds a transaction's size when many fall due at once.
-    static let batchSize = 256
-    /// Seconds before a failed pass is tried again.
-    static let retryDelay: TimeInterval = 1
+    package static let batchSize = 256
 
-    func run() async throws {
+    package func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    try runDue()
-                    let now = node.clock.now
-                    node.schedulerPassed(at: now)
-                    // At least one pass per tick, so that /healthz can tell a live loop from a stuck one.
-                    let tick = now.addingTimeInterval(Node.schedulerTick)
-                    await node.wakeup.wait(until: min(try node.store.earliestWake() ?? tick, tick), clock: node.clock)
+                    let node = node
+                    let next = try await offPool {
+                        try runDue()
+                        let now = node.clock.now
+                        node.schedulerPassed(at: now)
+                        // At least one pass per tick, so that /healthz can tell a live loop from a stuck one.
+                        let tick = now.addingTimeInterval(Node.schedulerTick)
+                        return min(try node.store.earliestWake() ?? tick, tick)
+                    }
+                    node.passSucceeded(.scheduler)
+                    await node.wakeup.wait(until: next, clock: node.clock)
                 } catch {
-                    // The database refused (disk full, I/O error): keep the loop alive and try again soon,
-                    // since every plan's alert depends on it.
-                    node.logger.critical("scheduler pass failed", metadata: ["error_type": "\(type(of: error))"])
-                    await node.wakeup.wait(until: node.clock.now.addingTimeInterval(Self.retryDelay), clock: node.clock)
+                    // The database refused (disk full, I/O error): nothing of the batch was committed and every
+                    // plan keeps its timer. Keep the loop alive and try again with capped backoff, since every
+                    // plan's alert depends on it; a nudge (a check-in that went through) tries at once.
+                    await node.wakeup.wait(until: node.passFailed(.scheduler, error), clock: node.clock)
                 }
             }
         }
@@ -51,7 +54,7 @@ struct Scheduler: Service {
             }
             // A transition may have committed notices (an alert): the courier turns them into envelopes.
             if !outcomes.isEmpty { node.courierWakeup.nudge() }
-            for id in failed { node.logger.critical("plan cannot be advanced; taken off the schedule", metadata: ["plan": "\(id)"]) }
+            for id in failed { node.logger.critical("plan row damaged; taken off the schedule", metadata: ["plan": "\(id)"]) }
             if outcomes.count + failed.count < Self.batchSize { return advanced }
         }
     }

@@ -46,6 +46,7 @@ extension Node {
         if let failure = writable.failure { reasons.append("database: not writable (\(failure))") }
         let backlog = try? store.outboxBacklog()
         if backlog == nil { reasons.append("database: cannot read the outbox") }
+        reasons += workProblems(now: now)
         return HealthReport(
             status: reasons.isEmpty ? "ok" : "failing", reasons: reasons, schedulerLastPassSecondsAgo: sinceLastPass,
             databaseWritable: writable.failure == nil, outboxQueued: withBacklog ? backlog?.count ?? 0 : nil,

@@ -4,8 +4,8 @@ import GRDB
 
 /// A row of `plan`: where raw columns become a `CheckInState`. Match, place and contacts stay sealed in
 /// `details` until someone needs them (an alert's payload).
-struct PlanRecord: Codable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "plan"
+package struct PlanRecord: Codable, FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "plan"
 
     var id: String
     var phase: String
@@ -38,14 +38,14 @@ struct PlanRecord: Codable, FetchableRecord, PersistableRecord {
         case createdAt = "created_at"
     }
 
-    enum Columns {
+    package enum Columns {
         static let id = Column(CodingKeys.id)
         static let phase = Column(CodingKeys.phase)
         static let wakeAt = Column(CodingKeys.wakeAt)
         static let createdAt = Column(CodingKeys.createdAt)
     }
 
-    init(id: String, state: CheckInState, wakeAt: Date?, createdAt: Date, details: Data) {
+    package init(id: String, state: CheckInState, wakeAt: Date?, createdAt: Date, details: Data) {
         self.id = id
         phase = state.phase.rawValue
         startAt = state.schedule.start
@@ -92,13 +92,13 @@ struct PlanRecord: Codable, FetchableRecord, PersistableRecord {
         try cipher.open(PlanDetails.self, from: details, for: Self.detailsColumn(id))
     }
 
-    static func detailsColumn(_ id: String) -> SealedColumn {
+    package static func detailsColumn(_ id: String) -> SealedColumn {
         SealedColumn(table: "plan", column: "details", rowKey: id)
     }
 }
 
 /// What `plan.details` holds, sealed.
-struct PlanDetails: Codable, Equatable {
+package struct PlanDetails: Codable, Equatable {
     var match: MatchDetails
     var place: Place
     var contacts: [String]
@@ -106,4 +106,14 @@ struct PlanDetails: Codable, Equatable {
     var recipients: [Int64]?
     /// Seconds before tier-2 recipients receive an alert no tier-1 recipient acknowledged.
     var escalateAfter: Int?
+
+    package init(
+        match: MatchDetails, place: Place, contacts: [String], recipients: [Int64]? = nil, escalateAfter: Int? = nil
+    ) {
+        self.match = match
+        self.place = place
+        self.contacts = contacts
+        self.recipients = recipients
+        self.escalateAfter = escalateAfter
+    }
 }

@@ -206,6 +206,15 @@ extension Store {
             // Lines reported by the phone are ordered by the phone's own time, which may arrive late.
             try db.create(index: "history_plan_at", on: "history", columns: ["plan_id", "at"])
         }
+        migrator.registerMigration("v5-page-nonce") { db in
+            // The check-in page's nonces that have acted, by BLAKE2b hash: each acts once. Kept as long as
+            // the plan, since Help takes its link's nonce at any age.
+            try db.create(table: "page_nonce") { table in
+                table.column("nonce_hash", .blob).primaryKey()
+                table.column("plan_id", .text).notNull().indexed().references("plan", onDelete: .cascade)
+                table.column("used_at", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -38,3 +38,16 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// Work taken out of the queues because its row is damaged: notices set aside (`failed_at`) and running
+    /// plans with no next timer, which would never alert.
+    func setAsideWork() throws -> (notices: Int, plans: Int) {
+        try writer.read { db in
+            let notices = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notice WHERE failed_at IS NOT NULL") ?? 0
+            let plans = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM plan WHERE phase IN ('scheduled', 'active', 'grace') AND wake_at IS NULL") ?? 0
+            return (notices, plans)
+        }
+    }
+}

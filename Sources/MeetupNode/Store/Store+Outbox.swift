@@ -50,9 +50,11 @@ typealias EnvelopeSealer = (_ type: MessageType, _ body: Data, _ to: ContactReco
 typealias CardSealer = (_ type: MessageType, _ body: Data, _ to: ContactCard) -> CardEnvelope
 
 extension Store {
-    /// Turns up to `limit` notices into outbox rows, each notice in its own transaction with its rows.
-    /// A notice that cannot be turned into envelopes (a damaged row) is set aside with `failed_at`, so
-    /// that it cannot hold up every other alert; its id is returned in `failed` for the log.
+    /// Turns up to `limit` notices into outbox rows, in order, each notice in its own transaction with its
+    /// rows. A notice whose row is damaged (it cannot be opened or parsed) is set aside with `failed_at`, so
+    /// that it cannot hold up every other alert; its id is returned in `failed` for the log. An error of the
+    /// moment (disk full, I/O, busy) leaves that notice and the ones after it queued, in order (a "resolved"
+    /// must not be fanned out before its alert), and is rethrown for the caller's backoff.
     func fanOut(limit: Int, now: Date, seal: EnvelopeSealer) throws -> (queued: Int, failed: [Int64]) {
         var queued = 0
         var failed: [Int64] = []
@@ -78,7 +80,7 @@ extension Store {
                     try db.execute(sql: "DELETE FROM notice WHERE id = ?", arguments: [notice.id])
                     return entries.count
                 }
-            } catch {
+            } catch where Store.isDamage(error) {
                 try writer.write { db in
                     try db.execute(sql: "UPDATE notice SET failed_at = ? WHERE id = ?", arguments: [now, notice.id])
                 }

@@ -73,6 +73,16 @@ extension Store {
         }
     }
 
+    /// Records that a check-in page's nonce acts now; false when it had acted already.
+    func usePageNonce(_ hash: Data, planID: String, at now: Date) throws -> Bool {
+        try writer.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO page_nonce (nonce_hash, plan_id, used_at) VALUES (?, ?, ?)",
+                arguments: [hash, planID, now])
+            return db.changesCount == 1
+        }
+    }
+
     static func linkTokenHash(_ token: String) -> Data { blake2b(Data(token.utf8)) }
 
     static func linkColumn(_ planID: String) -> SealedColumn {

@@ -5,7 +5,7 @@ import MeetupCrypto
 import MeetupProtocol
 
 /// An alert just committed, for the caller to log (ids and reasons only) and, later, to deliver.
-struct RaisedAlert: Equatable {
+package struct RaisedAlert: Equatable {
     var id: String
     var planID: String
     var reason: AlertReason
@@ -14,7 +14,7 @@ struct RaisedAlert: Equatable {
 }
 
 /// What one transaction on a plan did.
-struct PlanOutcome {
+package struct PlanOutcome {
     var state: CheckInState
     /// The user event's transition, when there was one.
     var transition: Transition?
@@ -59,10 +59,11 @@ extension Store {
     }
 
     /// Runs the timers of up to `limit` plans that are due by `now`, in one transaction, each plan in a
-    /// savepoint of its own. A plan whose row cannot be advanced (a damaged row) is rolled back and taken
-    /// off the queue, so that one bad row cannot stop every other plan's alerts; its id is returned in
-    /// `failed` for the log.
-    func advanceDue(
+    /// savepoint of its own. A plan whose row is damaged (it cannot be opened or parsed) is rolled back and
+    /// taken off the queue, so that one bad row cannot stop every other plan's alerts; its id is returned
+    /// in `failed` for the log, and `/healthz` counts it. An error of the moment (disk full, I/O) throws and
+    /// commits nothing: every plan keeps its timer for the next try.
+    package func advanceDue(
         to now: Date, limit: Int, machine: CheckInMachine, lateTolerance: TimeInterval
     ) throws -> (outcomes: [PlanOutcome], failed: [String]) {
         try writer.write { db in
@@ -81,7 +82,7 @@ extension Store {
                         }
                         return .commit
                     }
-                } catch {
+                } catch where Store.isDamage(error) {
                     try db.execute(sql: "UPDATE plan SET wake_at = NULL WHERE id = ?", arguments: [id])
                     failed.append(id)
                 }
@@ -91,7 +92,7 @@ extension Store {
     }
 
     /// The earliest instant any plan waits for: an index lookup, not a scan.
-    func earliestWake() throws -> Date? {
+    package func earliestWake() throws -> Date? {
         try writer.read { db in try Date.fetchOne(db, sql: "SELECT MIN(wake_at) FROM plan WHERE wake_at IS NOT NULL") }
     }
 
