@@ -66,9 +66,11 @@ final class Daemon {
     /// Starts `meetupd --home HOME --listen 127.0.0.1:PORT` (a free port by default) and waits until
     /// `meetupctl status` answers.
     /// `stopping` is a daemon on the same home to stop first (SIGTERM), keeping its directory.
+    /// `wrapper` runs the daemon through another program that execs it (`prlimit --nofile=…`), so that
+    /// the process is still the daemon.
     init(
         home: String? = nil, port: Int = 0, extraArguments: [String] = [], environment: [String: String] = [:],
-        stopping previous: Daemon? = nil
+        wrapper: [String] = [], logDirectory: String? = nil, stopping previous: Daemon? = nil
     ) throws {
         if let previous { _ = previous.stop() }
         if let home {
@@ -81,10 +83,16 @@ final class Daemon {
             self.home = directory + "/home"
             ownsDirectory = directory
         }
-        logPath = (self.home as NSString).deletingLastPathComponent + "/meetupd-\(UUID().uuidString.prefix(6)).log"
+        logPath = (logDirectory ?? (self.home as NSString).deletingLastPathComponent) + "/meetupd-\(UUID().uuidString.prefix(6)).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: Binaries.meetupd)
-        process.arguments = ["--home", self.home, "--listen", "127.0.0.1:\(port)"] + extraArguments
+        let arguments = ["--home", self.home, "--listen", "127.0.0.1:\(port)"] + extraArguments
+        if let program = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(wrapper.dropFirst()) + [Binaries.meetupd] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Binaries.meetupd)
+            process.arguments = arguments
+        }
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }

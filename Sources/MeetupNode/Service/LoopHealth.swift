@@ -23,8 +23,9 @@ final class LoopHealth: Sendable {
 
     /// A loop failing for longer than this fails `/healthz` and shows in `status`.
     static let reportAfter: TimeInterval = 60
-    /// The delay before the next pass of a failing loop: 0.5 s, doubling, at most 30 s.
-    static let retryBackoff = Backoff(base: 0.5, cap: 30)
+    /// The delay before the next pass of a failing loop: 0.5 s, doubling, at most 10 s, so that an alert
+    /// goes out within seconds of the disk having room again, and the log gets at most 6 lines a minute.
+    static let retryBackoff = Backoff(base: 0.5, cap: 10)
 
     private let failing = Mutex<[NodeLoop: Failing]>([:])
 
@@ -124,7 +125,7 @@ extension Store {
     /// name tables, never values), else only the error's type.
     static func describeForLog(_ error: any Error) -> String {
         switch error {
-        case let error as DatabaseError: "\(error.resultCode): \(error.message ?? "")"
+        case let error as DatabaseError: error.message ?? "\(error.resultCode)"
         case let error as StoreError: error.description
         default: "\(type(of: error))"
         }
