@@ -57,6 +57,37 @@ struct PhoneTests {
         #expect(gone.stdout == "404")
     }
 
+    @Test("the page acts once: a POST redirects to a result view; reloading it, or replaying the form with curl, checks in no more")
+    func pageActsOnce() throws {
+        let user = try Daemon.withPINs()
+        let anne = try Daemon()
+        try pair(user, as: "Ulysse", with: anne, as: "Anne")
+        let plan = try user.arm(PeerTests.matchArguments + ["--every", "30m", "--for", "2h"])
+        let link = try user.json(["link", plan.plan], as: CheckInLink.self)
+        let page = try run("/usr/bin/env", ["curl", "-s", link.url]).stdout
+        let nonce = try #require(page.range(of: #"name="nonce" value=""#).map { String(page[$0.upperBound...].prefix { $0 != "\"" }) })
+        // `-w` prints the status and where the browser is sent, without following.
+        func post(_ form: String) throws -> (code: String, location: String) {
+            let result = try run("/usr/bin/env", [
+                "curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "--data-raw", form, link.url,
+            ])
+            let parts = result.stdout.split(separator: " ", maxSplits: 1).map(String.init)
+            return (parts.first ?? "", parts.count > 1 ? parts[1] : "")
+        }
+        let form = "nonce=\(nonce)&pin=\(Daemon.pin)&action=check-in"
+        let first = try post(form)
+        #expect(first.code == "303")
+        #expect(first.location.hasPrefix(link.url + "?r="), "\(first.location)")
+        for _ in 0..<3 {
+            #expect(try run("/usr/bin/env", ["curl", "-s", first.location]).stdout.contains("Checked in at"))
+        }
+        let replay = try post(form)
+        #expect(replay.code == "303")
+        #expect(try run("/usr/bin/env", ["curl", "-s", replay.location]).stdout.contains("already sent"))
+        let checkIns = try user.json(["log", plan.plan], as: PlanLog.self).events.filter { $0.kind == "check-in" }
+        #expect(checkIns.count == 1, "one check-in for one press")
+    }
+
     @Test("OwnTracks: setup through meetupctl, reports over HTTP, the trail in the contact's alert; 401 without the password")
     func ownTracks() throws {
         let user = try Daemon.withPINs()
