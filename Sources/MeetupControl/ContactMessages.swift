@@ -163,9 +163,13 @@ public struct ReceivedAlert: Codable, Sendable, Equatable {
     public var photo: Data?
     /// The routes the incident came through: the user's node, guardians by the user's names for them.
     public var via: [String]
+    /// How often the incident was updated (Help pressed again) since it arrived, and when last.
+    public var revision: Int
+    public var updatedAt: Date?
 
     enum CodingKeys: String, CodingKey {
-        case id, plan, from, reason, late, match, place, geo, acked, resolved, start, until, trail, history, photo, via
+        case id, plan, from, reason, late, match, place, geo, acked, resolved, start, until, trail, history, photo, via, revision
+        case updatedAt = "updated_at"
         case raisedAt = "raised_at"
         case deadline
         case receivedAt = "received_at"
@@ -182,7 +186,8 @@ public struct ReceivedAlert: Codable, Sendable, Equatable {
         id: String, plan: String, from: String, reason: String, late: Bool, match: MatchDetails, place: String,
         geo: Coordinate?, raisedAt: Date, deadline: Date?, receivedAt: Date, ackedAt: Date?, resolvedAt: Date?,
         checkedInAt: Date?, start: Date, until: Date, trail: [LocationFix], checkIns: [Date], history: [HistoryLine],
-        mapLink: String?, geoURI: String?, hasPhoto: Bool, photo: Data?, via: [String]
+        mapLink: String?, geoURI: String?, hasPhoto: Bool, photo: Data?, via: [String], revision: Int = 0,
+        updatedAt: Date? = nil
     ) {
         self.id = id
         self.plan = plan
@@ -210,6 +215,8 @@ public struct ReceivedAlert: Codable, Sendable, Equatable {
         self.hasPhoto = hasPhoto
         self.photo = photo
         self.via = via
+        self.revision = revision
+        self.updatedAt = updatedAt
     }
 }
 

@@ -51,14 +51,23 @@ public struct AlertMessage: Codable, Equatable, Sendable {
     public var escrow: Bool?
     /// In an escrowed alert: the guardians allowed to deliver it.
     public var guardians: [GuardianRef]?
+    /// How often the incident was updated since it was raised (Help pressed again, a second duress
+    /// check-in); absent for 0. A receiver keeps the highest it has seen (docs/PROTOCOL.md, "alert").
+    public var revision: Int?
+    /// The largest `revision` a receiver takes.
+    public static let revisionLimit = 1_000_000
 
-    public init(alert: String, late: Bool, payload: AlertPayload, photo: Data?, escrow: Bool? = nil, guardians: [GuardianRef]? = nil) {
+    public init(
+        alert: String, late: Bool, payload: AlertPayload, photo: Data?, escrow: Bool? = nil, guardians: [GuardianRef]? = nil,
+        revision: Int? = nil
+    ) {
         self.alert = alert
         self.late = late
         self.payload = payload
         self.photo = photo
         self.escrow = escrow
         self.guardians = guardians
+        self.revision = revision
     }
 }
 

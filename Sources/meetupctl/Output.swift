@@ -57,6 +57,9 @@ enum Output {
     static func printReceivedAlert(_ alert: ReceivedAlert) {
         var rows = [("alert", alert.id), ("from", alert.from), ("reason", alert.reason + (alert.late ? " (raised late)" : "")),
                     ("raised", time(alert.raisedAt)), ("received", time(alert.receivedAt))]
+        if let updated = alert.updatedAt {
+            rows.append(("updated", "\(time(updated)) (\(alert.revision) update\(alert.revision == 1 ? "" : "s") since it was raised)"))
+        }
         if let deadline = alert.deadline { rows.append(("missed check-in", time(deadline))) }
         rows.append(("match", alert.match.pseudonym))
         for (label, value) in [("platform", alert.match.platform), ("profile", alert.match.profile),

@@ -111,6 +111,18 @@ struct EnvelopeTests {
         #expect(try WireJSON.decode(AlertMessage.self, from: json) == message)
     }
 
+    @Test func anAlertsRevisionIsAbsentForTheFirstCopyAndReadBackForAnUpdate() throws {
+        let payload = AlertPayload(
+            plan: "p1", reason: .panic, raisedAt: now, deadline: nil, match: try MatchDetails(pseudonym: "Alex"),
+            place: try Place(name: "Gare"), start: now, until: now.addingTimeInterval(3_600), trail: [], checkIns: [], history: [])
+        let first = WireJSON.encode(AlertMessage(alert: "abc", late: false, payload: payload, photo: nil))
+        #expect(!String(decoding: first, as: UTF8.self).contains("revision"), "a receiver from before revisions reads it as before")
+        #expect(try WireJSON.decode(AlertMessage.self, from: first).revision == nil)
+        let update = WireJSON.encode(AlertMessage(alert: "abc", late: false, payload: payload, photo: nil, revision: 2))
+        #expect(String(decoding: update, as: UTF8.self).contains(#""revision":2"#))
+        #expect(try WireJSON.decode(AlertMessage.self, from: update).revision == 2)
+    }
+
     @Test func cardRefusesBadInputWithAReason() throws {
         #expect(throws: CardError.missingPrefix) { try ContactCard(parsing: "hello") }
         #expect(throws: CardError.unsupportedVersion) { try ContactCard(parsing: "meetup2:AAAA") }

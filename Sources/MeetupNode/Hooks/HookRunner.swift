@@ -35,14 +35,14 @@ struct HookRunner: Service {
         try? await http.shutdown()
     }
 
-    private func run(_ job: (id: Int64, alertID: String, hook: String, attempts: Int), http: HTTPClient) async {
+    private func run(_ job: HookJob, http: HTTPClient) async {
         let metadata: Logger.Metadata = ["alert": "\(job.alertID)", "hook": "\(job.hook)"]
         do {
             let node = node
             guard let alert = try await offPool({ try node.store.receivedAlert(id: job.alertID) }) else {
                 return try await offPool { try node.store.finishHookJob(id: job.id) }
             }
-            let summary = HookSummary(alert, details: node.hooks.details)
+            let summary = HookSummary(alert, event: job.event, details: node.hooks.details)
             let hooks = node.hooks
             switch job.hook {
             case "exec": if let command = hooks.exec { try await HookCall.exec(command, input: summary.json()) }
@@ -71,8 +71,24 @@ struct HookRunner: Service {
     }
 }
 
+/// What a hook tells: a new alert, or an update of one it already told (Help pressed again).
+enum HookEvent: String, Sendable {
+    case alert
+    case update
+}
+
+/// A queued run of one hook for one received alert.
+struct HookJob: Sendable {
+    var id: Int64
+    var alertID: String
+    var hook: String
+    var event: HookEvent
+    var attempts: Int
+}
+
 /// What a hook receives: ids, who and why; the match, place and map link only with `--hook-details`.
 struct HookSummary: Encodable {
+    var event: String
     var id: String
     var plan: String
     var from: String
@@ -83,12 +99,13 @@ struct HookSummary: Encodable {
     var mapLink: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, plan, from, reason, match, place
+        case event, id, plan, from, reason, match, place
         case receivedAt = "received_at"
         case mapLink = "map_link"
     }
 
-    init(_ alert: ReceivedAlert, details: Bool) {
+    init(_ alert: ReceivedAlert, event: HookEvent, details: Bool) {
+        self.event = event.rawValue
         id = alert.id
         plan = alert.plan
         from = alert.from
@@ -107,7 +124,8 @@ struct HookSummary: Encodable {
 
     /// ntfy's message: one line a lock screen can show.
     var text: String {
-        var line = "meetup alert from \(from): \(reason) (alert \(id))"
+        let update = event == HookEvent.update.rawValue ? " (updated)" : ""
+        var line = "meetup alert from \(from)\(update): \(reason) (alert \(id))"
         if let match, let place { line += " — meeting \(match) at \(place)" }
         return line
     }

@@ -208,7 +208,8 @@ struct Inbox {
               !match.pseudonym.isEmpty, !message.payload.place.name.isEmpty,
               message.payload.trail.count <= 1_000, message.payload.history.count <= 10_000,
               message.payload.checkIns.count <= 10_000,
-              message.payload.trail.allSatisfy(\.isWellFormed)
+              message.payload.trail.allSatisfy(\.isWellFormed),
+              (0...AlertMessage.revisionLimit).contains(message.revision ?? 0)
         else { throw .badBody("a field is empty, too long, or out of range") }
         if let photo = message.photo {
             do { try PlanInput.checkPhoto(photo) } catch { throw .badBody("the photo is not a JPEG, PNG or WebP of at most 5 MiB") }

@@ -64,6 +64,10 @@ extension Node {
     /// Logs alerts by id, plan and reason. Silent alerts leave no line: the log lives on the device.
     func logRaised(_ raised: [RaisedAlert]) {
         for alert in raised where !alert.silent {
+            if alert.updated {
+                logger.notice("alert updated", metadata: ["plan": "\(alert.planID)", "alert": "\(alert.id)"])
+                continue
+            }
             metrics.alertRaised(reason: alert.reason.rawValue)
             logger.notice(
                 "alert raised",

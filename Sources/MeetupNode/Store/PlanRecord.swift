@@ -22,6 +22,8 @@ package struct PlanRecord: Codable, FetchableRecord, PersistableRecord {
     var wakeAt: Date?
     var createdAt: Date
     var details: Data
+    var visibleIncidentOpen: Bool
+    var silentIncidentOpen: Bool
 
     enum CodingKeys: String, CodingKey {
         case id, phase, resolved, details
@@ -36,6 +38,8 @@ package struct PlanRecord: Codable, FetchableRecord, PersistableRecord {
         case endedAt = "ended_at"
         case wakeAt = "wake_at"
         case createdAt = "created_at"
+        case visibleIncidentOpen = "visible_incident_open"
+        case silentIncidentOpen = "silent_incident_open"
     }
 
     package enum Columns {
@@ -61,6 +65,8 @@ package struct PlanRecord: Codable, FetchableRecord, PersistableRecord {
         self.wakeAt = wakeAt
         self.createdAt = createdAt
         self.details = details
+        visibleIncidentOpen = false
+        silentIncidentOpen = false
     }
 
     /// The machine's state. Throws for a row that breaks the schema's promises (a damaged database).
@@ -83,9 +89,13 @@ package struct PlanRecord: Codable, FetchableRecord, PersistableRecord {
         return state
     }
 
-    mutating func update(to state: CheckInState, wakeAt: Date?) {
+    mutating func update(to state: CheckInState, wakeAt: Date?, incidents: OpenIncidents) {
         self = PlanRecord(id: id, state: state, wakeAt: wakeAt, createdAt: createdAt, details: details)
+        visibleIncidentOpen = incidents.visible
+        silentIncidentOpen = incidents.silent
     }
+
+    var incidents: OpenIncidents { OpenIncidents(visible: visibleIncidentOpen, silent: silentIncidentOpen) }
 
     /// The sealed details, opened.
     func openDetails(with cipher: DataCipher) throws -> PlanDetails {

@@ -38,6 +38,8 @@ extension Store {
     /// copy re-sent under a new envelope) is not stored twice; a guardian's escrow id with another deadline
     /// is another incident. The user's node's own alert id replaces a guardian's escrow id, so that an ack
     /// names an id the user's node knows; an incident acknowledged before that id arrived is acked again.
+    /// A copy with a higher `revision` (Help pressed again) replaces what is shown, and the hooks run again
+    /// for the update; a lower or equal one changes nothing but the routes.
     func insertReceivedAlert(
         _ db: Database, _ message: AlertMessage, from contact: ContactRecord, at now: Date, hooks: [String], via route: String,
         guardianCard: ContactCard?, seal: EnvelopeSealer
@@ -47,7 +49,7 @@ extension Store {
         let incident = try Row.fetchOne(
             db,
             sql: """
-                SELECT id, alert_id, acked_at, via, guardian_cards FROM received_alert
+                SELECT id, alert_id, acked_at, via, guardian_cards, revision FROM received_alert
                 WHERE sender_key = ? AND ((alert_id = ? AND deadline_at IS ?)
                   OR (plan_id = ? AND reason = 'missed' AND ? = 'missed' AND deadline_at = ?))
                 """,
@@ -67,6 +69,14 @@ extension Store {
                     try queueAck(db, AckMessage(alert: message.alert, plan: payload.plan, ackedAt: ackedAt), to: contact, seal: seal)
                 }
             }
+            let revision = message.revision ?? 0
+            if route == Self.directRoute, revision > incident["revision"] {
+                let content = try cipher.seal(ReceivedContent(from: contact.name, message: message), for: Self.receivedColumn(id))
+                try db.execute(
+                    sql: "UPDATE received_alert SET content = ?, revision = ?, updated_at = ? WHERE id = ?",
+                    arguments: [content, revision, now, id])
+                try insertHookJobs(db, alertID: id, hooks: hooks, event: "update", at: now)
+            }
             return
         }
         let id = Base32.encode(SecureRandom.bytes(count: 16))
@@ -82,9 +92,14 @@ extension Store {
                 payload.deadline, Self.routesText([route]), sealGuardianCards(guardianCard.map { [$0.text] } ?? [], id: id),
                 content,
             ])
+        try insertHookJobs(db, alertID: id, hooks: hooks, event: "alert", at: now)
+    }
+
+    private func insertHookJobs(_ db: Database, alertID: String, hooks: [String], event: String, at now: Date) throws {
         for hook in hooks {
             try db.execute(
-                sql: "INSERT INTO hook_job (alert_id, hook, next_attempt_at) VALUES (?, ?, ?)", arguments: [id, hook, now])
+                sql: "INSERT INTO hook_job (alert_id, hook, event, next_attempt_at) VALUES (?, ?, ?, ?)",
+                arguments: [alertID, hook, event, now])
         }
     }
 
@@ -188,17 +203,23 @@ extension Store {
             trail: payload.trail, checkIns: payload.checkIns, history: payload.history,
             mapLink: position.map { "https://www.openstreetmap.org/?mlat=\($0.lat)&mlon=\($0.lon)#map=17/\($0.lat)/\($0.lon)" },
             geoURI: position.map { "geo:\($0.lat),\($0.lon)" }, hasPhoto: content.message.photo != nil,
-            photo: withPhoto ? content.message.photo : nil, via: Self.routes(row["via"]))
+            photo: withPhoto ? content.message.photo : nil, via: Self.routes(row["via"]), revision: row["revision"],
+            updatedAt: row["updated_at"])
     }
 
     // MARK: Hooks
 
-    func dueHookJobs(now: Date, limit: Int) throws -> [(id: Int64, alertID: String, hook: String, attempts: Int)] {
+    func dueHookJobs(now: Date, limit: Int) throws -> [HookJob] {
         try writer.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT id, alert_id, hook, attempts FROM hook_job WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+                db,
+                sql: "SELECT id, alert_id, hook, event, attempts FROM hook_job WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
                 arguments: [now, limit]
-            ).map { ($0["id"], $0["alert_id"], $0["hook"], $0["attempts"]) }
+            ).map { row in
+                let id: Int64 = row["id"]
+                guard let event = HookEvent(rawValue: row["event"]) else { throw StoreError.damagedRow(table: "hook_job", id: "\(id)") }
+                return HookJob(id: id, alertID: row["alert_id"], hook: row["hook"], event: event, attempts: row["attempts"])
+            }
         }
     }
 

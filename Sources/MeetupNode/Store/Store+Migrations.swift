@@ -215,6 +215,26 @@ extension Store {
                 table.column("used_at", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v6-incidents") { db in
+            // One incident, many updates (CheckInCore/Incidents.swift): which of a plan's incidents are
+            // open, and how often an alert was updated since it was raised.
+            try db.alter(table: "plan") { table in
+                table.add(column: "visible_incident_open", .boolean).notNull().defaults(to: false)
+                table.add(column: "silent_incident_open", .boolean).notNull().defaults(to: false)
+            }
+            try db.alter(table: "alert") { table in
+                table.add(column: "revision", .integer).notNull().defaults(to: 0)
+                table.add(column: "updated_at", .datetime)
+            }
+            try db.alter(table: "received_alert") { table in
+                table.add(column: "revision", .integer).notNull().defaults(to: 0)
+                table.add(column: "updated_at", .datetime)
+            }
+            // What a hook tells: a new alert, or an update of one already told.
+            try db.alter(table: "hook_job") { table in
+                table.add(column: "event", .text).notNull().defaults(to: "alert").check(sql: "event IN ('alert', 'update')")
+            }
+        }
         return migrator
     }
 }

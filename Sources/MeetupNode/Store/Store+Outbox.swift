@@ -94,19 +94,27 @@ extension Store {
     /// when the plan has no tier-1 recipient).
     private func alertEntries(_ db: Database, notice: Notice, now: Date, seal: EnvelopeSealer) throws -> [OutboxEntry] {
         guard let alertID = notice.alertID,
-              let row = try Row.fetchOne(db, sql: "SELECT late, payload, raised_at FROM alert WHERE id = ?", arguments: [alertID]),
+              let row = try Row.fetchOne(db, sql: "SELECT late, payload, raised_at, revision FROM alert WHERE id = ?", arguments: [alertID]),
               let record = try PlanRecord.fetchOne(db, key: notice.planID)
         else { return [] }
         let payload = try cipher.open(
             AlertPayload.self, from: row["payload"], for: SealedColumn(table: "alert", column: "payload", rowKey: alertID))
         let details = try record.openDetails(with: cipher)
         let photo = try photo(db, planID: record.id)
-        var body = WireJSON.encode(AlertMessage(alert: alertID, late: row["late"], payload: payload, photo: photo))
+        let revision: Int = row["revision"]
+        let message = AlertMessage(alert: alertID, late: row["late"], payload: payload, photo: photo, revision: revision > 0 ? revision : nil)
+        var body = WireJSON.encode(message)
         if body.count > Self.alertBodyLimit {
             // Better the alert without the photo than no alert: the receiver would refuse it for good.
-            body = WireJSON.encode(AlertMessage(alert: alertID, late: row["late"], payload: payload, photo: nil))
+            var smaller = message
+            smaller.photo = nil
+            body = WireJSON.encode(smaller)
         }
-        let recipients = try (details.recipients ?? []).compactMap { try contact(db, id: $0) }
+        // An update goes where the alert went, but not to a tier-2 contact whose copy a tier-1 ack cancelled.
+        let cancelled = Set(try Int64.fetchAll(
+            db, sql: "SELECT contact_id FROM outbox WHERE alert_id = ? AND type = 'alert' AND state = 'cancelled' AND contact_id IS NOT NULL",
+            arguments: [alertID]))
+        let recipients = try (details.recipients ?? []).filter { !cancelled.contains($0) }.compactMap { try contact(db, id: $0) }
         let hasTierOne = recipients.contains { $0.tier == 1 }
         let raisedAt: Date = row["raised_at"]
         let escalateAt = raisedAt.addingTimeInterval(TimeInterval(details.escalateAfter ?? Plan.defaultEscalateAfter))

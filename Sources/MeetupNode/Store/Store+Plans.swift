@@ -11,6 +11,8 @@ package struct RaisedAlert: Equatable {
     var reason: AlertReason
     var silent: Bool
     var late: Bool
+    /// An open incident's alert, updated and sent again, not a new one.
+    var updated: Bool = false
 }
 
 /// What one transaction on a plan did.
@@ -120,7 +122,7 @@ extension Store {
         // After catching up, the next timer lies in the future. One that does not would be picked again at
         // once, forever: refuse the row (the scheduler then takes it off the queue) rather than spin.
         if let wake, wake <= now { throw StoreError.damagedRow(table: "plan", id: planID) }
-        record.update(to: state, wakeAt: wake)
+        record.update(to: state, wakeAt: wake, incidents: effects.incidents)
         try record.update(db)
         return PlanOutcome(state: state, transition: transition, raised: raised, lateness: lateness)
     }
@@ -155,6 +157,8 @@ struct EffectRecorder {
     let record: PlanRecord
     let lateTolerance: TimeInterval
     let now: Date
+    /// The plan's open incidents, as the effects recorded so far leave them.
+    private(set) var incidents: OpenIncidents
     private var details: PlanDetails?
 
     init(store: Store, record: PlanRecord, lateTolerance: TimeInterval, now: Date) {
@@ -162,10 +166,14 @@ struct EffectRecorder {
         self.record = record
         self.lateTolerance = lateTolerance
         self.now = now
+        incidents = record.incidents
     }
 
     mutating func record(_ effects: [CheckInEffect], at instant: Date, in db: Database) throws -> [RaisedAlert] {
         var raised: [RaisedAlert] = []
+        let policy = IncidentPolicy.apply(effects, open: incidents)
+        incidents = policy.open
+        var intents = policy.alerts.makeIterator()
         // Under duress, "done" or a check-in must not tell the contacts that the user is safe; the notice is
         // quiet: the user's node does what it would have done, and nothing is sent.
         let duress = effects.contains { if case let .raiseAlert(draft) = $0 { draft.reason == .duress } else { false } }
@@ -190,6 +198,10 @@ struct EffectRecorder {
             case .remind:
                 try store.insertHistory(db, planID: record.id, at: instant, kind: "reminder", detail: nil)
             case let .raiseAlert(draft):
+                if case .update = intents.next(), let alert = try updateAlert(draft, in: db) {
+                    raised.append(alert)
+                    continue
+                }
                 let alert = try insertAlert(draft, in: db)
                 raised.append(alert)
                 try store.insertNotice(db, planID: record.id, kind: "alert", alertID: alert.id, at: instant, quiet: false)
@@ -240,6 +252,29 @@ struct EffectRecorder {
                 id, record.id, draft.reason.rawValue, draft.raisedAt, now, draft.deadline, late, draft.silent, sealed,
             ])
         return RaisedAlert(id: id, planID: record.id, reason: draft.reason, silent: draft.silent, late: late)
+    }
+
+    /// The incident's open alert, updated: a history line for the press (when it shows), the payload built
+    /// again with the trail and history so far, the revision raised, and the alert sent again under its
+    /// id. Nil when the plan has no such alert (a database from before incidents were kept).
+    private mutating func updateAlert(_ draft: AlertDraft, in db: Database) throws -> RaisedAlert? {
+        guard let row = try Row.fetchOne(
+            db, sql: "SELECT id, reason, raised_at, deadline_at, late FROM alert WHERE plan_id = ? AND silent = ? ORDER BY recorded_at DESC LIMIT 1",
+            arguments: [record.id, draft.silent])
+        else { return nil }
+        let id: String = row["id"]
+        guard let reason = AlertReason(rawValue: row["reason"]) else { throw StoreError.damagedRow(table: "alert", id: id) }
+        if !draft.silent {
+            try store.insertHistory(db, planID: record.id, at: draft.raisedAt, kind: "alert-\(draft.reason.rawValue)", detail: nil)
+        }
+        // The incident keeps what it was raised as; the press shows in its history.
+        let original = AlertDraft(reason: reason, raisedAt: row["raised_at"], deadline: row["deadline_at"], silent: draft.silent)
+        let payload = try store.alertPayload(db, record: record, details: try planDetails(), draft: original)
+        let sealed = try store.cipher.seal(payload, for: SealedColumn(table: "alert", column: "payload", rowKey: id))
+        try db.execute(
+            sql: "UPDATE alert SET payload = ?, revision = revision + 1, updated_at = ? WHERE id = ?", arguments: [sealed, now, id])
+        try store.insertNotice(db, planID: record.id, kind: "alert", alertID: id, at: draft.raisedAt, quiet: false)
+        return RaisedAlert(id: id, planID: record.id, reason: reason, silent: draft.silent, late: row["late"], updated: true)
     }
 
     private mutating func planDetails() throws -> PlanDetails {

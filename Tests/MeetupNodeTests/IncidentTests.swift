@@ -1,0 +1,107 @@
+import CheckInCore
+import Foundation
+import GRDB
+import MeetupControl
+@testable import MeetupNode
+import MeetupProtocol
+import Testing
+
+/// One incident, many updates, on a real store: repeated Help and duress join the open alert on the user's
+/// node, and a contact's node shows one alert that is updated, with one hook run per update.
+@Suite("incidents")
+struct IncidentTests {
+    let fixture: NodeFixture
+    var clock: ManualClock { fixture.clock }
+    var node: Node { fixture.node }
+    var plans: PlanService { fixture.plans }
+
+    init() throws {
+        fixture = try NodeFixture()
+        try fixture.addContact("First", tier: 1)
+        try fixture.addContact("Second", tier: 2)
+    }
+
+    func alertRows(_ plan: String) throws -> [(id: String, reason: String, silent: Bool, revision: Int)] {
+        try node.store.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, reason, silent, revision FROM alert WHERE plan_id = ? ORDER BY recorded_at", arguments: [plan])
+                .map { ($0["id"], $0["reason"], $0["silent"], $0["revision"]) }
+        }
+    }
+
+    @Test("Help pressed three times is one alert, updated twice, sent again under its id; after a real check-in Help is a new alert")
+    func helpPressedAgain() throws {
+        let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h")).plan
+        for press in 0..<3 {
+            clock.advance(by: 10)
+            _ = try plans.apply(plan, .location(LocationFix(geo: try Coordinate(lat: 48.85 + Double(press) / 100, lon: 2.35), accuracy: nil, at: clock.now)))
+            _ = try plans.panic(plan)
+        }
+        let rows = try alertRows(plan)
+        #expect(rows.count == 1)
+        #expect(rows.first?.revision == 2)
+        #expect(try plans.status(plan).alerts.count == 1)
+        #expect(try plans.log(plan).events.filter { $0.kind == "alert-panic" }.count == 3, "each press is in the history")
+        _ = try node.store.fanOut(limit: 20, now: clock.now, seal: node.sealer)
+        let copies = try node.store.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT contact_name, alert_id FROM outbox WHERE type = 'alert' ORDER BY seq")
+                .map { "\($0["contact_name"] as String) \($0["alert_id"] as String)" }
+        }
+        let id = try #require(rows.first?.id)
+        #expect(copies == Array(repeating: ["First \(id)", "Second \(id)"], count: 3).flatMap { $0 })
+
+        _ = try plans.pinCommand(plan, pin: "1234", .checkIn)
+        _ = try plans.panic(plan)
+        let after = try alertRows(plan)
+        #expect(after.count == 2, "a real check-in closed the incident")
+        #expect(after.last?.revision == 0)
+    }
+
+    @Test("eight duress check-ins are one silent alert, updated seven times, and none shows on the user's node")
+    func duressJoins() throws {
+        let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h")).plan
+        for _ in 0..<8 {
+            clock.advance(by: 30)
+            _ = try plans.pinCommand(plan, pin: "9876", .checkIn)
+        }
+        let rows = try alertRows(plan)
+        #expect(rows.map(\.reason) == ["duress"])
+        #expect(rows.first?.silent == true && rows.first?.revision == 7)
+        #expect(try plans.status(plan).alerts.isEmpty, "silent: nothing shows on the user's node")
+    }
+
+    @Test("a contact's node shows one alert: a higher revision replaces it and runs the hooks again; the same or a lower one does nothing")
+    func receiverUpdates() throws {
+        let user = try #require(try node.store.contact(named: "First"))
+        func message(revision: Int?, lat: Double) throws -> AlertMessage {
+            let fix = LocationFix(geo: try Coordinate(lat: lat, lon: 2.35), accuracy: nil, at: clock.now)
+            let payload = AlertPayload(
+                plan: "PLAN1", reason: .panic, raisedAt: clock.now, deadline: nil, match: try MatchDetails(pseudonym: "Kiwi"),
+                place: try Place(name: "Cafe"), start: clock.now, until: clock.now.addingTimeInterval(3600),
+                trail: [fix], checkIns: [], history: [])
+            return AlertMessage(alert: "ALERT1", late: false, payload: payload, photo: nil, revision: revision)
+        }
+        func receive(_ message: AlertMessage) throws {
+            try node.store.writer.write { db in
+                try node.store.insertReceivedAlert(
+                    db, message, from: user, at: clock.now, hooks: ["exec"], via: Store.directRoute, guardianCard: nil, seal: node.sealer)
+            }
+        }
+        func jobs() throws -> [String] {
+            try node.store.writer.read { db in try String.fetchAll(db, sql: "SELECT event FROM hook_job ORDER BY id") }
+        }
+        try receive(try message(revision: nil, lat: 48.85))
+        clock.advance(by: 20)
+        try receive(try message(revision: 1, lat: 48.86))
+        try receive(try message(revision: 1, lat: 48.99))
+        try receive(try message(revision: nil, lat: 48.99))
+        let alerts = try fixture.contacts.alerts(all: true).alerts
+        #expect(alerts.count == 1)
+        #expect(alerts.first?.trail.last?.geo.lat == 48.86, "the highest revision is shown")
+        #expect(alerts.first?.revision == 1)
+        #expect(alerts.first?.updatedAt == clock.now)
+        #expect(try jobs() == ["alert", "update"])
+        let summary = HookSummary(try #require(alerts.first), event: .update, details: false)
+        #expect(summary.text.hasPrefix("meetup alert from First (updated): panic"))
+        #expect(String(decoding: summary.json(), as: UTF8.self).contains(#""event":"update""#))
+    }
+}
