@@ -2,13 +2,21 @@ import ArgumentParser
 import Foundation
 import MeetupControl
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 struct ArmCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "arm", abstract: "Arm a check-in plan before a meetup.")
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "The match's pseudonym (required).") var match: String?
+    @Flag(help: "Read the match's details from standard input as key: value lines (match, platform, profile, phone, note, place, geo): unlike flags, they stay out of the process table and the shell's history.")
+    var detailsStdin = false
+    @Option(help: "The match's pseudonym (required; on a terminal, arm asks when it is left out).") var match: String?
     @Option(help: "Where you meet (required).") var place: String?
     @Option(help: "The place's coordinates, LAT,LON.") var geo: String?
     @Option(help: "Where you met them (site or app).") var platform: String?
@@ -33,9 +41,10 @@ struct ArmCommand: AsyncParsableCommand {
             }
             photoBytes = bytes
         }
+        let details = try self.details()
         let request = ArmRequest(
-            match: match, place: place, geo: geo, platform: platform, profile: profile, phone: phone, note: note,
-            photo: photoBytes, start: start, every: every, grace: grace, until: until, length: length,
+            match: details["match"], place: details["place"], geo: details["geo"], platform: details["platform"],
+            profile: details["profile"], phone: details["phone"], note: details["note"], photo: photoBytes, start: start, every: every, grace: grace, until: until, length: length,
             contacts: contacts?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
             escalateAfter: escalateAfter)
         var plan = try await global.client().arm(request)
@@ -58,6 +67,31 @@ struct ArmCommand: AsyncParsableCommand {
         if global.json { return try Output.printJSON(plan) }
         print("Armed plan \(plan.plan).")
         Output.printPlan(plan)
+    }
+
+    /// The match's details: the flags, plus standard input's lines with `--details-stdin`, plus answers at
+    /// the terminal's prompts when `--match` is left out.
+    private func details() throws -> [String: String] {
+        let flags: [String: String?] = [
+            "match": match, "platform": platform, "profile": profile, "phone": phone, "note": note, "place": place, "geo": geo,
+        ]
+        do {
+            if detailsStdin {
+                let text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+                return try DetailsText.merge(try DetailsText.parse(text), into: flags)
+            }
+            guard match == nil, isatty(STDIN_FILENO) != 0 else { return flags.compactMapValues { $0 } }
+            var answers: [String: String] = [:]
+            for (key, question) in DetailsText.prompts where flags[key] ?? nil == nil {
+                FileHandle.standardError.write(Data(question.utf8))
+                guard let line = readLine(strippingNewline: true) else { break }
+                let answer = line.trimmingCharacters(in: .whitespaces)
+                if !answer.isEmpty { answers[key] = answer }
+            }
+            return try DetailsText.merge(answers, into: flags)
+        } catch {
+            throw ValidationFailure(error.description)
+        }
     }
 }
 

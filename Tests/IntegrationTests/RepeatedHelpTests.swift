@@ -39,7 +39,7 @@ struct RepeatedHelpTests {
         let shown = try carol.ctl(["alerts", "show", panic.id])
         #expect(shown.stdout.contains("2 updates since it was raised"), "\(shown.stdout)")
         #expect(try user.plan(plan.plan).alerts.count == 1, "the user's node shows one alert too")
-        #expect(try waitFor(10) { (try? String(contentsOfFile: hookLog, encoding: .utf8))?.split(separator: "\n").count == 5 })
+        #expect(waitFor(10) { (try? String(contentsOfFile: hookLog, encoding: .utf8))?.split(separator: "\n").count == 5 })
         let runs = jsonLines(hookLog)
         let events = runs.map { "\($0["reason"] as? String ?? "?") \($0["event"] as? String ?? "?")" }
         #expect(events.sorted() == ["duress alert", "duress update", "panic alert", "panic update", "panic update"], "\(events)")
