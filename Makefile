@@ -4,7 +4,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT_BUILD_FLAGS ?=
 ARGS ?=
 
-.PHONY: run test build deps test-deps check-release bench demo clean install install-files man check-unit
+.PHONY: run test build deps test-deps check-release torture bench demo clean install install-files man check-unit
 
 # Installs only what is missing. `deps` is what building and running need (libsodium, SQLite, pkg-config,
 # through apt); `test-deps` adds the test tools, so that a self-hoster never gets a browser: curl, PyNaCl
@@ -42,6 +42,12 @@ BENCH_PLANS ?= 1000 100000
 bench: deps
 	swift build -c release --product meetup-bench $(SWIFT_BUILD_FLAGS)
 	"$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/meetup-bench" $(BENCH_PLANS)
+
+# kill -9 at random instants (scripts/torture.py): N cycles, then every alert at every contact exactly once
+# and integrity_check ok. `make test` runs 20 cycles; this runs as many as asked.
+N ?= 200
+torture: build
+	python3 scripts/torture.py --cycles $(N) --bin "$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)"
 
 # Three nodes on loopback: a plan with a 5 s interval is missed and each contact sees the alert.
 demo: build
