@@ -4,7 +4,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT_BUILD_FLAGS ?=
 ARGS ?=
 
-.PHONY: run test build deps test-deps check-release torture bench demo clean install install-files man check-unit
+.PHONY: run test build deps test-deps check-release torture fuzz bench demo clean install install-files man check-unit
 
 # Installs only what is missing. `deps` is what building and running need (libsodium, SQLite, pkg-config,
 # through apt); `test-deps` adds the test tools, so that a self-hoster never gets a browser: curl, PyNaCl
@@ -37,17 +37,26 @@ test: test-deps
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build --disable-xctest $(SWIFT_BUILD_FLAGS)
 
-# Scheduler cost at 1,000 and 100,000 plans (or BENCH_PLANS="..."), in release; prints ratios, asserts nothing.
+# In release: the scheduler's cost at 1,000 and 100,000 plans (or BENCH_PLANS="..."), then what PIN checks
+# cost (the duress PIN against the real one; status and a due alert with 20 checks in flight). Prints
+# figures and ratios measured in the same run; asserts nothing.
 BENCH_PLANS ?= 1000 100000
 bench: deps
-	swift build -c release --product meetup-bench $(SWIFT_BUILD_FLAGS)
+	swift build -c release $(SWIFT_BUILD_FLAGS)
 	"$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/meetup-bench" $(BENCH_PLANS)
+	python3 scripts/bench_pin.py --bin "$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"
 
 # kill -9 at random instants (scripts/torture.py): N cycles, then every alert at every contact exactly once
 # and integrity_check ok. `make test` runs 20 cycles; this runs as many as asked.
 N ?= 200
 torture: build
 	python3 scripts/torture.py --cycles $(N) --bin "$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)"
+
+# libFuzzer with AddressSanitizer on every decoder of untrusted bytes (scripts/fuzz.py), FUZZ_SECONDS each,
+# seeded from the protocol vectors; prints executions and crashes per target. Not part of `make test`.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	python3 scripts/fuzz.py --seconds $(FUZZ_SECONDS)
 
 # Three nodes on loopback: a plan with a 5 s interval is missed and each contact sees the alert.
 demo: build

@@ -95,6 +95,12 @@ let package = Package(
             ],
             path: "Benchmarks/SchedulerBench"
         ),
+        // `make fuzz` builds this with libFuzzer; a plain build replays inputs through the decoders.
+        .executableTarget(
+            name: "meetup-fuzz",
+            dependencies: ["MeetupNode", "MeetupControl", "MeetupProtocol", "MeetupCrypto", "CheckInCore"],
+            path: "Fuzz"
+        ),
         .testTarget(
             name: "CheckInCoreTests",
             dependencies: ["CheckInCore", .product(name: "PropertyBased", package: "swift-property-based")]

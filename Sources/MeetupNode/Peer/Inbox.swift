@@ -7,7 +7,7 @@ import MeetupProtocol
 /// The receiving half of delivery: opens, verifies and stores one envelope, in the order of
 /// docs/PROTOCOL.md ("Opening an envelope"), and answers with a signed receipt. Refusals are counted and
 /// logged by code only; nothing refused is stored or shown.
-struct Inbox {
+package struct Inbox {
     let node: Node
 
     enum Answer {
@@ -197,7 +197,7 @@ struct Inbox {
 
     /// What a careless or hostile sender could put in an alert that would hurt the reader: ids that are not
     /// ids, and text fields beyond the limits the user's own node enforces.
-    static func check(_ message: AlertMessage) throws(EnvelopeError) {
+    package static func check(_ message: AlertMessage) throws(EnvelopeError) {
         let id = message.alert.utf8
         guard (1...64).contains(id.count), id.allSatisfy({ $0.isIDCharacter }),
               (1...64).contains(message.payload.plan.utf8.count), message.payload.plan.utf8.allSatisfy({ $0.isIDCharacter })

@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""make bench, PIN part: what PIN checks cost a node, measured on real daemons through the control socket.
+
+1. The duress PIN costs the same: check-ins alternating the real and the duress PIN (--rounds of each),
+   timed at the control socket; prints both medians, the 90th percentiles, and the largest difference of
+   the two distributions (Kolmogorov-Smirnov D) beside the 5 % critical value. A D under that value means
+   the two cannot be told apart from these samples.
+2. PIN checks do not stall the node: `status` latency and a due alert's delivery to a contact, with no
+   load, then with --inflight PIN check-ins kept in flight at once.
+
+Not a test: it asserts nothing. Pass --bin to measure another build (an older commit's, for before and
+after).
+"""
+import argparse
+import datetime
+import http.client
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+PIN, DURESS = "2580", "0852"
+
+
+class UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path):
+        super().__init__("meetupd", timeout=120)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.path)
+
+
+class Node:
+    def __init__(self, bin_dir, root, name):
+        self.bin_dir = bin_dir
+        self.home = os.path.join(root, name)
+        self.log = open(os.path.join(root, name + ".log"), "ab")
+        self.process = subprocess.Popen(
+            [os.path.join(bin_dir, "meetupd"), "--home", self.home, "--listen", "127.0.0.1:0"],
+            stdout=subprocess.DEVNULL, stderr=self.log)
+        for _ in range(400):
+            if os.path.exists(self.socket_path) and self.ctl(["status"], check=False).returncode == 0:
+                break
+            time.sleep(0.05)
+
+    @property
+    def socket_path(self):
+        return os.path.join(self.home, "meetupd.sock")
+
+    def ctl(self, args, stdin=None, check=True):
+        result = subprocess.run([os.path.join(self.bin_dir, "meetupctl"), "--home", self.home] + args,
+                                input=stdin, capture_output=True, text=True)
+        if check and result.returncode != 0:
+            raise SystemExit("meetupctl %s: %s" % (args[0], result.stderr.strip()))
+        return result
+
+    def request(self, method, path, body=None):
+        """Seconds the round trip took, and the JSON answer."""
+        connection = UnixConnection(self.socket_path)
+        started = time.perf_counter()
+        connection.request(method, path, body=json.dumps(body) if body is not None else None,
+                           headers={"Content-Type": "application/json"})
+        answer = connection.getresponse().read()
+        elapsed = time.perf_counter() - started
+        connection.close()
+        return elapsed, json.loads(answer or b"null")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def ks_distance(a, b):
+    a, b = sorted(a), sorted(b)
+    i = j = 0
+    distance = 0.0
+    while i < len(a) and j < len(b):
+        if a[i] <= b[j]:
+            i += 1
+        else:
+            j += 1
+        distance = max(distance, abs(i / len(a) - j / len(b)))
+    return distance
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def duress_timing(user, plan, rounds):
+    real, duress = [], []
+    for index in range(2 * rounds):
+        pin, samples = (PIN, real) if index % 2 == 0 else (DURESS, duress)
+        elapsed, _ = user.request("POST", "/v1/plans/%s/checkins" % plan, {"pin": pin})
+        samples.append(elapsed)
+    distance = ks_distance(real, duress)
+    critical = 1.358 * ((len(real) + len(duress)) / (len(real) * len(duress))) ** 0.5
+    print("duress timing, %d check-ins each, alternating:" % rounds)
+    print("  real PIN    median %.1f ms, p90 %.1f ms" % (statistics.median(real) * 1e3, percentile(real, 0.9) * 1e3))
+    print("  duress PIN  median %.1f ms, p90 %.1f ms" % (statistics.median(duress) * 1e3, percentile(duress, 0.9) * 1e3))
+    print("  largest difference of the distributions (KS D) %.3f; 5 %% critical value %.3f: %s" % (
+        distance, critical, "cannot be told apart" if distance < critical else "CAN BE TOLD APART"))
+    return {"real_median_ms": statistics.median(real) * 1e3, "duress_median_ms": statistics.median(duress) * 1e3,
+            "ks_d": distance, "ks_critical": critical}
+
+
+def status_latency(user, samples=40):
+    values = []
+    for _ in range(samples):
+        values.append(user.request("GET", "/v1/status")[0])
+        time.sleep(0.02)
+    return statistics.median(values), max(values)
+
+
+def alert_delivery(user, contact):
+    """Seconds from a plan's deadline + grace to the contact holding its alert."""
+    _, plan = user.request("POST", "/v1/plans", {"match": "Kiwi", "place": "Cafe", "every": "2s", "grace": "1s", "for": "1h"})
+    due = datetime.datetime.fromisoformat(plan["next_deadline"]).timestamp() + plan["grace_seconds"]
+    before = len(contact.request("GET", "/v1/alerts?all=true")[1]["alerts"])
+    while time.time() < due + 60:
+        if len(contact.request("GET", "/v1/alerts?all=true")[1]["alerts"]) > before:
+            delivered = time.time() - due
+            user.request("POST", "/v1/plans/%s/done" % plan["plan"], {"pin": PIN})
+            return delivered
+        time.sleep(0.02)
+    return float("nan")
+
+
+def under_load(user, plan, inflight, body):
+    stop = threading.Event()
+    checks = [0]
+
+    def worker():
+        while not stop.is_set():
+            user.request("POST", "/v1/plans/%s/checkins" % plan, {"pin": PIN})
+            checks[0] += 1
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(inflight)]
+    for thread in threads:
+        thread.start()
+    time.sleep(2)
+    started = time.time()
+    try:
+        return body()
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        print("  (%d PIN check-ins answered in %.0f s of load)" % (checks[0], time.time() - started))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bin", default=None)
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--inflight", type=int, default=20)
+    a = parser.parse_args()
+    bin_dir = a.bin or subprocess.check_output(["swift", "build", "-c", "release", "--show-bin-path"], text=True).strip()
+    root = tempfile.mkdtemp(prefix="meetup-bench-pin-")
+    nodes = []
+    try:
+        user, contact = Node(bin_dir, root, "user"), Node(bin_dir, root, "contact")
+        nodes = [user, contact]
+        user.ctl(["pin", "set"], stdin="%s\n%s\n" % (PIN, DURESS))
+        user.ctl(["contacts", "add", "Carol", json.loads(contact.ctl(["id", "--json"]).stdout)["card"]])
+        contact.ctl(["contacts", "add", "Ulysse", json.loads(user.ctl(["id", "--json"]).stdout)["card"]])
+        _, plan = user.request("POST", "/v1/plans", {"match": "Kiwi", "place": "Cafe", "every": "1h", "for": "12h"})
+        plan = plan["plan"]
+        results = {"duress": duress_timing(user, plan, a.rounds)}
+        idle_status = status_latency(user)
+        idle_alert = alert_delivery(user, contact)
+        print("with %d PIN check-ins in flight:" % a.inflight)
+        loaded_status = under_load(user, plan, a.inflight, lambda: status_latency(user))
+        loaded_alert = under_load(user, plan, a.inflight, lambda: alert_delivery(user, contact))
+        print("status latency: idle median %.1f ms (max %.1f); loaded median %.1f ms (max %.1f): x%.1f" % (
+            idle_status[0] * 1e3, idle_status[1] * 1e3, loaded_status[0] * 1e3, loaded_status[1] * 1e3,
+            loaded_status[0] / idle_status[0]))
+        print("a due alert at the contact, after deadline + grace: idle %.2f s; loaded %.2f s" % (idle_alert, loaded_alert))
+        results.update(status_idle_ms=idle_status[0] * 1e3, status_loaded_ms=loaded_status[0] * 1e3,
+                       status_loaded_max_ms=loaded_status[1] * 1e3, alert_idle_s=idle_alert, alert_loaded_s=loaded_alert)
+        print(json.dumps(results, sort_keys=True))
+    finally:
+        for node in nodes:
+            node.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
