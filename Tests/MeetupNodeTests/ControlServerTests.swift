@@ -30,6 +30,22 @@ struct ControlServerTests {
         }
     }
 
+    @Test("a request body over the control API's limit answers 413 request_too_large, as JSON, not 500")
+    func oversizedBody() async throws {
+        let directory = try TemporaryDirectory()
+        let node = try Node.forTests(in: directory)
+        let app = Application(router: ControlServer.router(node: node))
+        try await app.test(.router) { client in
+            let body = ByteBuffer(repeating: UInt8(ascii: " "), count: (8 << 20) + 1)
+            try await client.execute(uri: "/v1/plans", method: .post, headers: [.contentType: "application/json"], body: body) { response in
+                #expect(response.status == .contentTooLarge)
+                let error = try JSONDecoder().decode(ControlErrorBody.self, from: Data(response.body.readableBytesView))
+                #expect(error.error.code == "request_too_large")
+                #expect(error.error.message.hasPrefix("the request body is larger than 8388608 bytes"))
+            }
+        }
+    }
+
     @Test("an unknown route answers a JSON error with code route_not_found")
     func unknownRoute() async throws {
         let directory = try TemporaryDirectory()
