@@ -96,25 +96,23 @@ struct Courier: Service {
 
     /// What an attempt's outcome does to the envelope's row, the log and the metrics.
     private func record(_ outcome: AttemptOutcome, of envelope: DueEnvelope, backoff: Backoff) throws {
-        do {
-            switch outcome {
-            case .delivered:
-                try node.store.markDelivered(seq: envelope.seq, at: node.clock.now)
-                if !envelope.silent {
-                    node.logger.info("envelope delivered", metadata: ["seq": "\(envelope.seq)", "type": "\(envelope.type)"])
-                    node.metrics.envelopeDelivered(type: envelope.type, after: node.clock.now.timeIntervalSince(envelope.createdAt))
-                }
-            case let .retry(reason):
-                let next = node.clock.now.addingTimeInterval(backoff.delay(afterAttempts: envelope.attempts + 1))
-                try node.store.markAttemptFailed(seq: envelope.seq, next: next, error: reason)
-                if !envelope.silent {
-                    node.logger.debug("envelope not delivered yet", metadata: ["seq": "\(envelope.seq)", "reason": "\(reason)"])
-                }
-            case let .failed(reason):
-                try node.store.markAttemptFailed(seq: envelope.seq, next: nil, error: reason)
-                if !envelope.silent {
-                    node.logger.error("envelope refused for good", metadata: ["seq": "\(envelope.seq)", "reason": "\(reason)"])
-                }
+        switch outcome {
+        case .delivered:
+            try node.store.markDelivered(seq: envelope.seq, at: node.clock.now)
+            if !envelope.silent {
+                node.logger.info("envelope delivered", metadata: ["seq": "\(envelope.seq)", "type": "\(envelope.type)"])
+                node.metrics.envelopeDelivered(type: envelope.type, after: node.clock.now.timeIntervalSince(envelope.createdAt))
+            }
+        case let .retry(reason):
+            let next = node.clock.now.addingTimeInterval(backoff.delay(afterAttempts: envelope.attempts + 1))
+            try node.store.markAttemptFailed(seq: envelope.seq, next: next, error: reason)
+            if !envelope.silent {
+                node.logger.debug("envelope not delivered yet", metadata: ["seq": "\(envelope.seq)", "reason": "\(reason)"])
+            }
+        case let .failed(reason):
+            try node.store.markAttemptFailed(seq: envelope.seq, next: nil, error: reason)
+            if !envelope.silent {
+                node.logger.error("envelope refused for good", metadata: ["seq": "\(envelope.seq)", "reason": "\(reason)"])
             }
         }
     }
