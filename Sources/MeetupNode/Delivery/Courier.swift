@@ -25,6 +25,9 @@ struct Courier: Service {
     func run() async throws {
         var configuration = HTTPClient.Configuration(timeout: .init(connect: Self.connectTimeout, read: Self.requestTimeout))
         configuration.redirectConfiguration = .disallow
+        // Under the peer listener's 10 s idle timeout, so that a kept-alive connection is dropped here before
+        // the peer closes it under a request.
+        configuration.connectionPool.idleTimeout = .seconds(5)
         let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         let inFlight = InFlight()
         do {
