@@ -89,6 +89,7 @@ def main():
         crashes = os.path.join(SCRATCH, "crashes", target) + "/"
         os.makedirs(corpus, exist_ok=True)
         os.makedirs(crashes, exist_ok=True)
+        earlier = set(os.listdir(crashes))
         for index, data in enumerate(inputs):
             with open(os.path.join(corpus, "seed-%d" % index), "wb") as f:
                 f.write(data)
@@ -97,7 +98,7 @@ def main():
                               "-rss_limit_mb=4096", "-artifact_prefix=" + crashes, "-print_final_stats=1"],
                              env=environment, capture_output=True, text=True)
         executions = re.search(r"stat::number_of_executed_units:\s*(\d+)", run.stderr)
-        found = len(os.listdir(crashes))
+        found = len(set(os.listdir(crashes)) - earlier)
         results[target] = {"executions": int(executions.group(1)) if executions else 0, "crashes": found,
                            "corpus": len(os.listdir(corpus)), "exit": run.returncode}
         print("fuzz %-9s %10d executions in %d s, %d crashes, corpus %d" % (

@@ -6,7 +6,9 @@ Each cycle does one thing on the user's node (arm a plan with a 2 s interval tha
 press panic, end a plan with the PIN), waits a random instant, and kills one of the three nodes with
 SIGKILL (or none), restarting it at once on the same port. At the end every plan is ended, the outboxes
 drain, and the check reads the databases (clear columns only): every alert the user's node raised is at
-each of its contacts exactly once, and PRAGMA integrity_check says ok for every node.
+each of its contacts exactly once, in its latest revision, that each contact's hook told every alert it
+holds (a hook may run twice when its node is killed between running it and recording that it ran: counted
+as `hook_repeats`, not as a duplicate), and PRAGMA integrity_check says ok for every node.
 
 Prints one JSON line with the figures and exits non-zero when anything was lost, doubled or damaged.
 """
@@ -33,17 +35,19 @@ def free_port():
 
 
 class Node:
-    def __init__(self, bin_dir, root, name):
+    def __init__(self, bin_dir, root, name, hooked=False):
         self.bin_dir, self.name = bin_dir, name
         self.home = os.path.join(root, name)
         self.log = open(os.path.join(root, name + ".log"), "ab")
+        self.hooks = os.path.join(root, name + ".hooks") if hooked else None
         self.port = free_port()
         self.process = None
         self.start()
 
     def start(self):
+        hook = ["--on-alert-exec", "cat >> '%s'; echo >> '%s'" % (self.hooks, self.hooks)] if self.hooks else []
         self.process = subprocess.Popen(
-            [os.path.join(self.bin_dir, "meetupd"), "--home", self.home, "--listen", "127.0.0.1:%d" % self.port],
+            [os.path.join(self.bin_dir, "meetupd"), "--home", self.home, "--listen", "127.0.0.1:%d" % self.port] + hook,
             stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -128,21 +132,36 @@ def settle(user, contacts, timeout):
     while time.time() < deadline:
         queued = sum(node.query("SELECT COUNT(*) FROM outbox WHERE state = 'queued'")[0][0] for node in [user] + contacts)
         notices = user.query("SELECT COUNT(*) FROM notice WHERE failed_at IS NULL")[0][0]
-        if queued == 0 and notices == 0:
+        hooks = sum(node.query("SELECT COUNT(*) FROM hook_job")[0][0] for node in contacts)
+        if queued == 0 and notices == 0 and hooks == 0:
             return True
         time.sleep(0.5)
     return False
 
 
 def check(user, contacts):
-    raised = {row[0] for row in user.query("SELECT id FROM alert")}
-    result = {"alerts": len(raised), "lost": 0, "duplicated": 0, "unknown": 0}
+    """Lost: an alert missing at a contact. Duplicated: a second row for it. Stale: a contact holding an older
+    revision. Untold: an alert its contact's hook never told."""
+    raised = dict(user.query("SELECT id, revision FROM alert"))
+    result = {"alerts": len(raised), "lost": 0, "duplicated": 0, "unknown": 0, "stale": 0, "untold": 0, "hook_runs": 0,
+              "hook_repeats": 0}
     for contact in contacts:
-        rows = contact.query("SELECT alert_id, COUNT(*) FROM received_alert GROUP BY alert_id")
-        received = {alert_id: count for alert_id, count in rows}
-        result["lost"] += len(raised - received.keys())
-        result["duplicated"] += sum(count - 1 for count in received.values() if count > 1)
-        result["unknown"] += len(received.keys() - raised)
+        rows = contact.query("SELECT alert_id, COUNT(*), MAX(revision) FROM received_alert GROUP BY alert_id")
+        received = {alert_id: (count, revision) for alert_id, count, revision in rows}
+        result["lost"] += len(raised.keys() - received.keys())
+        result["duplicated"] += sum(count - 1 for count, _ in received.values() if count > 1)
+        result["unknown"] += len(received.keys() - raised.keys())
+        result["stale"] += sum(1 for alert_id, (_, revision) in received.items() if revision != raised.get(alert_id, revision))
+        local = dict(contact.query("SELECT id, alert_id FROM received_alert"))
+        told = {}
+        for line in open(contact.hooks, encoding="utf-8") if os.path.exists(contact.hooks) else []:
+            if line.strip():
+                run = json.loads(line)
+                result["hook_runs"] += 1
+                if run.get("event") == "alert":
+                    told[run["id"]] = told.get(run["id"], 0) + 1
+        result["hook_repeats"] += sum(count - 1 for count in told.values() if count > 1)
+        result["untold"] += len(local.keys() - told.keys())
     result["integrity"] = all(node.query("PRAGMA integrity_check")[0][0] == "ok" for node in [user] + contacts)
     return result
 
@@ -162,7 +181,7 @@ def main():
     started = time.time()
     try:
         user = Node(bin_dir, root, "user")
-        carol, dave = Node(bin_dir, root, "carol"), Node(bin_dir, root, "dave")
+        carol, dave = Node(bin_dir, root, "carol", hooked=True), Node(bin_dir, root, "dave", hooked=True)
         nodes = [user, carol, dave]
         user.ctl(["pin", "set"], stdin="%s\n%s\n" % (PIN, DURESS))
         pair(user, "Ulysse", carol, "Carol")
@@ -177,9 +196,11 @@ def main():
         result.update(cycles=a.cycles, kills=sum(stats["kills"].values()), kills_by_node=stats["kills"],
                       actions=stats["actions"], settled=settled, seed=seed, seconds=round(time.time() - started, 1))
         print(json.dumps(result, sort_keys=True))
-        ok = settled and result["integrity"] and result["lost"] == 0 and result["duplicated"] == 0 and result["unknown"] == 0
-        print("torture: %d cycles, %d kills, %d alerts: %d lost, %d duplicated, integrity %s%s" % (
-            a.cycles, result["kills"], result["alerts"], result["lost"], result["duplicated"],
+        ok = (settled and result["integrity"] and result["alerts"] > 0 and result["lost"] == 0 and result["duplicated"] == 0
+              and result["unknown"] == 0 and result["stale"] == 0 and result["untold"] == 0)
+        print("torture: %d cycles, %d kills, %d alerts: %d lost, %d duplicated, %d stale, %d untold (%d hook runs, %d repeated), integrity %s%s" % (
+            a.cycles, result["kills"], result["alerts"], result["lost"], result["duplicated"], result["stale"], result["untold"],
+            result["hook_runs"], result["hook_repeats"],
             "ok" if result["integrity"] else "FAILED", "" if settled else ", outboxes did not drain"), file=sys.stderr)
         return 0 if ok else 1
     finally:

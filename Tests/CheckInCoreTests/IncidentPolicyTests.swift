@@ -19,16 +19,19 @@ struct IncidentPolicyTests {
         }
     }
 
-    static func closesWithRealPIN(_ event: CheckInEvent) -> Bool {
-        switch event {
-        case .checkIn, .done: true
-        case .startReached, .reminderDue, .deadlineReached, .graceOver, .retentionOver, .extend, .duress, .panic, .wrongPIN,
-             .location, .region:
-            false
+    /// Whether the transition recorded a check-in or an end (with either PIN).
+    static func checkedInOrEnded(_ effects: [CheckInEffect]) -> Bool {
+        effects.contains { effect in
+            guard case let .record(entry) = effect else { return false }
+            return [HistoryEntry.checkIn, .checkInAfterAlert, .done, .resolved].contains(entry)
         }
     }
 
-    @Test("over random histories: one intent per alert, and an alert opens a new incident only if none of its kind is open since the last real check-in or end")
+    static func isDuress(_ event: CheckInEvent) -> Bool {
+        if case .duress = event { true } else { false }
+    }
+
+    @Test("over random histories: one intent per alert; an alert opens a new incident only if none of its kind is open since the last check-in or end (the real PIN's, for the silent kind)")
     func updatesJoinTheOpenIncident() async {
         let simulator = CheckInMachinePropertyTests()
         await propertyCheck(input: CheckInMachinePropertyTests.schedules, CheckInMachinePropertyTests.steps) { schedule, steps in
@@ -37,9 +40,11 @@ struct IncidentPolicyTests {
             for (record, intents) in Self.intents(records) {
                 let alerts = CheckInMachinePropertyTests.alerts(record.effects)
                 #expect(intents.map(\.draft) == alerts)
-                // A command with the real PIN that went through closes both, before its own alerts.
-                if Self.closesWithRealPIN(record.event), record.effects.contains(where: { if case .record = $0 { true } else { false } }) {
-                    open = (false, false)
+                // A check-in or an end closes the visible incident, and with the real PIN the silent one, before
+                // the transition's own alerts.
+                if Self.checkedInOrEnded(record.effects) {
+                    open.visible = false
+                    if !Self.isDuress(record.event) { open.silent = false }
                 }
                 for intent in intents {
                     let isOpen = intent.draft.silent ? open.silent : open.visible
@@ -53,7 +58,7 @@ struct IncidentPolicyTests {
         }
     }
 
-    @Test("over random histories: under duress nothing closes, so duress alerts after the first are updates until a real check-in")
+    @Test("over random histories: duress alerts after the first are updates until a check-in with the real PIN")
     func duressNeverCloses() async {
         let simulator = CheckInMachinePropertyTests()
         await propertyCheck(input: CheckInMachinePropertyTests.schedules, CheckInMachinePropertyTests.steps) { schedule, steps in
@@ -65,7 +70,7 @@ struct IncidentPolicyTests {
                     let draft = AlertDraft(reason: .duress, raisedAt: record.instant, silent: true)
                     #expect(intents.first == (silentOpen ? AlertIntent.update(draft) : .open(draft)))
                 }
-                if Self.closesWithRealPIN(record.event), !record.effects.isEmpty { silentOpen = false }
+                if Self.checkedInOrEnded(record.effects), !Self.isDuress(record.event) { silentOpen = false }
                 if intents.contains(where: \.draft.silent) { silentOpen = true }
             }
         }
@@ -89,9 +94,38 @@ struct IncidentPolicyTests {
         #expect(press(.panic, at: 80) == [.update(panic(80))])
         #expect(open == OpenIncidents(visible: true, silent: false))
         #expect(press(.duress(.checkIn), at: 90) == [.open(AlertDraft(reason: .duress, raisedAt: t0.addingTimeInterval(90), silent: true))])
-        #expect(open == OpenIncidents(visible: true, silent: true), "a duress check-in closes nothing")
+        #expect(open == OpenIncidents(visible: false, silent: true), "a duress check-in closes what a real one would show closed, and no more")
         #expect(press(.checkIn, at: 100).isEmpty)
         #expect(open == OpenIncidents())
         #expect(press(.panic, at: 110) == [.open(panic(110))])
+    }
+
+    @Test("a duress check-in after Help on an alerted plan: the next Help opens a new alert, as after the real PIN")
+    func duressShowsAsReal() throws {
+        let schedule = try Schedule(start: t0, every: 900, grace: 300, until: t0.addingTimeInterval(10_800))
+        func run(_ pin: CheckInEvent) -> [AlertIntent] {
+            var state = machine.catchUp(CheckInState(schedule: schedule), to: t0).state
+            var open = OpenIncidents()
+            var visible: [AlertIntent] = []
+            for (event, seconds) in [(CheckInEvent.panic, 60.0), (pin, 70), (.panic, 80)] {
+                let transition = machine.apply(event, to: state, at: t0.addingTimeInterval(seconds))
+                state = transition.state
+                let applied = IncidentPolicy.apply(transition.effects, open: open)
+                open = applied.open
+                visible += applied.alerts.filter { !$0.draft.silent }
+            }
+            return visible
+        }
+        #expect(run(.checkIn) == run(.duress(.checkIn)))
+        #expect(run(.checkIn).map { if case .open = $0 { "open" } else { "update" } } == ["open", "open"])
+    }
+
+    @Test("an incident joined by a graver alert takes its reason: duress over PIN failures, panic over a missed check-in")
+    func graverReasonWins() {
+        #expect(IncidentPolicy.reason(of: .pinFailures, joinedBy: .duress) == .duress)
+        #expect(IncidentPolicy.reason(of: .duress, joinedBy: .pinFailures) == .duress)
+        #expect(IncidentPolicy.reason(of: .missed, joinedBy: .panic) == .panic)
+        #expect(IncidentPolicy.reason(of: .panic, joinedBy: .missed) == .panic)
+        for reason in AlertReason.allCases { #expect(IncidentPolicy.reason(of: reason, joinedBy: reason) == reason) }
     }
 }

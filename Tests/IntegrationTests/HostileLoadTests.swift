@@ -99,4 +99,50 @@ struct HostileLoadTests {
         #expect(String(decoding: reply, as: UTF8.self).hasPrefix("HTTP/1.1 413"))
         #expect(user.process.isRunning)
     }
+
+    @Test("a route that refuses a body early leaves the kept-alive connection working for the next request")
+    func keepAliveAfterAnEarlyRefusal() throws {
+        let user = try Daemon()
+        let connection = try RawTCP(port: try user.port)
+        Thread.sleep(forTimeInterval: 0.2)
+        // Over OwnTracks' 64 KiB, under the listener's limit: refused by the route, the rest drained.
+        let body = String(repeating: "x", count: 100 << 10)
+        connection.send("POST /v1/owntracks HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
+        let bytes = Data(body.utf8)
+        var offset = 0
+        let started = Date()
+        while offset < bytes.count, Date().timeIntervalSince(started) < 10 {
+            guard let count = connection.send(bytes.subdata(in: offset..<bytes.count)) else { break }
+            offset += count
+            if count == 0 { Thread.sleep(forTimeInterval: 0.01) }
+        }
+        #expect(offset == bytes.count)
+        connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        var answers = Data()
+        _ = waitFor(5) {
+            _ = connection.isClosedByPeer(received: &answers)
+            return String(decoding: answers, as: UTF8.self).components(separatedBy: "HTTP/1.1 ").count >= 3
+        }
+        let text = String(decoding: answers, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 413"), "\(text.prefix(200))")
+        #expect(text.contains("HTTP/1.1 200") && text.contains(#""status":"ok""#), "the next request on the connection: \(text.suffix(300))")
+
+        // A chunked body that goes on past the listener's limit after the route answered: cut off, not drained.
+        let streamed = try RawTCP(port: try user.port)
+        Thread.sleep(forTimeInterval: 0.2)
+        streamed.send("POST /v1/owntracks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        let chunk = Data("10000\r\n".utf8) + Data(repeating: 0x41, count: 0x10000) + Data("\r\n".utf8)
+        var total = 0
+        var reply = Data()
+        let begun = Date()
+        while Date().timeIntervalSince(begun) < 20 {
+            guard let count = streamed.send(chunk) else { break }
+            total += count
+            if streamed.isClosedByPeer(received: &reply) { break }
+            if count == 0 { Thread.sleep(forTimeInterval: 0.01) }
+        }
+        print("early refusal, chunked: closed after \(total >> 20) MiB in \(String(format: "%.1f", Date().timeIntervalSince(begun))) s")
+        #expect(Date().timeIntervalSince(begun) < 8, "the connection hung until the idle timeout")
+        #expect(String(decoding: reply, as: UTF8.self).hasPrefix("HTTP/1.1 413"))
+    }
 }

@@ -72,7 +72,8 @@ struct Courier: Service {
                         failure = failure ?? error
                     }
                     // Attempts already under way go on; the pass is tried again with capped backoff.
-                    if let failure { await node.courierWakeup.wait(until: node.passFailed(.courier, failure), clock: node.clock) }
+                    // Finished attempts nudge the courier; they do not cut this wait short.
+                    if let failure { try? await node.clock.sleep(until: node.passFailed(.courier, failure)) }
                 }
                 group.cancelAll()
             }

@@ -33,7 +33,7 @@ struct Watchdog: Service {
                     node.passSucceeded(.watchdog)
                     await node.watchdogWakeup.wait(until: next, clock: node.clock)
                 } catch {
-                    await node.watchdogWakeup.wait(until: node.passFailed(.watchdog, error), clock: node.clock)
+                    try? await node.clock.sleep(until: node.passFailed(.watchdog, error))
                 }
             }
         }

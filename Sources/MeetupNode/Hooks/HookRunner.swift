@@ -18,55 +18,80 @@ struct HookRunner: Service {
             eventLoopGroup: HTTPClient.defaultEventLoopGroup,
             configuration: .init(timeout: .init(connect: .seconds(5), read: .seconds(Int64(Self.timeout)))))
         await cancelWhenGracefulShutdown {
+            // Outcomes of hooks that ran but could not be recorded (disk full): recorded first on the next pass,
+            // so that a hook is not run again, and again, while the queue cannot be written.
+            var unrecorded: [Int64: HookOutcome] = [:]
             while !Task.isCancelled {
                 do {
                     let node = node
+                    for (id, outcome) in unrecorded {
+                        try await offPool { try record(outcome, of: id) }
+                        unrecorded[id] = nil
+                    }
                     for job in try await offPool({ try node.store.dueHookJobs(now: node.clock.now, limit: 16) }) {
-                        await run(job, http: http)
+                        let outcome = try await run(job, http: http)
+                        do {
+                            try await offPool { try record(outcome, of: job.id) }
+                        } catch {
+                            unrecorded[job.id] = outcome
+                            throw error
+                        }
+                        log(outcome, of: job)
                     }
                     let next = try await offPool { try node.store.earliestHookJob() }
                     node.passSucceeded(.hooks)
                     await node.hookWakeup.wait(until: next, clock: node.clock)
                 } catch {
-                    await node.hookWakeup.wait(until: node.passFailed(.hooks, error), clock: node.clock)
+                    // Not woken early by nudges while failing: each try is one log line.
+                    try? await node.clock.sleep(until: node.passFailed(.hooks, error))
                 }
             }
         }
         try? await http.shutdown()
     }
 
-    private func run(_ job: HookJob, http: HTTPClient) async {
-        let metadata: Logger.Metadata = ["alert": "\(job.alertID)", "hook": "\(job.hook)"]
+    /// What became of one job: done (ran, or its alert is gone), to be tried again, or given up.
+    enum HookOutcome: Sendable {
+        case done
+        case retry(next: Date, reason: String)
+        case gaveUp(reason: String)
+    }
+
+    /// Runs one job's hook. Throws only when the store cannot be read; a failing hook is an outcome.
+    private func run(_ job: HookJob, http: HTTPClient) async throws -> HookOutcome {
+        let node = node
+        guard let alert = try await offPool({ try node.store.receivedAlert(id: job.alertID) }) else { return .done }
+        let summary = HookSummary(alert, event: job.event, details: node.hooks.details)
+        let hooks = node.hooks
         do {
-            let node = node
-            guard let alert = try await offPool({ try node.store.receivedAlert(id: job.alertID) }) else {
-                return try await offPool { try node.store.finishHookJob(id: job.id) }
-            }
-            let summary = HookSummary(alert, event: job.event, details: node.hooks.details)
-            let hooks = node.hooks
             switch job.hook {
             case "exec": if let command = hooks.exec { try await HookCall.exec(command, input: summary.json()) }
             case "webhook": if let url = hooks.webhook { try await HookCall.post(url, body: summary.json(), type: "application/json", http: http) }
             case "ntfy": if let url = hooks.ntfy { try await HookCall.ntfy(url, summary: summary, http: http) }
             default: break
             }
-            try await offPool { try node.store.finishHookJob(id: job.id) }
-            node.logger.info("hook ran", metadata: metadata)
+            return .done
         } catch {
             let reason = (error as? HookFailure)?.description ?? "\(type(of: error))"
             node.metrics.hookFailed(kind: job.hook)
-            do {
-                if job.attempts + 1 >= Self.attemptLimit {
-                    try await offPool { try node.store.finishHookJob(id: job.id) }
-                    node.logger.error("hook failed; giving up", metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
-                } else {
-                    let next = node.clock.now.addingTimeInterval(Backoff.other.delay(afterAttempts: job.attempts + 2))
-                    try await offPool { try node.store.retryHookJob(id: job.id, next: next, error: reason) }
-                    node.logger.warning("hook failed; will retry", metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
-                }
-            } catch {
-                node.logger.critical("hook queue update failed", metadata: ["error_type": "\(type(of: error))"])
-            }
+            if job.attempts + 1 >= Self.attemptLimit { return .gaveUp(reason: reason) }
+            return .retry(next: node.clock.now.addingTimeInterval(Backoff.other.delay(afterAttempts: job.attempts + 2)), reason: reason)
+        }
+    }
+
+    private func record(_ outcome: HookOutcome, of id: Int64) throws {
+        switch outcome {
+        case .done, .gaveUp: try node.store.finishHookJob(id: id)
+        case let .retry(next, reason): try node.store.retryHookJob(id: id, next: next, error: reason)
+        }
+    }
+
+    private func log(_ outcome: HookOutcome, of job: HookJob) {
+        let metadata: Logger.Metadata = ["alert": "\(job.alertID)", "hook": "\(job.hook)"]
+        switch outcome {
+        case .done: node.logger.info("hook ran", metadata: metadata)
+        case let .retry(_, reason): node.logger.warning("hook failed; will retry", metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
+        case let .gaveUp(reason): node.logger.error("hook failed; giving up", metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
         }
     }
 }

@@ -22,6 +22,9 @@ final class PeerConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var bodyBytes = 0
     /// The request passed the limit: swallow the rest of it and close once the answer is written.
     private var refusing = false
+    /// The answer to the current request is written (a route may answer before reading the body, which
+    /// Hummingbird then drains).
+    private var answered = false
     private var timeout: Scheduled<Void>?
 
     init(bodyLimit: Int, requestTimeout: TimeAmount) {
@@ -33,6 +36,8 @@ final class PeerConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case let .head(head):
             bodyBytes = 0
+            refusing = false
+            answered = false
             startTimeout(context: context)
             if let announced = head.headerFields[.contentLength].flatMap({ Int($0) }), announced > bodyLimit {
                 refusing = true
@@ -43,8 +48,12 @@ final class PeerConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case let .body(buffer):
             guard !refusing else { return }
             bodyBytes += buffer.readableBytes
+            if bodyBytes > bodyLimit {
+                refusing = true
+                // Answered already, and now being drained: nothing more is worth reading.
+                if answered { return context.close(promise: nil) }
+            }
             // This part still goes through, so that the route's own limit refuses the request with its 413.
-            if bodyBytes > bodyLimit { refusing = true }
             context.fireChannelRead(data)
         case .end:
             timeout?.cancel()
@@ -55,7 +64,9 @@ final class PeerConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        guard refusing, case .end = unwrapOutboundIn(data) else { return context.write(data, promise: promise) }
+        guard case .end = unwrapOutboundIn(data) else { return context.write(data, promise: promise) }
+        answered = true
+        guard refusing else { return context.write(data, promise: promise) }
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(data).whenComplete { result in
             bound.value.close(promise: nil)

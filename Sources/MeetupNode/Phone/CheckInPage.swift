@@ -62,8 +62,12 @@ struct CheckInPage {
         guard let nonce = form["nonce"], nonceIsValid(nonce, token: token, now: now, anyAge: action == .help) else {
             return .outOfDate
         }
-        // Each nonce acts once: a resubmitted form, or a replay by whoever holds the phone, does nothing.
-        guard try node.store.usePageNonce(Store.linkTokenHash(nonce), planID: planID, at: now) else { return .alreadySent }
+        // A PIN action's nonce acts once: a resubmitted form, or a replay by whoever holds the phone, does
+        // nothing. Help is exempt: a page restored from the browser's history, a double tap or a retry after a
+        // lost answer must still call for help, and a second press only updates the open incident.
+        if action != .help {
+            guard try node.store.usePageNonce(Store.linkTokenHash(nonce), planID: planID, at: now) else { return .alreadySent }
+        }
         guard let action else { return .chooseAction }
         let plans = PlanService(node: node)
         // A position sent with any action joins the trail first, so that a Help alert carries it.

@@ -32,8 +32,8 @@ package struct Scheduler: Service {
                 } catch {
                     // The database refused (disk full, I/O error): nothing of the batch was committed and every
                     // plan keeps its timer. Keep the loop alive and try again with capped backoff, since every
-                    // plan's alert depends on it; a nudge (a check-in that went through) tries at once.
-                    await node.wakeup.wait(until: node.passFailed(.scheduler, error), clock: node.clock)
+                    // plan's alert depends on it. Nudges do not cut the wait short, so that each try is one log line.
+                    try? await node.clock.sleep(until: node.passFailed(.scheduler, error))
                 }
             }
         }

@@ -22,7 +22,7 @@ final class PINCheckGate: Sendable {
     let waiting: Int
     private struct State {
         var running = 0
-        var queue: [CheckedContinuation<Void, Never>] = []
+        var queue: [CheckedContinuation<Bool, Never>] = []
     }
 
     private let state = Mutex(State())
@@ -52,31 +52,38 @@ final class PINCheckGate: Sendable {
         case .now: return
         case .busy: throw Busy()
         case .wait:
-            await withCheckedContinuation { continuation in
-                let admitted = state.withLock { state -> Bool in
-                    // A place may have come free between the two locks.
+            let admitted = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                enum Second { case now, queued, busy }
+                let second = state.withLock { state -> Second in
+                    // A place may have come free, or the queue filled, between the two locks.
                     if state.running < concurrent {
                         state.running += 1
-                        return true
+                        return .now
                     }
+                    guard state.queue.count < waiting else { return .busy }
                     state.queue.append(continuation)
-                    return false
+                    return .queued
                 }
-                if admitted { continuation.resume() }
+                switch second {
+                case .now: continuation.resume(returning: true)
+                case .busy: continuation.resume(returning: false)
+                case .queued: break
+                }
             }
+            if !admitted { throw Busy() }
         }
     }
 
     /// Hands the place to the first waiter, or frees it.
     private func leave() {
-        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let next = state.withLock { state -> CheckedContinuation<Bool, Never>? in
             if state.queue.isEmpty {
                 state.running -= 1
                 return nil
             }
             return state.queue.removeFirst()
         }
-        next?.resume()
+        next?.resume(returning: true)
     }
 }
 

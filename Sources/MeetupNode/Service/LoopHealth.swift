@@ -111,11 +111,11 @@ extension Store {
             case .sealedValueDamaged, .damagedRow, .unencodable: return true
             case .notADatabase, .futureSchema, .cannotOpen: return false
             }
-        case is DecodingError, is EncodingError:
+        case is DecodingError, is EncodingError, is RowDecodingError:
             return true
         case let error as DatabaseError:
-            // A row that breaks the schema's rules fails again on every try.
-            return error.resultCode == .SQLITE_CONSTRAINT || error.resultCode == .SQLITE_MISMATCH
+            // A row that breaks the schema's rules, or is too large to bind, fails again on every try.
+            return [.SQLITE_CONSTRAINT, .SQLITE_MISMATCH, .SQLITE_TOOBIG].contains(error.resultCode)
         default:
             return false
         }

@@ -49,7 +49,7 @@ extension Store {
         let incident = try Row.fetchOne(
             db,
             sql: """
-                SELECT id, alert_id, acked_at, via, guardian_cards, revision FROM received_alert
+                SELECT id, alert_id, acked_at, via, guardian_cards, revision, content FROM received_alert
                 WHERE sender_key = ? AND ((alert_id = ? AND deadline_at IS ?)
                   OR (plan_id = ? AND reason = 'missed' AND ? = 'missed' AND deadline_at = ?))
                 """,
@@ -71,10 +71,15 @@ extension Store {
             }
             let revision = message.revision ?? 0
             if route == Self.directRoute, revision > incident["revision"] {
-                let content = try cipher.seal(ReceivedContent(from: contact.name, message: message), for: Self.receivedColumn(id))
+                // An update comes without the photo, which the first copy brought.
+                var update = message
+                if update.photo == nil {
+                    update.photo = try cipher.open(ReceivedContent.self, from: incident["content"], for: Self.receivedColumn(id)).message.photo
+                }
+                let content = try cipher.seal(ReceivedContent(from: contact.name, message: update), for: Self.receivedColumn(id))
                 try db.execute(
-                    sql: "UPDATE received_alert SET content = ?, revision = ?, updated_at = ? WHERE id = ?",
-                    arguments: [content, revision, now, id])
+                    sql: "UPDATE received_alert SET content = ?, reason = ?, revision = ?, updated_at = ? WHERE id = ?",
+                    arguments: [content, payload.reason.rawValue, revision, now, id])
                 try insertHookJobs(db, alertID: id, hooks: hooks, event: "update", at: now)
             }
             return
@@ -84,13 +89,13 @@ extension Store {
         try db.execute(
             sql: """
                 INSERT INTO received_alert (id, alert_id, sender_key, contact_id, plan_id, reason, raised_at, received_at,
-                                            deadline_at, via, guardian_cards, content)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                            deadline_at, via, guardian_cards, content, revision)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 id, message.alert, key, contact.id, payload.plan, payload.reason.rawValue, payload.raisedAt, now,
                 payload.deadline, Self.routesText([route]), sealGuardianCards(guardianCard.map { [$0.text] } ?? [], id: id),
-                content,
+                content, message.revision ?? 0,
             ])
         try insertHookJobs(db, alertID: id, hooks: hooks, event: "alert", at: now)
     }
@@ -136,7 +141,8 @@ extension Store {
     /// Received alerts, newest first; without `all`, only those not yet acknowledged or resolved.
     func receivedAlerts(all: Bool) throws -> [ReceivedAlert] {
         try writer.read { db in
-            let filter = all ? "" : "WHERE acked_at IS NULL AND resolved_at IS NULL"
+            // Open: not acknowledged, or updated (Help pressed again) since it was.
+            let filter = all ? "" : "WHERE (acked_at IS NULL OR updated_at > acked_at) AND resolved_at IS NULL"
             return try Row.fetchAll(db, sql: "SELECT * FROM received_alert \(filter) ORDER BY received_at DESC, id")
                 .map { try receivedAlert($0, withPhoto: false) }
         }

@@ -226,6 +226,11 @@ extension Store {
                 table.add(column: "revision", .integer).notNull().defaults(to: 0)
                 table.add(column: "updated_at", .datetime)
             }
+            // Which revision of its alert an outbox copy carries: an ack delivers the first copy, never an
+            // update still waiting to go.
+            try db.alter(table: "outbox") { table in
+                table.add(column: "revision", .integer).notNull().defaults(to: 0)
+            }
             try db.alter(table: "received_alert") { table in
                 table.add(column: "revision", .integer).notNull().defaults(to: 0)
                 table.add(column: "updated_at", .datetime)

@@ -25,6 +25,8 @@ struct OutboxEntry {
     var createdAt: Date
     var expiresAt: Date
     var nextAttemptAt: Date
+    /// For an alert's copy: the alert's revision it carries.
+    var revision = 0
 }
 
 /// An outbox row due for an attempt.
@@ -102,7 +104,9 @@ extension Store {
         let details = try record.openDetails(with: cipher)
         let photo = try photo(db, planID: record.id)
         let revision: Int = row["revision"]
-        let message = AlertMessage(alert: alertID, late: row["late"], payload: payload, photo: photo, revision: revision > 0 ? revision : nil)
+        // An update goes without the photo, which the first copy carried and the receiver keeps.
+        let message = AlertMessage(
+            alert: alertID, late: row["late"], payload: payload, photo: revision > 0 ? nil : photo, revision: revision > 0 ? revision : nil)
         var body = WireJSON.encode(message)
         if body.count > Self.alertBodyLimit {
             // Better the alert without the photo than no alert: the receiver would refuse it for good.
@@ -110,11 +114,16 @@ extension Store {
             smaller.photo = nil
             body = WireJSON.encode(smaller)
         }
-        // An update goes where the alert went, but not to a tier-2 contact whose copy a tier-1 ack cancelled.
-        let cancelled = Set(try Int64.fetchAll(
-            db, sql: "SELECT contact_id FROM outbox WHERE alert_id = ? AND type = 'alert' AND state = 'cancelled' AND contact_id IS NOT NULL",
-            arguments: [alertID]))
-        let recipients = try (details.recipients ?? []).filter { !cancelled.contains($0) }.compactMap { try contact(db, id: $0) }
+        // An update goes where the alert went, but not to a tier-2 contact whose copy a tier-1 ack cancelled,
+        // nor again to one that already has this revision queued (two presses fanned out together).
+        let skipped = Set(try Int64.fetchAll(
+            db,
+            sql: """
+                SELECT contact_id FROM outbox WHERE alert_id = ? AND type = 'alert' AND contact_id IS NOT NULL
+                  AND (state = 'cancelled' OR revision = ?)
+                """,
+            arguments: [alertID, revision]))
+        let recipients = try (details.recipients ?? []).filter { !skipped.contains($0) }.compactMap { try contact(db, id: $0) }
         let hasTierOne = recipients.contains { $0.tier == 1 }
         let raisedAt: Date = row["raised_at"]
         let escalateAt = raisedAt.addingTimeInterval(TimeInterval(details.escalateAfter ?? Plan.defaultEscalateAfter))
@@ -122,6 +131,7 @@ extension Store {
             var entry = seal(.alert, body, contact)
             entry.planID = record.id
             entry.alertID = alertID
+            entry.revision = revision
             if contact.tier == 2, hasTierOne { entry.nextAttemptAt = max(now, escalateAt) }
             return entry
         }
@@ -188,12 +198,13 @@ extension Store {
         try db.execute(
             sql: """
                 INSERT INTO outbox (envelope_id, contact_id, contact_name, tier, type, plan_id, alert_id, envelope,
-                                    created_at, expires_at, state, next_attempt_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)
+                                    created_at, expires_at, state, next_attempt_at, revision)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)
                 """,
             arguments: [
                 entry.envelopeID, entry.contact.id, entry.contact.name, entry.contact.tier, entry.type.description,
                 entry.planID, entry.alertID, entry.sealed, entry.createdAt, entry.expiresAt, entry.nextAttemptAt,
+                entry.revision,
             ])
     }
 
@@ -305,20 +316,23 @@ extension Store {
         }
     }
 
-    /// A contact acknowledged an alert: its copy is acked (and so delivered), and when the contact is tier
-    /// 1, tier-2 copies still waiting to escalate are cancelled. False when no copy of the alert went to it.
+    /// A contact acknowledged an alert: its copies are acked, the first one delivered (the contact read it),
+    /// and when the contact is tier 1, tier-2 copies still waiting to escalate are cancelled. An update still
+    /// queued is not taken as delivered: the ack may predate it. False when no copy of the alert went to it.
     func recordAck(_ db: Database, alertID: String, contactID: Int64, at now: Date) throws -> Bool {
+        let first = "(SELECT MIN(revision) FROM outbox WHERE alert_id = ?1 AND contact_id = ?2 AND type = 'alert')"
         try db.execute(
             sql: """
-                UPDATE outbox SET acked_at = COALESCE(acked_at, ?), delivered_at = COALESCE(delivered_at, ?),
-                  state = CASE WHEN state = 'queued' THEN 'delivered' ELSE state END,
-                  next_attempt_at = CASE WHEN state = 'queued' THEN NULL ELSE next_attempt_at END
-                WHERE alert_id = ? AND contact_id = ? AND type = 'alert'
+                UPDATE outbox SET acked_at = COALESCE(acked_at, ?3),
+                  delivered_at = CASE WHEN revision = \(first) THEN COALESCE(delivered_at, ?3) ELSE delivered_at END,
+                  state = CASE WHEN state = 'queued' AND revision = \(first) THEN 'delivered' ELSE state END,
+                  next_attempt_at = CASE WHEN state = 'queued' AND revision = \(first) THEN NULL ELSE next_attempt_at END
+                WHERE alert_id = ?1 AND contact_id = ?2 AND type = 'alert'
                 """,
-            arguments: [now, now, alertID, contactID])
+            arguments: [alertID, contactID, now])
         guard db.changesCount > 0 else { return false }
         let tier = try Int.fetchOne(
-            db, sql: "SELECT tier FROM outbox WHERE alert_id = ? AND contact_id = ? AND type = 'alert'",
+            db, sql: "SELECT tier FROM outbox WHERE alert_id = ? AND contact_id = ? AND type = 'alert' LIMIT 1",
             arguments: [alertID, contactID])
         if tier == 1 {
             try db.execute(

@@ -81,13 +81,17 @@ extension Store {
             contacts: contacts, guardians: try guardianSummaries(db, planID: record.id, details: details))
     }
 
-    /// Each contact's copy of an alert, from its outbox rows.
+    /// Each contact's copy of an alert, from its outbox rows: the newest revision's, once an incident was
+    /// updated.
     private func deliveries(_ db: Database, alertID: String) throws -> [DeliverySummary] {
         try Row.fetchAll(
             db,
             sql: """
                 SELECT contact_name, tier, state, created_at, next_attempt_at, attempts, delivered_at, acked_at
-                FROM outbox WHERE alert_id = ? AND type = 'alert' ORDER BY tier, contact_name
+                FROM outbox o WHERE alert_id = ? AND type = 'alert'
+                  AND revision = (SELECT MAX(revision) FROM outbox n
+                                  WHERE n.alert_id = o.alert_id AND n.type = 'alert' AND n.contact_name = o.contact_name)
+                ORDER BY tier, contact_name
                 """,
             arguments: [alertID]
         ).map { row in

@@ -263,16 +263,19 @@ struct EffectRecorder {
             arguments: [record.id, draft.silent])
         else { return nil }
         let id: String = row["id"]
-        guard let reason = AlertReason(rawValue: row["reason"]) else { throw StoreError.damagedRow(table: "alert", id: id) }
+        guard let raised = AlertReason(rawValue: row["reason"]) else { throw StoreError.damagedRow(table: "alert", id: id) }
         if !draft.silent {
             try store.insertHistory(db, planID: record.id, at: draft.raisedAt, kind: "alert-\(draft.reason.rawValue)", detail: nil)
         }
-        // The incident keeps what it was raised as; the press shows in its history.
-        let original = AlertDraft(reason: reason, raisedAt: row["raised_at"], deadline: row["deadline_at"], silent: draft.silent)
-        let payload = try store.alertPayload(db, record: record, details: try planDetails(), draft: original)
+        // The incident keeps its instant and takes the graver reason (duress after wrong PINs reads duress);
+        // each visible press shows in its history.
+        let reason = IncidentPolicy.reason(of: raised, joinedBy: draft.reason)
+        let incident = AlertDraft(reason: reason, raisedAt: row["raised_at"], deadline: row["deadline_at"], silent: draft.silent)
+        let payload = try store.alertPayload(db, record: record, details: try planDetails(), draft: incident)
         let sealed = try store.cipher.seal(payload, for: SealedColumn(table: "alert", column: "payload", rowKey: id))
         try db.execute(
-            sql: "UPDATE alert SET payload = ?, revision = revision + 1, updated_at = ? WHERE id = ?", arguments: [sealed, now, id])
+            sql: "UPDATE alert SET payload = ?, reason = ?, revision = revision + 1, updated_at = ? WHERE id = ?",
+            arguments: [sealed, reason.rawValue, now, id])
         try store.insertNotice(db, planID: record.id, kind: "alert", alertID: id, at: draft.raisedAt, quiet: false)
         return RaisedAlert(id: id, planID: record.id, reason: reason, silent: draft.silent, late: row["late"], updated: true)
     }
