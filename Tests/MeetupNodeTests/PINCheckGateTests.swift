@@ -33,8 +33,9 @@ struct PINCheckGateTests {
                     }
                 }
             }
-            // Let the five take their places, then one more: refused at once, while the others hold on.
-            try? await Task.sleep(for: .milliseconds(300))
+            // Once the five have taken their places, one more: refused at once, while the others hold on.
+            for _ in 0..<500 where gate.load != (2, 3) || meter.most < 2 { try? await Task.sleep(for: .milliseconds(10)) }
+            #expect(gate.load == (2, 3))
             let refused: Bool
             do {
                 try await gate.run {}

@@ -32,6 +32,9 @@ final class PINCheckGate: Sendable {
         self.waiting = waiting
     }
 
+    /// Checks running and waiting now, for tests.
+    var load: (running: Int, waiting: Int) { state.withLock { ($0.running, $0.queue.count) } }
+
     /// Runs `body` off the cooperative pool once a place is free; throws `Busy` when too many wait already.
     func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await enter()
