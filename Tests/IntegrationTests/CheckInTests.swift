@@ -101,13 +101,15 @@ struct CheckInTests {
         _ = daemon.stop()
         #expect(!daemon.log.contains("duress"))
         let alerts = try openStore(daemon.home).writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT plan_id, reason, silent FROM alert ORDER BY raised_at")
+            try Row.fetchAll(db, sql: "SELECT plan_id, reason, silent, revision FROM alert ORDER BY raised_at")
         }
-        #expect(alerts.count == 7)  // six check-ins and the done, all under duress
+        // Six check-ins and the done, all under duress: one silent incident, raised once and updated six times.
+        #expect(alerts.count == 1)
         for row in alerts {
             #expect(row["plan_id"] as String == forced.plan)
             #expect(row["reason"] as String == "duress")
             #expect(row["silent"] as Bool)
+            #expect(row["revision"] as Int == 6)
         }
     }
 

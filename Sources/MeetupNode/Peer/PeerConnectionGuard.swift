@@ -19,6 +19,8 @@ final class PeerConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     let bodyLimit: Int
     let requestTimeout: TimeAmount
+    /// Told the path of each request refused here, for the refusal counters.
+    let refused: @Sendable (_ path: String) -> Void
     private var bodyBytes = 0
     /// The request passed the limit: swallow the rest of it and close once the answer is written.
     private var refusing = false
@@ -27,9 +29,10 @@ final class PeerConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var answered = false
     private var timeout: Scheduled<Void>?
 
-    init(bodyLimit: Int, requestTimeout: TimeAmount) {
+    init(bodyLimit: Int, requestTimeout: TimeAmount, refused: @escaping @Sendable (_ path: String) -> Void) {
         self.bodyLimit = bodyLimit
         self.requestTimeout = requestTimeout
+        self.refused = refused
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -41,6 +44,7 @@ final class PeerConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             startTimeout(context: context)
             if let announced = head.headerFields[.contentLength].flatMap({ Int($0) }), announced > bodyLimit {
                 refusing = true
+                refused(head.path ?? "")
                 refuseTooLarge(context: context)
                 return
             }

@@ -71,11 +71,17 @@ struct PeerServer: Service {
     static let requestTimeout = TimeAmount.seconds(30)
 
     /// The HTTP/1 server with the listener's limits: idle and request timeouts, and the body limit enforced
-    /// before reading (PeerConnectionGuard.swift).
-    static var server: HTTPServerBuilder {
-        .http1(
+    /// before reading (PeerConnectionGuard.swift), an envelope so refused counted as `too-large`.
+    static func server(node: Node) -> HTTPServerBuilder {
+        let counters = node.envelopeCounters
+        let refused: @Sendable (String) -> Void = { path in
+            if path.hasPrefix("/v1/envelope") { counters.refused(EnvelopeError.tooLarge.code) }
+        }
+        return .http1(
             configuration: .init(
-                additionalChannelHandlers: [PeerConnectionGuard(bodyLimit: Envelope.sizeLimit, requestTimeout: requestTimeout)],
+                additionalChannelHandlers: [
+                    PeerConnectionGuard(bodyLimit: Envelope.sizeLimit, requestTimeout: requestTimeout, refused: refused)
+                ],
                 idleTimeout: idleTimeout))
     }
 
@@ -86,7 +92,7 @@ struct PeerServer: Service {
         // file descriptors stay free for the alerts this node sends.
         let app = Application(
             router: Self.router(node: node),
-            server: Self.server,
+            server: Self.server(node: node),
             configuration: .init(
                 address: .hostname(listen.host, port: listen.port),
                 availableConnectionsDelegate: .maximum(node.configuration.peerConnectionLimit, logger: node.logger)),
