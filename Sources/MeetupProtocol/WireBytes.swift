@@ -65,8 +65,8 @@ enum WireTime {
 }
 
 /// RFC 4648 §5 base64url without padding.
-enum Base64URL {
-    static func encode(_ data: Data) -> String {
+package enum Base64URL {
+    package static func encode(_ data: Data) -> String {
         data.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
@@ -74,7 +74,7 @@ enum Base64URL {
     }
 
     /// Nil for anything but the base64url alphabet (padding is not allowed either).
-    static func decode(_ text: String) -> Data? {
+    package static func decode(_ text: String) -> Data? {
         guard text.utf8.allSatisfy({ byte in
             (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")

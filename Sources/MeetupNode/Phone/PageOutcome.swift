@@ -1,4 +1,5 @@
 import Foundation
+import MeetupProtocol
 
 /// What a POST to the check-in page did, carried in the redirect (`?r=`) to the result view. Sealed under the
 /// data key and bound to the link: nobody can make the page claim an outcome, and the URL in the browser's
@@ -22,17 +23,12 @@ enum PageOutcome: Codable, Equatable {
     case failed
 
     func sealed(token: String, cipher: DataCipher) -> String {
-        let sealed = (try? cipher.seal(self, for: Self.column(token))) ?? Data()
-        return sealed.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Base64URL.encode((try? cipher.seal(self, for: Self.column(token))) ?? Data())
     }
 
     /// The outcome a result view names; nil when it does not open with this link (forged, or another link's).
     init?(sealed text: String, token: String, cipher: DataCipher) {
-        guard text.count < 1_024 else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64),
+        guard text.count < 1_024, let data = Base64URL.decode(text),
               let outcome = try? cipher.open(PageOutcome.self, from: data, for: Self.column(token))
         else { return nil }
         self = outcome
