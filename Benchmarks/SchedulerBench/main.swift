@@ -84,7 +84,7 @@ func measure(count: Int) throws -> Measurement {
     // Time moves 256 s on: 256 plans (one per second of start) fall due, and one batch advances them.
     clock.set(start.addingTimeInterval(255.5))
     let due = try seconds {
-        _ = try store.advanceDue(to: clock.now, limit: Scheduler.batchSize, machine: node.machine, lateTolerance: 1)
+        _ = try store.advanceDue(to: clock.now, limit: Scheduler.batchSize, node.transitions)
     }
     try store.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     let size = (try FileManager.default.attributesOfItem(atPath: directory.path + "/meetup.sqlite")[.size] as? Int) ?? 0

@@ -57,3 +57,36 @@ public struct HistoryLine: Codable, Equatable, Sendable {
         self.note = note
     }
 }
+
+/// A line of a plan's history as the node keeps it, opened: what an alert's payload is built from.
+public struct RecordedLine: Equatable, Sendable {
+    public var at: Date
+    public var kind: String
+    /// The position, for a `location` line.
+    public var fix: LocationFix?
+    /// The region crossed, for a `region-enter` or `region-leave` line.
+    public var region: RegionTransition?
+
+    public init(at: Date, kind: String, fix: LocationFix? = nil, region: RegionTransition? = nil) {
+        self.at = at
+        self.kind = kind
+        self.fix = fix
+        self.region = region
+    }
+}
+
+extension AlertPayload {
+    /// What a contact reads about `draft`: the plan's details and its history so far, oldest first, cut to
+    /// the most recent points and lines an alert carries.
+    public init(
+        plan: String, draft: AlertDraft, match: MatchDetails, place: Place, start: Date, until: Date, lines: [RecordedLine]
+    ) {
+        let checkInKinds: Set = [HistoryEntry.checkIn.kind, HistoryEntry.checkInAfterAlert.kind]
+        self.init(
+            plan: plan, reason: draft.reason, raisedAt: draft.raisedAt, deadline: draft.deadline, match: match, place: place,
+            start: start, until: until,
+            trail: Array(lines.compactMap(\.fix).suffix(Self.trailLimit)),
+            checkIns: Array(lines.filter { checkInKinds.contains($0.kind) }.map(\.at).suffix(Self.checkInLimit)),
+            history: Array(lines.map { HistoryLine(at: $0.at, kind: $0.kind, note: $0.region?.region) }.suffix(Self.historyLimit)))
+    }
+}

@@ -48,6 +48,10 @@ public enum HistoryEntry: Equatable, Sendable {
     case location(LocationFix)
     case region(RegionTransition)
 
+    /// The kind of a `location` line, and the prefix of a `region` line's (`region-enter`, `region-leave`).
+    public static let locationKind = "location"
+    public static let regionKindPrefix = "region-"
+
     /// The kind as written in the log and in JSON.
     public var kind: String {
         switch self {
@@ -59,8 +63,8 @@ public enum HistoryEntry: Equatable, Sendable {
         case .done: "done"
         case .resolved: "resolved"
         case .wrongPIN: "wrong-pin"
-        case .location: "location"
-        case let .region(transition): "region-\(transition.direction.rawValue)"
+        case .location: Self.locationKind
+        case let .region(transition): Self.regionKindPrefix + transition.direction.rawValue
         }
     }
 
@@ -70,7 +74,7 @@ public enum HistoryEntry: Equatable, Sendable {
         switch self {
         case let .location(fix): fix.at
         case let .region(transition): transition.fix.at
-        default: nil
+        case .started, .checkIn, .checkInAfterAlert, .deadlinePassed, .extended, .done, .resolved, .wrongPIN: nil
         }
     }
 }

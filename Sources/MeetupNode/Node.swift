@@ -187,6 +187,21 @@ public final class Node: Sendable {
             name: configuration.name, endpoints: [url])
     }
 
+    /// What the store needs to write a plan's transitions.
+    package var transitions: TransitionContext {
+        TransitionContext(machine: machine, lateTolerance: configuration.lateTolerance, newAlertID: { RandomID.make() })
+    }
+
+    /// Turns committed notices into envelopes, sealed with this node's keys.
+    var noticeFanOut: NoticeFanOut {
+        NoticeFanOut(store: store, seal: sealer, newID: { RandomID.make() })
+    }
+
+    /// Stores received alerts, and acks them again when their id changes.
+    var alertReceiver: AlertReceiver {
+        AlertReceiver(store: store, acks: AckEnvelopes(seal: sealer, sealToCard: cardSealer))
+    }
+
     /// Signs and seals messages from this node to a card, for the outbox: due now, tier 1.
     var cardSealer: CardSealer {
         let keys = keys

@@ -205,17 +205,22 @@ public struct ResolvedMessage: Codable, Equatable, Sendable {
     }
 }
 
-/// Type 17: a PIN-verified check-in or extend, or a location: the plan's next deadline. `seq` increases
+/// Type 17: a check-in made with the real PIN: the plan's next deadline. `seq` increases
 /// strictly per plan, and replicas carry the latest, so nothing stale can move a deadline.
 public struct HeartbeatMessage: Codable, Equatable, Sendable {
+    /// What made the heartbeat (docs/PROTOCOL.md, "Heartbeat").
+    public enum Kind: String, Codable, Sendable {
+        case checkIn = "check-in"
+    }
+
     public var plan: String
     public var seq: Int
     public var deadline: Date?
-    public var phase: String
+    public var phase: Phase
     public var at: Date
-    public var kind: String
+    public var kind: Kind
 
-    public init(plan: String, seq: Int, deadline: Date?, phase: String, at: Date, kind: String) {
+    public init(plan: String, seq: Int, deadline: Date?, phase: Phase, at: Date, kind: Kind = .checkIn) {
         self.plan = plan
         self.seq = seq
         self.deadline = deadline
@@ -240,11 +245,11 @@ public struct LivenessRequestMessage: Codable, Equatable, Sendable {
 public struct LivenessMessage: Codable, Equatable, Sendable {
     public var plan: String
     public var nonce: String
-    public var phase: String
+    public var phase: Phase
     public var deadline: Date?
     public var lastCheckIn: Date?
 
-    public init(plan: String, nonce: String, phase: String, deadline: Date?, lastCheckIn: Date?) {
+    public init(plan: String, nonce: String, phase: Phase, deadline: Date?, lastCheckIn: Date?) {
         self.plan = plan
         self.nonce = nonce
         self.phase = phase

@@ -83,7 +83,7 @@ struct CheckInPageTests {
         let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe de Flore", every: "10m", length: "1h"))
         let link = try fixture.plans.link(plan.plan)
         // The scheduler's tick starts the plan.
-        _ = try node.store.advanceDue(to: fixture.clock.now, limit: 10, machine: node.machine, lateTolerance: 1)
+        _ = try node.store.advanceDue(to: fixture.clock.now, limit: 10, node.transitions)
         let before = try fixture.plans.log(plan.plan)
         let app = Application(router: PeerServer.router(node: node))
         try await app.test(.live) { client in

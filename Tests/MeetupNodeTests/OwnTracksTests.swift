@@ -86,14 +86,14 @@ struct OwnTracksTests {
                 #expect(body == "[]")
             }
             clock.advance(by: 11 * 60)
-            _ = try node.store.advanceDue(to: clock.now, limit: 10, machine: node.machine, lateTolerance: 1)
+            _ = try node.store.advanceDue(to: clock.now, limit: 10, node.transitions)
             let (status, _, _) = try await post(client, location(lat: 48.4, lon: 2.35, tst: clock.now), authorization: auth)
             #expect(status == .ok)
         }
         #expect(try fixture.plans.status(plan.plan).state == "grace", "locations do not move the deadline")
         #expect(try fixture.plans.status(plan.plan).lastCheckIn == nil)
         clock.advance(by: 5 * 60)
-        let (outcomes, _) = try node.store.advanceDue(to: clock.now, limit: 10, machine: node.machine, lateTolerance: 1)
+        let (outcomes, _) = try node.store.advanceDue(to: clock.now, limit: 10, node.transitions)
         let missed = try #require(outcomes.first?.raised.first)
         #expect(missed.reason == .missed, "moving phone, no check-in: the alert goes out")
         let payload = try trail(ofAlert: missed.id)

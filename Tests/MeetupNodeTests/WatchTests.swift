@@ -1,3 +1,4 @@
+import CheckInCore
 import Foundation
 import GRDB
 import MeetupControl
@@ -53,7 +54,7 @@ struct WatchTests {
         func beat(_ seq: Int, _ next: Date) throws {
             try node.store.writer.write { db in
                 try node.store.applyHeartbeat(
-                    db, HeartbeatMessage(plan: "p1", seq: seq, deadline: next, phase: "active", at: clock.now, kind: "check-in"),
+                    db, HeartbeatMessage(plan: "p1", seq: seq, deadline: next, phase: .active, at: clock.now, kind: .checkIn),
                     from: user, slack: 30)
             }
         }
@@ -68,15 +69,15 @@ struct WatchTests {
     @Test("the watchdog's verdicts")
     func verdicts() {
         let deadline = clock.now
-        func statement(_ phase: String, _ next: Date?) -> LivenessMessage {
+        func statement(_ phase: Phase, _ next: Date?) -> LivenessMessage {
             LivenessMessage(plan: "p1", nonce: "n", phase: phase, deadline: next, lastCheckIn: nil)
         }
         #expect(Watchdog.verdict(nil, watching: deadline) == .alarm)
-        #expect(Watchdog.verdict(statement("active", deadline.addingTimeInterval(60)), watching: deadline) == .alive(deadline.addingTimeInterval(60)))
-        #expect(Watchdog.verdict(statement("active", deadline), watching: deadline) == .alarm)
-        #expect(Watchdog.verdict(statement("grace", deadline), watching: deadline) == .alarm)
-        #expect(Watchdog.verdict(statement("alerted", nil), watching: deadline) == .userAlerted)
-        #expect(Watchdog.verdict(statement("done", nil), watching: deadline) == .ended)
+        #expect(Watchdog.verdict(statement(.active, deadline.addingTimeInterval(60)), watching: deadline) == .alive(deadline.addingTimeInterval(60)))
+        #expect(Watchdog.verdict(statement(.active, deadline), watching: deadline) == .alarm)
+        #expect(Watchdog.verdict(statement(.grace, deadline), watching: deadline) == .alarm)
+        #expect(Watchdog.verdict(statement(.alerted, nil), watching: deadline) == .userAlerted)
+        #expect(Watchdog.verdict(statement(.done, nil), watching: deadline) == .ended)
     }
 
     @Test("a replica older than the latest heartbeat does not move the deadline back; a stood-down plan is not revived")
@@ -85,8 +86,8 @@ struct WatchTests {
         try node.store.writer.write { db in
             try node.store.storeReplica(db, replica(version: 5, deadline: deadline, seq: 5), from: user, at: clock.now, slack: 30)
             try node.store.applyHeartbeat(
-                db, HeartbeatMessage(plan: "p1", seq: 9, deadline: deadline.addingTimeInterval(300), phase: "active", at: clock.now,
-                                     kind: "check-in"),
+                db, HeartbeatMessage(plan: "p1", seq: 9, deadline: deadline.addingTimeInterval(300), phase: .active, at: clock.now,
+                                     kind: .checkIn),
                 from: user, slack: 30)
             try node.store.storeReplica(db, replica(version: 8, deadline: deadline, seq: 8), from: user, at: clock.now, slack: 30)
         }

@@ -136,12 +136,12 @@ struct VectorTests {
             #expect(try Envelope.open(escrow.envelope, with: recipient).type == .alert)
         case .heartbeat:
             let heartbeat = try WireJSON.decode(HeartbeatMessage.self, from: opened.body)
-            #expect(heartbeat.seq == 13 && heartbeat.kind == "check-in" && heartbeat.deadline != nil)
+            #expect(heartbeat.seq == 13 && heartbeat.kind == .checkIn && heartbeat.deadline != nil)
         case .livenessRequest:
             #expect(try WireJSON.decode(LivenessRequestMessage.self, from: opened.body).nonce.count == 32)
         case .liveness:
             let liveness = try WireJSON.decode(LivenessMessage.self, from: opened.body)
-            #expect(liveness.phase == "active" && liveness.lastCheckIn != nil)
+            #expect(liveness.phase == .active && liveness.lastCheckIn != nil)
         case .standDown:
             #expect(try WireJSON.decode(StandDownMessage.self, from: opened.body) == StandDownMessage(plan: "4u4ljkvrxvjps", reason: .done, deadline: nil))
         default:

@@ -99,7 +99,9 @@ struct ContactService {
     }
 
     func ack(_ id: String) throws(ControlError) -> AckResult {
-        guard let (alert, told) = try call({ try store.ackReceivedAlert(id: id, at: node.clock.now, seal: node.sealer, sealToCard: node.cardSealer) }) else {
+        let now = node.clock.now
+        let acks = AckEnvelopes(seal: node.sealer, sealToCard: node.cardSealer)
+        guard let (alert, told) = try call({ try store.ackReceivedAlert(id: id, at: now) { acks.acks($0, at: now) } }) else {
             throw .alertNotFound(id: id)
         }
         node.courierWakeup.nudge()

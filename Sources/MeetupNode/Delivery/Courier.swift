@@ -46,7 +46,8 @@ struct Courier: Service {
                     // a failed fan-out never stops the sending of what is already queued.
                     var failure: (any Error)?
                     do {
-                        let setAside = try await offPool { try node.store.fanOut(limit: 64, now: now, seal: node.sealer).failed }
+                        let fanOut = node.noticeFanOut
+                        let setAside = try await offPool { try fanOut.run(limit: 64, now: now).failed }
                         for id in setAside { node.logger.critical("notice row damaged; set aside", metadata: ["notice": "\(id)"]) }
                     } catch {
                         failure = error

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CheckInCore
 import Foundation
 import Logging
 import MeetupCrypto
@@ -78,12 +79,13 @@ struct Watchdog: Service {
     static func verdict(_ statement: LivenessMessage?, watching deadline: Date?) -> Verdict {
         guard let statement else { return .alarm }
         switch statement.phase {
-        case "done", "expired": return .ended
-        case "alerted": return .userAlerted
-        case "scheduled", "active":
+        case .done, .expired: return .ended
+        case .alerted: return .userAlerted
+        case .scheduled, .active:
             if let next = statement.deadline, let deadline, next <= deadline { return .alarm }
             return .alive(statement.deadline)
-        default: return .alarm
+        // Past deadline + grace + slack, the user's node still in grace: it is not keeping time.
+        case .grace: return .alarm
         }
     }
 
@@ -121,10 +123,9 @@ struct Watchdog: Service {
         let late = wake < node.startedAt || now.timeIntervalSince(wake) > Self.livenessTimeout + 2 * node.configuration.lateTolerance
         let ownCard = try node.card()
         var relays: [CardEnvelope] = []
-        // Tier 2 waits for the escalation delay, as on the user's node, unless no tier-1 contact is left.
-        let hasTierOne = replica.contacts.contains { $0.tier == 1 && replica.escrow.map(\.cardKey).contains(Self.key(of: $0)) }
-        // Counted from this alarm: tier 1 hears of it only now.
-        let escalateAt = now.addingTimeInterval(TimeInterval(replica.escalateAfterSeconds))
+        // Tier 2 waits for the escalation delay, as on the user's node, unless no tier-1 contact is left; counted
+        // from this alarm, since tier 1 hears of it only now.
+        let tiers = replica.contacts.filter { replica.escrow.map(\.cardKey).contains(Self.key(of: $0)) }.map(\.tier)
         for copy in replica.escrow {
             guard let contact = replica.contacts.first(where: { Self.key(of: $0) == copy.cardKey }),
                   let card = try? ContactCard(parsing: contact.card)
@@ -138,7 +139,9 @@ struct Watchdog: Service {
             relays.append(CardEnvelope(
                 type: .relayedAlert, card: card, name: contact.name, tier: contact.tier, id: envelope.id,
                 sealed: envelope.seal(signer: node.keys.signing, to: card.sealingKey), expires: envelope.expires,
-                notBefore: contact.tier == 2 && hasTierOne ? escalateAt : now))
+                notBefore: DeliveryPolicy.firstAttempt(
+                    tier: contact.tier, recipientTiers: tiers, raisedAt: now,
+                    escalateAfter: TimeInterval(replica.escalateAfterSeconds), now: now)))
         }
         var own: AlertMessage?
         if let sealed = replica.own, let opened = try? Envelope.open(sealed, with: node.keys.sealing),
@@ -150,7 +153,7 @@ struct Watchdog: Service {
             own = message
         }
         try node.store.commitAlarm(
-            watch, relays: relays, own: own, user: user, at: now, hooks: node.hooks.names, seal: node.sealer)
+            watch, relays: relays, own: own, user: user, at: now, hooks: node.hooks.kinds, newID: RandomID.make())
         node.courierWakeup.nudge()
         node.hookWakeup.nudge()
     }

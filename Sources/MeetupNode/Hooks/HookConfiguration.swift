@@ -14,8 +14,21 @@ public struct HookConfiguration: Sendable, Equatable {
         self.details = details
     }
 
-    /// The configured hooks, by the name a job row records.
-    var names: [String] {
-        [("exec", exec), ("webhook", webhook), ("ntfy", ntfy)].compactMap { $0.1 == nil ? nil : $0.0 }
+    /// The configured hooks.
+    var kinds: [HookKind] {
+        HookKind.allCases.filter { kind in
+            switch kind {
+            case .exec: exec != nil
+            case .webhook: webhook != nil
+            case .ntfy: ntfy != nil
+            }
+        }
     }
+}
+
+/// A kind of notification hook; the raw value is the name a job row records and the metrics' label.
+enum HookKind: String, Sendable, CaseIterable {
+    case exec
+    case webhook
+    case ntfy
 }

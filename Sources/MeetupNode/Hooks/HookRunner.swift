@@ -64,16 +64,16 @@ struct HookRunner: Service {
         let summary = HookSummary(alert, event: job.event, details: node.hooks.details)
         let hooks = node.hooks
         do {
+            // A hook removed by a reload since the job was queued has nothing to run.
             switch job.hook {
-            case "exec": if let command = hooks.exec { try await HookCall.exec(command, input: summary.json()) }
-            case "webhook": if let url = hooks.webhook { try await HookCall.post(url, body: summary.json(), type: "application/json", http: http) }
-            case "ntfy": if let url = hooks.ntfy { try await HookCall.ntfy(url, summary: summary, http: http) }
-            default: break
+            case .exec: if let command = hooks.exec { try await HookCall.exec(command, input: summary.json()) }
+            case .webhook: if let url = hooks.webhook { try await HookCall.post(url, body: summary.json(), type: "application/json", http: http) }
+            case .ntfy: if let url = hooks.ntfy { try await HookCall.ntfy(url, summary: summary, http: http) }
             }
             return .done
         } catch {
             let reason = (error as? HookFailure)?.description ?? "\(type(of: error))"
-            node.metrics.hookFailed(kind: job.hook)
+            node.metrics.hookFailed(kind: job.hook.rawValue)
             if job.attempts + 1 >= Self.attemptLimit { return .gaveUp(reason: reason) }
             return .retry(next: node.clock.now.addingTimeInterval(Backoff.other.delay(afterAttempts: job.attempts + 2)), reason: reason)
         }
@@ -106,7 +106,7 @@ enum HookEvent: String, Sendable {
 struct HookJob: Sendable {
     var id: Int64
     var alertID: String
-    var hook: String
+    var hook: HookKind
     var event: HookEvent
     var attempts: Int
 }

@@ -79,11 +79,12 @@ package struct Inbox {
     /// A guardian asks whether the plan is alive: the answer is the plan's state, signed, naming its nonce.
     private func answerLiveness(_ envelope: Envelope, from contact: ContactRecord, now: Date) throws -> Answer {
         let request = try WireJSON.decode(LivenessRequestMessage.self, from: envelope.body)
-        guard let statement = try node.store.liveness(
-            planID: request.plan, nonce: request.nonce, for: contact, machine: node.machine, now: now)
-        else {
+        guard let state = try node.store.planState(request.plan, forGuardian: contact, machine: node.machine, now: now) else {
             throw EnvelopeError.badBody("no plan \(request.plan) that this contact guards")
         }
+        let statement = LivenessMessage(
+            plan: request.plan, nonce: request.nonce, phase: state.phase, deadline: state.deadline,
+            lastCheckIn: state.lastCheckIn)
         return reply(.liveness, WireJSON.encode(statement), to: contact.sealingKey, now: now)
     }
 
@@ -134,12 +135,11 @@ package struct Inbox {
         message.payload.deadline = relayed.deadline
         message.late = relayed.late
         let store = node.store
-        let hooks = node.hooks.names
+        let hooks = node.hooks.kinds
         let relayedMessage = message
-        let sealer = node.sealer
+        let receiver = node.alertReceiver
         let fresh = try store.acceptOnce(envelopeID: envelope.id, expires: envelope.expires) { db in
-            try store.insertReceivedAlert(
-                db, relayedMessage, from: user, at: now, hooks: hooks, via: route.name, guardianCard: guardianCard, seal: sealer)
+            try receiver.receive(db, relayedMessage, from: user, at: now, hooks: hooks, via: route.name, guardianCard: guardianCard)
         }
         if fresh {
             node.envelopeCounters.accepted()
@@ -162,11 +162,10 @@ package struct Inbox {
             // Escrow comes only inside a guardian's relayed alert, so that contacts see it came via the guardian.
             guard message.escrow != true else { throw EnvelopeError.badBody("an escrowed alert sent directly") }
             try Self.check(message)
-            let hooks = node.hooks.names
-            let sealer = node.sealer
+            let hooks = node.hooks.kinds
+            let receiver = node.alertReceiver
             return { db in
-                try store.insertReceivedAlert(
-                    db, message, from: contact, at: now, hooks: hooks, via: Store.directRoute, guardianCard: nil, seal: sealer)
+                try receiver.receive(db, message, from: contact, at: now, hooks: hooks, via: Store.directRoute, guardianCard: nil)
             }
         case .ack:
             let message = try WireJSON.decode(AckMessage.self, from: envelope.body)

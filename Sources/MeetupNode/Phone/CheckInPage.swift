@@ -144,19 +144,24 @@ struct CheckInPage {
         if let message { context["message"] = ["text": message.text, "kind": message.isError ? "error" : "ok"] }
         let status = try? PlanService(node: node).status(planID)
         let now = node.clock.now
-        switch status?.state {
-        case "scheduled"?:
+        let running: Bool
+        switch status.flatMap({ Phase(rawValue: $0.state) }) {
+        case .scheduled:
             context["when"] = Self.when("Starts at", status?.start, now: now)
-        case "active"?:
+            running = true
+        case .active:
             context["when"] = Self.when("Next check-in by", status?.nextDeadline, now: now)
-        case "grace"?:
+            running = true
+        case .grace:
             context["when"] = Self.when("Check-in overdue since", status?.nextDeadline, now: now)
-        case "alerted"?:
+            running = true
+        case .alerted:
             context["note"] = "Your contacts have been alerted. Check in or end the plan once you are safe."
-        default:
+            running = true
+        case .done, .expired, nil:
             context["note"] = "This plan has ended; this link no longer works."
+            running = false
         }
-        let running = status.map { !["done", "expired"].contains($0.state) } ?? false
         if running { context["form"] = ["nonce": nonce(token: token, now: now)] }
         context["style"] = CheckInPageTemplate.style
         context["script"] = CheckInPageTemplate.script

@@ -30,7 +30,7 @@ struct OwnTracksReceiver {
         guard let url = node.advertisedURL(path: Self.path) else {
             throw .internalError(reason: "the node has no usable endpoint for OwnTracks (see --advertise)")
         }
-        let password = Base32.encode(SecureRandom.bytes(count: 16))
+        let password = RandomID.make()
         do {
             try node.store.saveOwnTracksCredential(username: Self.username, passwordHash: blake2b(Data(password.utf8)), at: node.clock.now)
         } catch {

@@ -13,7 +13,7 @@ extension PlanService {
         let noEndpoint = ControlError.internalError(reason: "the node has no usable endpoint for the link (see --advertise)")
         guard node.advertisedURL != nil else { throw noEndpoint }
         let token = try storeCall {
-            try store.checkInLinkToken(planID: id, newToken: { Base32.encode(SecureRandom.bytes(count: 16)) }, at: node.clock.now)
+            try store.checkInLinkToken(planID: id, newToken: { RandomID.make() }, at: node.clock.now)
         }
         guard let token else { throw .planEnded }
         node.logger.info("check-in link given", metadata: ["plan": "\(id)"])

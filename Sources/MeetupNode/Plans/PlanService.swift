@@ -48,7 +48,7 @@ struct PlanService {
     // MARK: Plans
 
     func arm(_ request: ArmRequest) throws(ControlError) -> PlanStatus {
-        let id = Base32.encode(SecureRandom.bytes(count: 8))
+        let id = RandomID.make(bytes: 8)
         let plan: Plan
         do { plan = try request.parse(id: id, now: node.clock.now) } catch { throw .invalidArgument("\(error)") }
         guard TimeInterval(plan.escalateAfter) < node.configuration.envelopeTTL else {
@@ -92,7 +92,7 @@ struct PlanService {
             until = plan.until.addingTimeInterval(TimeInterval(seconds ?? 0))
         case let (nil, .some(text)):
             do { until = try PlanInput.instant(text, flag: "--until", now: now) } catch { throw .invalidArgument("\(error)") }
-        default:
+        case (nil, nil), (.some, .some):
             throw .invalidArgument("extend: give --by DURATION or --until TIME")
         }
         return try pinCommand(id, pin: request.pin, .extend(until: until))
@@ -139,9 +139,7 @@ struct PlanService {
 
     func advance(_ id: String, _ event: CheckInEvent) throws(ControlError) -> PlanOutcome {
         let outcome = try storeCall {
-            try store.advance(
-                planID: id, to: node.clock.now, applying: event, machine: node.machine,
-                lateTolerance: node.configuration.lateTolerance)
+            try store.advance(planID: id, to: node.clock.now, applying: event, node.transitions)
         }
         guard let outcome else { throw .planNotFound(id: id) }
         node.logRaised(outcome.raised)

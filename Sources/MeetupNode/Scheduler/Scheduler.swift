@@ -45,8 +45,7 @@ package struct Scheduler: Service {
         var advanced = 0
         while true {
             let now = node.clock.now
-            let (outcomes, failed) = try node.store.advanceDue(
-                to: now, limit: Self.batchSize, machine: node.machine, lateTolerance: node.configuration.lateTolerance)
+            let (outcomes, failed) = try node.store.advanceDue(to: now, limit: Self.batchSize, node.transitions)
             advanced += outcomes.count
             for outcome in outcomes {
                 node.logRaised(outcome.raised)

@@ -5,6 +5,24 @@ import MeetupControl
 import MeetupCrypto
 import MeetupProtocol
 
+/// An acknowledgement to send again: the user's node's own alert id replaced a guardian's escrow id of an
+/// incident acknowledged before, so that the ack names an id the user's node knows.
+struct AckAgain: Equatable {
+    var alertID: String
+    var planID: String
+    var ackedAt: Date
+}
+
+/// Who hears of an acknowledgement: the sender, when still a contact, and the guardians the alert came through.
+struct AckRecipients {
+    var alertID: String
+    var planID: String
+    /// The user whose alert it is (their Ed25519 key), as guardians know them.
+    var userKey: Data
+    var sender: ContactRecord?
+    var guardianCards: [ContactCard]
+}
+
 /// What is sealed in `received_alert.content`: the message as received, and the sender's name then.
 struct ReceivedContent: Codable {
     var from: String
@@ -39,11 +57,13 @@ extension Store {
     /// is another incident. The user's node's own alert id replaces a guardian's escrow id, so that an ack
     /// names an id the user's node knows; an incident acknowledged before that id arrived is acked again.
     /// A copy with a higher `revision` (Help pressed again) replaces what is shown, and the hooks run again
-    /// for the update; a lower or equal one changes nothing but the routes.
+    /// for the update; a lower or equal one changes nothing but the routes. `newID` names a new incident.
+    /// Returns the ack to send again, when one is due.
+    @discardableResult
     func insertReceivedAlert(
-        _ db: Database, _ message: AlertMessage, from contact: ContactRecord, at now: Date, hooks: [String], via route: String,
-        guardianCard: ContactCard?, seal: EnvelopeSealer
-    ) throws {
+        _ db: Database, _ message: AlertMessage, from contact: ContactRecord, at now: Date, hooks: [HookKind], via route: String,
+        guardianCard: ContactCard?, newID: String
+    ) throws -> AckAgain? {
         let key = contact.signingKey.bytes
         let payload = message.payload
         let incident = try Row.fetchOne(
@@ -63,10 +83,11 @@ extension Store {
             try db.execute(
                 sql: "UPDATE received_alert SET via = ?, guardian_cards = ? WHERE id = ?",
                 arguments: [Self.routesText(via), sealGuardianCards(cards, id: id), id])
+            var ackAgain: AckAgain?
             if route == Self.directRoute, incident["alert_id"] != message.alert {
                 try db.execute(sql: "UPDATE received_alert SET alert_id = ? WHERE id = ?", arguments: [message.alert, id])
                 if let ackedAt: Date = incident["acked_at"] {
-                    try queueAck(db, AckMessage(alert: message.alert, plan: payload.plan, ackedAt: ackedAt), to: contact, seal: seal)
+                    ackAgain = AckAgain(alertID: message.alert, planID: payload.plan, ackedAt: ackedAt)
                 }
             }
             let revision = message.revision ?? 0
@@ -80,11 +101,11 @@ extension Store {
                 try db.execute(
                     sql: "UPDATE received_alert SET content = ?, reason = ?, revision = ?, updated_at = ? WHERE id = ?",
                     arguments: [content, payload.reason.rawValue, revision, now, id])
-                try insertHookJobs(db, alertID: id, hooks: hooks, event: "update", at: now)
+                try insertHookJobs(db, alertID: id, hooks: hooks, event: .update, at: now)
             }
-            return
+            return ackAgain
         }
-        let id = Base32.encode(SecureRandom.bytes(count: 16))
+        let id = newID
         let content = try cipher.seal(ReceivedContent(from: contact.name, message: message), for: Self.receivedColumn(id))
         try db.execute(
             sql: """
@@ -97,14 +118,15 @@ extension Store {
                 payload.deadline, Self.routesText([route]), sealGuardianCards(guardianCard.map { [$0.text] } ?? [], id: id),
                 content, message.revision ?? 0,
             ])
-        try insertHookJobs(db, alertID: id, hooks: hooks, event: "alert", at: now)
+        try insertHookJobs(db, alertID: id, hooks: hooks, event: .alert, at: now)
+        return nil
     }
 
-    private func insertHookJobs(_ db: Database, alertID: String, hooks: [String], event: String, at now: Date) throws {
+    private func insertHookJobs(_ db: Database, alertID: String, hooks: [HookKind], event: HookEvent, at now: Date) throws {
         for hook in hooks {
             try db.execute(
                 sql: "INSERT INTO hook_job (alert_id, hook, event, next_attempt_at) VALUES (?, ?, ?, ?)",
-                arguments: [alertID, hook, event, now])
+                arguments: [alertID, hook.rawValue, event.rawValue, now])
         }
     }
 
@@ -155,11 +177,11 @@ extension Store {
         }
     }
 
-    /// Marks a received alert acknowledged and queues the signed ack to its sender (when still a contact),
-    /// in one transaction. Returns nil when there is no such alert; `toldSender` false when the sender is no
+    /// Marks a received alert acknowledged and queues the signed acks `queue` makes for its recipients, in
+    /// one transaction. Returns nil when there is no such alert; `toldSender` false when the sender is no
     /// longer a contact.
     func ackReceivedAlert(
-        id: String, at now: Date, seal: EnvelopeSealer, sealToCard: CardSealer
+        id: String, at now: Date, queue: (AckRecipients) -> (toSender: OutboxEntry?, toGuardians: [CardEnvelope])
     ) throws -> (alert: ReceivedAlert, toldSender: Bool)? {
         try writer.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM received_alert WHERE id = ?", arguments: [id]) else {
@@ -170,30 +192,24 @@ extension Store {
             if !alreadyAcked {
                 try db.execute(sql: "UPDATE received_alert SET acked_at = ? WHERE id = ?", arguments: [now, id])
                 let senderKey: Data = row["sender_key"]
-                if let contact = try Row.fetchOne(
+                let sender = try Row.fetchOne(
                     db, sql: "SELECT \(ContactRecord.columns) FROM contact WHERE signing_key = ?", arguments: [senderKey]
-                ).map(ContactRecord.init) {
-                    try queueAck(db, AckMessage(alert: row["alert_id"], plan: row["plan_id"], ackedAt: now), to: contact, seal: seal)
+                ).map(ContactRecord.init)
+                // The guardians it came through hold tier-2 copies back on a tier-1 ack, as the user's node does.
+                let cards = try guardianCards(row["guardian_cards"], id: id).compactMap { try? ContactCard(parsing: $0) }
+                let acks = queue(AckRecipients(
+                    alertID: row["alert_id"], planID: row["plan_id"], userKey: senderKey, sender: sender, guardianCards: cards))
+                if let entry = acks.toSender {
+                    try insertOutbox(db, entry)
                     toldSender = true
                 }
-                // The guardians it came through hold tier-2 copies back on a tier-1 ack, as the user's node does.
-                let alertID: String = row["alert_id"]
-                let ack = AckMessage(alert: alertID, plan: row["plan_id"], ackedAt: now, user: senderKey.hexString)
-                for text in try guardianCards(row["guardian_cards"], id: id) {
-                    guard let card = try? ContactCard(parsing: text) else { continue }
-                    try insertOutbox(db, card: sealToCard(.ack, WireJSON.encode(ack), card), planID: row["plan_id"], now: now)
+                for relay in acks.toGuardians {
+                    try insertOutbox(db, card: relay, planID: row["plan_id"], now: now)
                 }
             }
             return try Row.fetchOne(db, sql: "SELECT * FROM received_alert WHERE id = ?", arguments: [id])
                 .map { (try receivedAlert($0, withPhoto: false), toldSender) }
         }
-    }
-
-    private func queueAck(_ db: Database, _ ack: AckMessage, to contact: ContactRecord, seal: EnvelopeSealer) throws {
-        var entry = seal(.ack, WireJSON.encode(ack), contact)
-        entry.planID = ack.plan
-        entry.alertID = ack.alert
-        try insertOutbox(db, entry)
     }
 
     private func receivedAlert(_ row: Row, withPhoto: Bool) throws -> ReceivedAlert {
@@ -223,8 +239,10 @@ extension Store {
                 arguments: [now, limit]
             ).map { row in
                 let id: Int64 = row["id"]
-                guard let event = HookEvent(rawValue: row["event"]) else { throw StoreError.damagedRow(table: "hook_job", id: "\(id)") }
-                return HookJob(id: id, alertID: row["alert_id"], hook: row["hook"], event: event, attempts: row["attempts"])
+                guard let event = HookEvent(rawValue: row["event"]), let hook = HookKind(rawValue: row["hook"]) else {
+                    throw StoreError.damagedRow(table: "hook_job", id: "\(id)")
+                }
+                return HookJob(id: id, alertID: row["alert_id"], hook: hook, event: event, attempts: row["attempts"])
             }
         }
     }

@@ -3,17 +3,6 @@ import Foundation
 import GRDB
 import MeetupProtocol
 
-/// A notice waiting to become envelopes.
-struct Notice {
-    var id: Int64
-    var planID: String
-    var kind: String
-    var alertID: String?
-    var at: Date
-    /// Under duress: do the bookkeeping, send nothing.
-    var quiet: Bool
-}
-
 /// An envelope to put in the outbox.
 struct OutboxEntry {
     var envelopeID: Data
@@ -45,127 +34,39 @@ struct DueEnvelope: Sendable {
     var silent: Bool
 }
 
-/// Signs and seals one message to a contact: what the store needs from the node's keys.
-typealias EnvelopeSealer = (_ type: MessageType, _ body: Data, _ to: ContactRecord) -> OutboxEntry
-
-/// Signs and seals one message to someone known only by their card.
-typealias CardSealer = (_ type: MessageType, _ body: Data, _ to: ContactCard) -> CardEnvelope
-
 extension Store {
-    /// Turns up to `limit` notices into outbox rows, in order, each notice in its own transaction with its
-    /// rows. A notice whose row is damaged (it cannot be opened or parsed) is set aside with `failed_at`, so
-    /// that it cannot hold up every other alert; its id is returned in `failed` for the log. An error of the
-    /// moment (disk full, I/O, busy) leaves that notice and the ones after it queued, in order (a "resolved"
-    /// must not be fanned out before its alert), and is rethrown for the caller's backoff.
-    func fanOut(limit: Int, now: Date, seal: EnvelopeSealer) throws -> (queued: Int, failed: [Int64]) {
-        var queued = 0
-        var failed: [Int64] = []
-        let notices = try writer.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT id, plan_id, kind, alert_id, at, quiet FROM notice WHERE failed_at IS NULL ORDER BY id LIMIT ?",
-                arguments: [limit]
-            ).map {
-                Notice(id: $0["id"], planID: $0["plan_id"], kind: $0["kind"], alertID: $0["alert_id"], at: $0["at"], quiet: $0["quiet"])
-            }
-        }
-        for notice in notices {
-            do {
-                queued += try writer.write { db in
-                    let entries: [OutboxEntry] = switch notice.kind {
-                    case "alert": try alertEntries(db, notice: notice, now: now, seal: seal)
-                    case "replica": try replicaEntries(db, notice: notice, now: now, seal: seal)
-                    case "heartbeat": try heartbeatEntries(db, notice: notice, seal: seal)
-                    case "stand-down-done", "stand-down-alerted": try standDownEntries(db, notice: notice, seal: seal)
-                    default: try resolvedEntries(db, notice: notice, now: now, seal: seal)
-                    }
-                    for entry in entries { try insertOutbox(db, entry) }
-                    try db.execute(sql: "DELETE FROM notice WHERE id = ?", arguments: [notice.id])
-                    return entries.count
-                }
-            } catch where Store.isDamage(error) {
-                try writer.write { db in
-                    try db.execute(sql: "UPDATE notice SET failed_at = ? WHERE id = ?", arguments: [now, notice.id])
-                }
-                failed.append(notice.id)
-            }
-        }
-        return (queued, failed)
-    }
-
-    /// One alert envelope per recipient: tier 1 now, tier 2 after the plan's escalation delay (at once
-    /// when the plan has no tier-1 recipient).
-    private func alertEntries(_ db: Database, notice: Notice, now: Date, seal: EnvelopeSealer) throws -> [OutboxEntry] {
-        guard let alertID = notice.alertID,
-              let row = try Row.fetchOne(db, sql: "SELECT late, payload, raised_at, revision FROM alert WHERE id = ?", arguments: [alertID]),
-              let record = try PlanRecord.fetchOne(db, key: notice.planID)
-        else { return [] }
-        let payload = try cipher.open(
-            AlertPayload.self, from: row["payload"], for: SealedColumn(table: "alert", column: "payload", rowKey: alertID))
-        let details = try record.openDetails(with: cipher)
-        let photo = try photo(db, planID: record.id)
-        let revision: Int = row["revision"]
-        // An update goes without the photo, which the first copy carried and the receiver keeps.
-        let message = AlertMessage(
-            alert: alertID, late: row["late"], payload: payload, photo: revision > 0 ? nil : photo, revision: revision > 0 ? revision : nil)
-        var body = WireJSON.encode(message)
-        if body.count > Self.alertBodyLimit {
-            // Better the alert without the photo than no alert: the receiver would refuse it for good.
-            var smaller = message
-            smaller.photo = nil
-            body = WireJSON.encode(smaller)
-        }
-        // An update goes where the alert went, but not to a tier-2 contact whose copy a tier-1 ack cancelled,
-        // nor again to one that already has this revision queued (two presses fanned out together).
-        let skipped = Set(try Int64.fetchAll(
+    /// The contacts that must not get `revision` of the alert: a tier-2 contact whose copy a tier-1 ack
+    /// cancelled, and one that already has this revision queued (two presses fanned out together).
+    func alertCopiesToSkip(_ db: Database, alertID: String, revision: Int) throws -> Set<Int64> {
+        Set(try Int64.fetchAll(
             db,
             sql: """
                 SELECT contact_id FROM outbox WHERE alert_id = ? AND type = 'alert' AND contact_id IS NOT NULL
                   AND (state = 'cancelled' OR revision = ?)
                 """,
             arguments: [alertID, revision]))
-        let recipients = try (details.recipients ?? []).filter { !skipped.contains($0) }.compactMap { try contact(db, id: $0) }
-        let hasTierOne = recipients.contains { $0.tier == 1 }
-        let raisedAt: Date = row["raised_at"]
-        let escalateAt = raisedAt.addingTimeInterval(TimeInterval(details.escalateAfter ?? Plan.defaultEscalateAfter))
-        return recipients.map { contact in
-            var entry = seal(.alert, body, contact)
-            entry.planID = record.id
-            entry.alertID = alertID
-            entry.revision = revision
-            if contact.tier == 2, hasTierOne { entry.nextAttemptAt = max(now, escalateAt) }
-            return entry
-        }
     }
 
-    /// The largest alert body sent: the envelope limit less the header, signature and seal.
-    static let alertBodyLimit = Envelope.sizeLimit - 1_024
+    /// The contacts an alert of the plan was queued for and not cancelled: who hears that it is over.
+    func alertedContacts(_ db: Database, planID: String) throws -> [Int64] {
+        try Int64.fetchAll(
+            db,
+            sql: """
+                SELECT DISTINCT contact_id FROM outbox
+                WHERE plan_id = ? AND type = 'alert' AND state != 'cancelled' AND contact_id IS NOT NULL
+                """,
+            arguments: [planID])
+    }
 
-    /// One `resolved` envelope to every contact an alert of the plan was queued for; tier-2 copies still
-    /// waiting to escalate are cancelled, since the user is no longer missing. A quiet notice (duress) does
-    /// the same visible bookkeeping and sends nothing.
-    private func resolvedEntries(_ db: Database, notice: Notice, now: Date, seal: EnvelopeSealer) throws -> [OutboxEntry] {
+    /// The plan's tier-2 alert copies still waiting to escalate are cancelled: the user is no longer missing.
+    func cancelWaitingTierTwo(_ db: Database, planID: String, at now: Date) throws {
         try db.execute(
             sql: """
                 UPDATE outbox SET state = 'cancelled', next_attempt_at = NULL
                 WHERE plan_id = ? AND type = 'alert' AND tier = 2 AND state = 'queued' AND attempts = 0
                   AND next_attempt_at > ?
                 """,
-            arguments: [notice.planID, now])
-        if notice.quiet { return [] }
-        let ids = try Int64.fetchAll(
-            db,
-            sql: """
-                SELECT DISTINCT contact_id FROM outbox
-                WHERE plan_id = ? AND type = 'alert' AND state != 'cancelled' AND contact_id IS NOT NULL
-                """,
-            arguments: [notice.planID])
-        let state: ResolvedMessage.State = notice.kind == "done" ? .done : .checkedIn
-        let body = WireJSON.encode(ResolvedMessage(plan: notice.planID, state: state, at: notice.at))
-        return try ids.compactMap { try contact(db, id: $0) }.map { contact in
-            var entry = seal(.resolved, body, contact)
-            entry.planID = notice.planID
-            return entry
-        }
+            arguments: [planID, now])
     }
 
     static func outboxCardColumn(_ envelopeID: Data) -> SealedColumn {
@@ -223,10 +124,7 @@ extension Store {
                     SELECT seq, envelope_id, contact_id, card, type, envelope, attempts, created_at,
                       \(Self.silentEnvelope) AS silent
                     FROM outbox o
-                    WHERE state = 'queued' AND next_attempt_at <= ? AND (contact_id IS NOT NULL OR card IS NOT NULL)
-                      AND NOT (type != 'alert' AND EXISTS (
-                        SELECT 1 FROM outbox a WHERE a.contact_id = o.contact_id AND a.type = 'alert'
-                          AND a.state = 'queued' AND a.seq < o.seq))
+                    WHERE next_attempt_at <= ? AND \(Self.sendableEnvelope)
                     ORDER BY next_attempt_at LIMIT ?
                     """,
                 arguments: [now, limit]
@@ -247,6 +145,16 @@ extension Store {
         }
     }
 
+    /// Whether the outbox row `o` may be attempted: queued, with somewhere to go, and, unless it is an alert,
+    /// behind no alert queued before it to the same contact ("alerts first": a "resolved" never overtakes
+    /// its alert).
+    static let sendableEnvelope = """
+        o.state = 'queued' AND (o.contact_id IS NOT NULL OR o.card IS NOT NULL)
+          AND NOT (o.type != 'alert' AND EXISTS (
+            SELECT 1 FROM outbox a WHERE a.contact_id = o.contact_id AND a.type = 'alert'
+              AND a.state = 'queued' AND a.seq < o.seq))
+        """
+
     /// Makes every queued envelope due at `now`, except tier-2 copies still waiting to escalate.
     func rescheduleQueued(at now: Date) throws {
         try writer.write { db in
@@ -266,23 +174,11 @@ extension Store {
             let attempt = try Date.fetchOne(
                 db,
                 sql: """
-                    SELECT MIN(next_attempt_at) FROM outbox o
-                    WHERE state = 'queued' AND (contact_id IS NOT NULL OR card IS NOT NULL)
-                      AND NOT (type != 'alert' AND EXISTS (
-                        SELECT 1 FROM outbox a WHERE a.contact_id = o.contact_id AND a.type = 'alert'
-                          AND a.state = 'queued' AND a.seq < o.seq))
+                    SELECT MIN(next_attempt_at) FROM outbox o WHERE \(Self.sendableEnvelope)
                     """)
             let expiry = try Date.fetchOne(db, sql: "SELECT MIN(expires_at) FROM outbox WHERE state = 'queued' AND type = 'alert'")
             return [attempt, expiry].compactMap { $0 }.min()
         }
-    }
-
-    func pendingNoticeCount() throws -> Int {
-        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notice WHERE failed_at IS NULL") ?? 0 }
-    }
-
-    func isSilentAlert(id: String) throws -> Bool {
-        try writer.read { db in try Bool.fetchOne(db, sql: "SELECT silent FROM alert WHERE id = ?", arguments: [id]) ?? false }
     }
 
     /// A receipt is proof: it also turns a copy cancelled while its attempt was in flight into delivered.
