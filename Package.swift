@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "MeetupCrypto", dependencies: ["CSodium"], path: "Sources/Crypto"),
         .target(name: "CheckInCore"),
         .target(name: "MeetupProtocol", dependencies: ["MeetupCrypto", "CheckInCore"]),
+        // A QR encoder for meetupctl's terminal output: links a phone can scan.
+        .target(name: "MeetupQR", path: "Sources/QRCode"),
         .target(
             name: "MeetupControl",
             dependencies: [
@@ -81,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "meetupctl",
             dependencies: [
-                "MeetupControl", "CheckInCore",
+                "MeetupControl", "CheckInCore", "MeetupQR",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -106,6 +108,7 @@ let package = Package(
             dependencies: ["CheckInCore", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "MeetupControlTests", dependencies: ["MeetupControl"]),
+        .testTarget(name: "QRCodeTests", dependencies: ["MeetupQR"]),
         // Reads the `key: value` vector files of the test targets below.
         .target(name: "VectorFiles", path: "Tests/VectorFiles"),
         .testTarget(name: "MeetupCryptoTests", dependencies: ["MeetupCrypto", "VectorFiles"], exclude: ["Vectors"]),

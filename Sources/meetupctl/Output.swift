@@ -1,6 +1,7 @@
 import CheckInCore
 import Foundation
 import MeetupControl
+import MeetupQR
 
 /// Human and JSON output. `--json` prints the very value the daemon sent.
 enum Output {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MeetupControl
+import MeetupQR
 
 /// `meetupctl link [PLAN]`: the plan's check-in page for the phone's browser, as a URL and a QR code.
 struct LinkCommand: AsyncParsableCommand {

@@ -1,4 +1,4 @@
-@testable import MeetupControl
+@testable import MeetupQR
 import Testing
 
 @Suite("QRCode")
