@@ -107,8 +107,21 @@ public struct PlanStatus: Codable, Sendable, Equatable {
 /// A guardian of a plan: `confirmed` when it signed a receipt for the plan's latest replica, `pending`
 /// while that replica waits in the outbox, else the outbox state (`failed`, `expired`).
 public struct GuardianSummary: Codable, Sendable, Equatable {
+    /// Whether the guardian holds the plan's latest replica (docs/GLOSSARY.md, "confirmed").
+    public enum State: String, Codable, Sendable {
+        /// Its signed receipt came back: it holds the replica and watches the plan.
+        case confirmed
+        /// The replica is queued, or being retried.
+        case pending
+        /// Every attempt failed, or the replica expired before any reached the guardian.
+        case failed
+        case expired
+        /// No replica was queued to it (the plan ended before one was).
+        case notSent = "none"
+    }
+
     public var contact: String
-    public var state: String
+    public var state: State
     public var confirmedAt: Date?
 
     enum CodingKeys: String, CodingKey {
@@ -116,7 +129,7 @@ public struct GuardianSummary: Codable, Sendable, Equatable {
         case confirmedAt = "confirmed_at"
     }
 
-    public init(contact: String, state: String, confirmedAt: Date?) {
+    public init(contact: String, state: State, confirmedAt: Date?) {
         self.contact = contact
         self.state = state
         self.confirmedAt = confirmedAt

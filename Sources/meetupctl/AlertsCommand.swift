@@ -26,8 +26,8 @@ struct AlertsList: AsyncParsableCommand {
         for alert in alerts {
             var state = alert.resolved ? "resolved" : alert.acked ? "acknowledged" : "OPEN"
             if alert.checkedInAt != nil, !alert.resolved { state += ", checked in after" }
-            print(Output.clean("\(alert.id)  \(Output.time(alert.receivedAt))  from \(alert.from)  \(alert.reason)  \(state)"))
-            print(Output.clean("    meeting \(alert.match.pseudonym) at \(alert.place)"))
+            print(TerminalText.clean("\(alert.id)  \(Output.time(alert.receivedAt))  from \(alert.from)  \(alert.reason)  \(state)"))
+            print(TerminalText.clean("    meeting \(alert.match.pseudonym) at \(alert.place)"))
         }
     }
 }
@@ -65,9 +65,9 @@ struct AlertsAck: AsyncParsableCommand {
         let acked = try await global.client().ackAlert(alert.id)
         if global.json { return try Output.printJSON(acked) }
         if acked.toldSender {
-            print("Acknowledged. \(Output.clean(acked.alert.from))'s node will be told.")
+            print("Acknowledged. \(TerminalText.clean(acked.alert.from))'s node will be told.")
         } else {
-            print("Acknowledged here. \(Output.clean(acked.alert.from)) is no longer a contact, so their node cannot be told.")
+            print("Acknowledged here. \(TerminalText.clean(acked.alert.from)) is no longer a contact, so their node cannot be told.")
         }
     }
 }

@@ -47,23 +47,10 @@ struct ArmCommand: AsyncParsableCommand {
             profile: details["profile"], phone: details["phone"], note: details["note"], photo: photoBytes, start: start, every: every, grace: grace, until: until, length: length,
             contacts: contacts?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
             escalateAfter: escalateAfter)
-        var plan = try await global.client().arm(request)
-        if !plan.guardians.isEmpty {
-            // Give the guardians a few seconds to confirm; a calm word if none does.
-            let client = global.client()
-            for _ in 0 ..< 30 where !plan.guardians.contains(where: { $0.state == "confirmed" }) {
-                try await Task.sleep(for: .milliseconds(100))
-                plan = try await client.plan(plan.plan)
-            }
-            if !plan.guardians.contains(where: { $0.state == "confirmed" }) {
-                FileHandle.standardError.write(Data(
-                    "note: not yet watched by a guardian; meetupctl status \(plan.plan) shows when one confirms.\n".utf8))
-            }
-        }
-        if plan.contacts.isEmpty {
-            FileHandle.standardError.write(Data(
-                "warning: you have no contacts: an alert would reach no one. Add one with meetupctl contacts add.\n".utf8))
-        }
+        let client = global.client()
+        // Give the guardians a few seconds to confirm; a calm word if none does.
+        let plan = try await ArmFollowUp.waitForGuardian(try await client.arm(request)) { try await client.plan($0) }
+        for note in ArmFollowUp.notes(for: plan) { FileHandle.standardError.write(Data((note + "\n").utf8)) }
         if global.json { return try Output.printJSON(plan) }
         print("Armed plan \(plan.plan).")
         Output.printPlan(plan)

@@ -77,7 +77,7 @@ struct ContactsShow: AsyncParsableCommand {
         var rows = [("name", info.name), ("node", info.nodeID), ("fingerprint", info.fingerprint), ("tier", "\(info.tier)"),
                     ("guardian", info.guardian ? "yes" : "no")]
         rows.append(("verified", info.verifiedAt.map { "yes, " + Output.time($0) } ?? "no"))
-        if let name = info.cardName, !name.isEmpty { rows.append(("card name", Output.clean(name))) }
+        if let name = info.cardName, !name.isEmpty { rows.append(("card name", TerminalText.clean(name))) }
         for endpoint in info.endpoints ?? [] { rows.append(("endpoint", endpoint)) }
         rows.append(("added", Output.time(info.addedAt)))
         Output.printTable(rows)

@@ -17,9 +17,7 @@ struct ExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let path = URL(fileURLWithPath: file).standardizedFileURL.path
-        if !force, FileManager.default.fileExists(atPath: path) {
-            throw ValidationFailure("\(path) exists; choose another file or add --force")
-        }
+        if !force, FileManager.default.fileExists(atPath: path) { throw ValidationFailure(PrivateFileError.exists(path: path).description) }
         let passphrase: String
         if passphraseStdin {
             guard let line = readLine(strippingNewline: true) else { throw ValidationFailure("no passphrase on standard input") }
@@ -36,20 +34,8 @@ struct ExportCommand: AsyncParsableCommand {
         print("wrote \(path) (\(result.archive.count) bytes) for node \(result.nodeID); keep the passphrase apart from it")
     }
 
-    /// A new file, private to the user, written whole or not at all.
     private func write(_ data: Data, to path: String) throws {
-        let temporary = path + ".partial"
-        let previous = umask(0o077)
-        defer { umask(previous) }
-        do {
-            try data.write(to: URL(fileURLWithPath: temporary), options: [.atomic])
-            chmod(temporary, 0o600)
-            if force { unlink(path) }
-            try FileManager.default.moveItem(atPath: temporary, toPath: path)
-        } catch {
-            unlink(temporary)
-            throw ValidationFailure("cannot write \(path): \((error as NSError).localizedDescription)")
-        }
+        do { try PrivateFile.write(data, to: path, replacing: force) } catch { throw ValidationFailure(error.description) }
     }
 }
 

@@ -25,9 +25,9 @@ enum Main {
         } catch let error as ExitCode {
             exit(error.rawValue)
         } catch let error as ValidationFailure {
-            fail(error.description, code: 1)
+            fail(error.description, code: CommandFailure.refusedCode)
         } catch let error as PINInputError {
-            fail(error.description, code: 1)
+            fail(error.description, code: CommandFailure.refusedCode)
         } catch {
             finish(parsing: error)
         }
@@ -39,25 +39,16 @@ enum Main {
             print(Meetupctl.fullMessage(for: error))
             exit(0)
         }
-        fail(Meetupctl.message(for: error), hint: "see 'meetupctl --help'", code: 2)
+        fail(Meetupctl.message(for: error), hint: "see 'meetupctl --help'", code: CommandFailure.usageOrUnreachableCode)
     }
 
     static func report(_ error: ControlClientError, arguments: [String]) -> Never {
-        switch error {
-        case let .daemonNotRunning(socketPath):
-            let home = (socketPath as NSString).deletingLastPathComponent
-            fail("meetupd is not running on home \(home); start it with: meetupd --home \(home)", code: 2)
-        case .daemonNotAnswering, .unexpectedResponse:
-            fail("\(error)", code: 2)
-        case .refused:
-            fail("\(error)", code: 1)
-        }
+        let failure = CommandFailure(error)
+        fail(failure.message, hint: failure.hint, code: failure.exitCode)
     }
 
     static func fail(_ message: String, hint: String? = nil, code: Int32) -> Never {
-        var text = "meetupctl: error: \(message)\n"
-        if let hint { text += "meetupctl: hint: \(hint)\n" }
-        FileHandle.standardError.write(Data(text.utf8))
+        FileHandle.standardError.write(Data(CommandFailure(message: message, hint: hint, exitCode: code).text.utf8))
         exit(code)
     }
 }

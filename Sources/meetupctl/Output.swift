@@ -28,7 +28,7 @@ enum Output {
         if let last = plan.lastCheckIn { rows.append(("last check-in", time(last))) }
         if !plan.contacts.isEmpty { rows.append(("contacts", plan.contacts.joined(separator: ", "))) }
         for guardian in plan.guardians {
-            rows.append(("guardian " + guardian.contact, guardian.state == "confirmed" ? "watching" : guardian.state))
+            rows.append(("guardian " + guardian.contact, guardian.state.rawValue))
         }
         for alert in plan.alerts {
             rows.append(("alert", "\(alert.reason) at \(time(alert.raisedAt))\(alert.late ? " (late)" : "")"))
@@ -40,13 +40,6 @@ enum Output {
             }
         }
         printTable(rows)
-    }
-
-    /// Text from another node, safe for a terminal: control characters (escape sequences) become U+FFFD.
-    static func clean(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
-            CharacterSet.controlCharacters.contains(scalar) ? "\u{FFFD}" : scalar
-        }))
     }
 
     /// Metres, without trapping on whatever a peer sent.
@@ -80,7 +73,7 @@ enum Output {
         rows.append(("state", alert.resolved ? "resolved \(alert.resolvedAt.map(time) ?? "")"
             : alert.acked ? "acknowledged \(alert.ackedAt.map(time) ?? "")" : "OPEN: acknowledge with meetupctl alerts ack \(alert.id)"))
         if let at = alert.checkedInAt { rows.append(("checked in after", time(at))) }
-        printTable(rows.map { ($0.0, clean($0.1)) })
+        printTable(rows.map { ($0.0, TerminalText.clean($0.1)) })
         if alert.trail.count > 1 {
             print("\ntrail:")
             for fix in alert.trail {
@@ -89,7 +82,7 @@ enum Output {
             }
         }
         print("\nhistory:")
-        for line in alert.history { print("  \(time(line.at))  \(clean(line.kind))" + (line.note.map { "  " + clean($0) } ?? "")) }
+        for line in alert.history { print("  \(time(line.at))  \(TerminalText.clean(line.kind))" + (line.note.map { "  " + TerminalText.clean($0) } ?? "")) }
     }
 
     /// A name as the user would type it back in a shell.

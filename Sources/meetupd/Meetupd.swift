@@ -69,13 +69,6 @@ struct CheckConfigCommand: AsyncParsableCommand {
     @OptionGroup var options: DaemonOptions
 
     func run() async throws {
-        let settings = try await options.settings()
-        print("config file: \(settings.file ?? "none")")
-        print("home: \(options.nodeHome.path)")
-        let width = Setting.all.map(\.key.count).max() ?? 0
-        for value in settings.values {
-            let shown = value.text.map { value.setting.secret ? "<redacted>" : $0.isEmpty ? "\"\"" : $0 } ?? "(unset)"
-            print("\(value.setting.key.padding(toLength: width, withPad: " ", startingAt: 0))  \(shown)  [\(value.origin)]")
-        }
+        print(try await options.settings().report(home: options.nodeHome))
     }
 }

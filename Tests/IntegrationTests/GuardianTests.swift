@@ -25,11 +25,11 @@ struct GuardianTests {
         #expect(!armed.stderr.contains("not yet watched"), "\(armed.stderr)")
         let plan = try ControlJSON.decoder().decode(PlanStatus.self, from: Data(armed.stdout.utf8))
         #expect(plan.guardians.map(\.contact) == ["Asso"])
-        #expect(plan.guardians.first?.state == "confirmed")
+        #expect(plan.guardians.first?.state == .confirmed)
         #expect(try guardian.status().counts.watching == 1)
         // A where refreshes the replica (the escrow carries the trail); the guardian still confirms.
         #expect(try user.ctl(["where", plan.plan, "48.857,2.353"]).status == 0)
-        #expect(try waitFor(5) { try user.plan(plan.plan).guardians.first?.state == "confirmed" })
+        #expect(try waitFor(5) { try user.plan(plan.plan).guardians.first?.state == .confirmed })
 
         // What the guardian holds: its own copy opens; the contacts' copies do not.
         let guardianPort = try guardian.port
@@ -72,9 +72,9 @@ struct GuardianTests {
         #expect(armed.status == 0, "\(armed.stderr)")
         #expect(armed.stderr.contains("not yet watched by a guardian"), "\(armed.stderr)")
         let plan = try ControlJSON.decoder().decode(PlanStatus.self, from: Data(armed.stdout.utf8))
-        #expect(plan.guardians.first?.state == "pending")
+        #expect(plan.guardians.first?.state == .pending)
         let back = try Daemon(home: guardian.home, port: port)
-        #expect(try waitFor(10) { try user.plan(plan.plan).guardians.first?.state == "confirmed" })
+        #expect(try waitFor(10) { try user.plan(plan.plan).guardians.first?.state == .confirmed })
         #expect(try back.status().counts.watching == 1)
     }
 }

@@ -24,7 +24,7 @@ struct WatchdogTests {
     func killedUserNode() throws {
         let (user, guardian, carol) = try Self.trio()
         let plan = try user.arm(Self.match + ["--every", "4s", "--grace", "2s", "--for", "1h"])
-        #expect(plan.guardians.first?.state == "confirmed")
+        #expect(plan.guardians.first?.state == .confirmed)
         let start = Date()
         while Date().timeIntervalSince(start) < 40 {
             Thread.sleep(forTimeInterval: 2)
@@ -69,7 +69,7 @@ struct WatchdogTests {
     func restartedGuardian() throws {
         let (user, guardian, carol) = try Self.trio()
         let plan = try user.arm(Self.match + ["--every", "3s", "--grace", "1s", "--for", "1h"])
-        #expect(plan.guardians.first?.state == "confirmed")
+        #expect(plan.guardians.first?.state == .confirmed)
         let port = try guardian.port
         #expect(guardian.stop() == 0)
         user.kill9()
@@ -89,7 +89,7 @@ struct WatchdogTests {
         let (user, guardian, carol) = try Self.trio()
         // A wider margin than elsewhere: each check-in checks two Argon2id hashes, slow when the whole suite runs.
         let plan = try user.arm(Self.match + ["--every", "4s", "--grace", "2s", "--for", "1h"])
-        #expect(plan.guardians.first?.state == "confirmed")
+        #expect(plan.guardians.first?.state == .confirmed)
         // The guardian moves to another port: the user's node, holding its old card, can no longer send it
         // heartbeats, but the guardian can still ask the user's node.
         #expect(guardian.stop() == 0)
@@ -111,7 +111,7 @@ struct WatchdogTests {
         let (user, guardian, carol) = try Self.trio(userArguments: ["--advertise", "http://127.0.0.1:9"])
         // Carol must reach the user's node for acks; she does not need to here.
         let plan = try user.arm(Self.match + ["--every", "3s", "--grace", "1s", "--for", "1h"])
-        #expect(plan.guardians.first?.state == "confirmed")
+        #expect(plan.guardians.first?.state == .confirmed)
         #expect(guardian.stop() == 0)
         let moved = try Daemon(home: guardian.home, extraArguments: Self.slack)
         let both = try waitFor(20) { () -> ReceivedAlert? in
@@ -131,7 +131,7 @@ struct WatchdogTests {
             let dave = try Daemon()
             try pair(user, as: "Ulysse", with: dave, as: "Dave", tierOfB: 2)
             let plan = try user.arm(Self.match + ["--every", "3s", "--grace", "1s", "--for", "1h", "--escalate-after", "3s"])
-            #expect(plan.guardians.first?.state == "confirmed")
+            #expect(plan.guardians.first?.state == .confirmed)
             user.kill9()
             let alert = try #require(try waitFor(15) { try carol.receivedAlerts().first }, "no relayed alert: \(guardian.log)")
             #expect(alert.via == ["Asso"])

@@ -101,3 +101,26 @@ struct NodeSettingsTests {
         }
     }
 }
+
+@Suite("check-config report")
+struct NodeSettingsReportTests {
+    @Test("each setting with its value and source; secrets redacted from every source, empty and unset told apart")
+    func report() async throws {
+        let directory = try TemporaryDirectory()
+        let home = NodeHome(path: directory.path, isExplicit: true)
+        let settings = try await NodeSettings.load(
+            flags: ["on-alert-webhook": "https://hooks.example/T0KEN", "name": ""],
+            environment: ["MEETUP_ON_ALERT_EXEC": "/usr/local/bin/page --token S3CRET"], configPath: nil, home: home)
+        let report = settings.report(home: home)
+        let lines = report.split(separator: "\n").map(String.init)
+        #expect(lines[0] == "config file: none")
+        #expect(lines[1] == "home: \(directory.path)")
+        #expect(lines.count == 2 + Setting.all.count)
+        #expect(!report.contains("T0KEN") && !report.contains("S3CRET"))
+        func line(_ key: String) -> String { lines.first { $0.hasPrefix(key + " ") }!.split(separator: " ").joined(separator: " ") }
+        #expect(line("on-alert-webhook") == "on-alert-webhook <redacted> [--on-alert-webhook]")
+        #expect(line("on-alert-exec") == "on-alert-exec <redacted> [MEETUP_ON_ALERT_EXEC]")
+        #expect(line("on-alert-ntfy") == "on-alert-ntfy (unset) [default]")
+        #expect(line("name") == "name \"\" [--name]")
+    }
+}

@@ -42,10 +42,9 @@ extension Store {
                       AND state != 'cancelled' ORDER BY seq DESC LIMIT 1
                     """,
                 arguments: [planID, guardian.id])
-            let state: String = row?["state"] ?? "none"
+            let state: OutboxState? = row?["state"]
             return GuardianSummary(
-                contact: guardian.name, state: state == "delivered" ? "confirmed" : state == "queued" ? "pending" : state,
-                confirmedAt: row?["delivered_at"])
+                contact: guardian.name, state: state?.guardianState ?? .notSent, confirmedAt: row?["delivered_at"])
         }
     }
 }
