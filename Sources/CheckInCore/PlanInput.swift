@@ -99,12 +99,8 @@ public struct PlanInput: Codable, Sendable {
                 throw .malformedInstant(flag: flag, text: text)
             }
         }
-        for options in [ISO8601DateFormatter.Options.withInternetDateTime, [.withInternetDateTime, .withFractionalSeconds]] {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = options
-            if let date = formatter.date(from: text) { return date }
-        }
-        throw .malformedInstant(flag: flag, text: text)
+        guard let date = InstantText.parse(text) else { throw .malformedInstant(flag: flag, text: text) }
+        return date
     }
 
     /// JPEG, PNG or WebP by their magic bytes, and no larger than `photoLimit`.

@@ -202,32 +202,12 @@ public final class Node: Sendable {
         AlertReceiver(store: store, acks: AckEnvelopes(seal: sealer, sealToCard: cardSealer))
     }
 
-    /// Signs and seals messages from this node to a card, for the outbox: due now, tier 1.
-    var cardSealer: CardSealer {
-        let keys = keys
-        let now = clock.now
-        let ttl = configuration.envelopeTTL
-        return { type, body, card in
-            let envelope = Envelope(
-                type: type, created: now, expires: now.addingTimeInterval(ttl), sender: keys.signing.publicKey, body: body)
-            return CardEnvelope(
-                type: type, card: card, name: card.name, tier: 1, id: envelope.id,
-                sealed: envelope.seal(signer: keys.signing, to: card.sealingKey), expires: envelope.expires, notBefore: now)
-        }
-    }
+    /// This node as the sender of envelopes.
+    var signer: EnvelopeSigner { EnvelopeSigner(keys: keys, ttl: configuration.envelopeTTL) }
 
-    /// Signs and seals messages from this node, for the outbox.
-    var sealer: EnvelopeSealer {
-        let keys = keys
-        let now = clock.now
-        let ttl = configuration.envelopeTTL
-        return { type, body, contact in
-            let envelope = Envelope(
-                type: type, created: now, expires: now.addingTimeInterval(ttl), sender: keys.signing.publicKey, body: body)
-            return OutboxEntry(
-                envelopeID: envelope.id, contact: contact, type: type, planID: nil, alertID: nil,
-                sealed: envelope.seal(signer: keys.signing, to: contact.sealingKey), createdAt: now,
-                expiresAt: envelope.expires, nextAttemptAt: now)
-        }
-    }
+    /// Signs and seals messages from this node to a card, for the outbox: due now, tier 1.
+    var cardSealer: CardSealer { signer.sealers(at: clock.now).card }
+
+    /// Signs and seals messages from this node, for the outbox: due now.
+    var sealer: EnvelopeSealer { signer.sealers(at: clock.now).contact }
 }

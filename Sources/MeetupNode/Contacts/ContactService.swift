@@ -53,19 +53,19 @@ struct ContactService {
     }
 
     func list() throws(ControlError) -> ContactList {
-        let records = try call { try store.contacts() }
+        let records = try ControlError.storeCall(logger: node.logger) { try store.contacts() }
         return ContactList(contacts: records.map { info($0, card: try? store.card(of: $0)) })
     }
 
     func show(_ name: String) throws(ControlError) -> ContactInfo {
         let record = try find(name)
-        return info(record, card: try call { try store.card(of: record) })
+        return info(record, card: try ControlError.storeCall(logger: node.logger) { try store.card(of: record) })
     }
 
     func remove(_ name: String) throws(ControlError) -> Done {
         let record = try find(name)
         // Removing a contact stops its alerts, and a guardian's watch; that takes the PIN while a plan runs.
-        if let plan = try call({ try store.removeContact(id: record.id) }).first {
+        if let plan = try ControlError.storeCall(logger: node.logger, { try store.removeContact(id: record.id) }).first {
             throw .contactInUse(name: record.name, plan: plan)
         }
         node.logger.info("contact removed", metadata: ["contact": "\(record.id)"])
@@ -82,7 +82,7 @@ struct ContactService {
 
     func verify(_ name: String) throws(ControlError) -> SafetyNumberInfo {
         let record = try find(name)
-        try call { try store.markVerified(contactID: record.id, at: node.clock.now) }
+        try ControlError.storeCall(logger: node.logger) { try store.markVerified(contactID: record.id, at: node.clock.now) }
         node.logger.info("contact verified", metadata: ["contact": "\(record.id)"])
         return try safetyNumber(name)
     }
@@ -90,18 +90,18 @@ struct ContactService {
     // MARK: Received alerts
 
     func alerts(all: Bool) throws(ControlError) -> ReceivedAlertList {
-        ReceivedAlertList(alerts: try call { try store.receivedAlerts(all: all) })
+        ReceivedAlertList(alerts: try ControlError.storeCall(logger: node.logger) { try store.receivedAlerts(all: all) })
     }
 
     func alert(_ id: String) throws(ControlError) -> ReceivedAlert {
-        guard let alert = try call({ try store.receivedAlert(id: id) }) else { throw .alertNotFound(id: id) }
+        guard let alert = try ControlError.storeCall(logger: node.logger, { try store.receivedAlert(id: id) }) else { throw .alertNotFound(id: id) }
         return alert
     }
 
     func ack(_ id: String) throws(ControlError) -> AckResult {
         let now = node.clock.now
         let acks = AckEnvelopes(seal: node.sealer, sealToCard: node.cardSealer)
-        guard let (alert, told) = try call({ try store.ackReceivedAlert(id: id, at: now) { acks.acks($0, at: now) } }) else {
+        guard let (alert, told) = try ControlError.storeCall(logger: node.logger, { try store.ackReceivedAlert(id: id, at: now) { acks.acks($0, at: now) } }) else {
             throw .alertNotFound(id: id)
         }
         node.courierWakeup.nudge()
@@ -124,7 +124,7 @@ struct ContactService {
     }
 
     private func find(_ name: String) throws(ControlError) -> ContactRecord {
-        guard let record = try call({ try store.contact(named: name) }) else { throw .contactNotFound(name: name) }
+        guard let record = try ControlError.storeCall(logger: node.logger, { try store.contact(named: name) }) else { throw .contactNotFound(name: name) }
         return record
     }
 
@@ -134,9 +134,5 @@ struct ContactService {
             name: record.name, nodeID: fingerprint.nodeID, fingerprint: fingerprint.hex, tier: record.tier,
             guardian: record.guardian, verifiedAt: record.verifiedAt, addedAt: record.addedAt, cardName: card?.name,
             endpoints: card?.endpoints)
-    }
-
-    private func call<T>(_ body: () throws -> T) throws(ControlError) -> T {
-        do { return try body() } catch { throw ControlError(storeFailure: error, logger: node.logger) }
     }
 }

@@ -49,6 +49,11 @@ struct ControlErrorMiddleware: RouterMiddleware {
 }
 
 extension ControlError {
+    /// Runs store work for a control request: whatever the store throws becomes the error the caller is told.
+    static func storeCall<T>(logger: Logger, _ body: () throws -> T) throws(ControlError) -> T {
+        do { return try body() } catch { throw ControlError(storeFailure: error, logger: logger) }
+    }
+
     /// What the caller is told when the store threw: an error of the moment (disk full, I/O, busy) rolled
     /// the transaction back, so the caller learns that nothing was recorded, not "done" nor a bare 500.
     init(storeFailure error: any Error, logger: Logger) {

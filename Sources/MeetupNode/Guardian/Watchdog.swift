@@ -94,10 +94,10 @@ struct Watchdog: Service {
         guard let user = try? node.store.contact(id: watch.contactID), let card = try? node.store.card(of: user) else { return nil }
         let nonce = SecureRandom.bytes(count: 16).hexString
         let now = node.clock.now
-        let request = Envelope(
-            type: .livenessRequest, created: now, expires: now.addingTimeInterval(60), sender: node.keys.signing.publicKey,
-            body: WireJSON.encode(LivenessRequestMessage(plan: watch.planID, nonce: nonce)))
-        let sealed = request.seal(signer: node.keys.signing, to: user.sealingKey)
+        let sealed = node.signer.seal(
+            .livenessRequest, WireJSON.encode(LivenessRequestMessage(plan: watch.planID, nonce: nonce)), to: user.sealingKey,
+            at: now, lifetime: 60
+        ).sealed
         for endpoint in card.endpoints {
             guard let answer = try? await postEnvelope(sealed, to: endpoint, http: http, within: Self.livenessTimeout),
                   answer.status == 200,
@@ -133,12 +133,8 @@ struct Watchdog: Service {
             let body = RelayedAlertMessage(
                 escrow: copy.envelope, user: user.signingKey.bytes.hexString, plan: watch.planID, reason: .missed,
                 deadline: watch.deadline, raisedAt: due, late: late, guardianCard: ownCard.text)
-            let envelope = Envelope(
-                type: .relayedAlert, created: now, expires: now.addingTimeInterval(node.configuration.envelopeTTL),
-                sender: node.keys.signing.publicKey, body: WireJSON.encode(body))
-            relays.append(CardEnvelope(
-                type: .relayedAlert, card: card, name: contact.name, tier: contact.tier, id: envelope.id,
-                sealed: envelope.seal(signer: node.keys.signing, to: card.sealingKey), expires: envelope.expires,
+            relays.append(node.signer.entry(
+                .relayedAlert, WireJSON.encode(body), to: card, name: contact.name, tier: contact.tier, at: now,
                 notBefore: DeliveryPolicy.firstAttempt(
                     tier: contact.tier, recipientTiers: tiers, raisedAt: now,
                     escalateAfter: TimeInterval(replica.escalateAfterSeconds), now: now)))

@@ -71,9 +71,7 @@ package struct Inbox {
     }
 
     private func reply(_ type: MessageType, _ body: Data, to recipient: SealingPublicKey, now: Date) -> Answer {
-        let envelope = Envelope(
-            type: type, created: now, expires: now.addingTimeInterval(86_400), sender: node.keys.signing.publicKey, body: body)
-        return .reply(envelope.seal(signer: node.keys.signing, to: recipient))
+        .reply(node.signer.seal(type, body, to: recipient, at: now, lifetime: 86_400).sealed)
     }
 
     /// A guardian asks whether the plan is alive: the answer is the plan's state, signed, naming its nonce.

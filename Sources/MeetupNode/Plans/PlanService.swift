@@ -165,7 +165,7 @@ struct PlanService {
     }
 
     func storeCall<T>(_ body: () throws -> T) throws(ControlError) -> T {
-        do { return try body() } catch { throw ControlError(storeFailure: error, logger: node.logger) }
+        try ControlError.storeCall(logger: node.logger, body)
     }
 }
 

@@ -30,17 +30,6 @@ public struct Store: Sendable {
         return try Store(writer: pool, cipher: cipher, path: path)
     }
 
-    /// A private in-memory database, for tests.
-    public static func inMemory(cipher: DataCipher) throws(StoreError) -> Store {
-        var configuration = Configuration()
-        configuration.foreignKeysEnabled = true
-        do {
-            return try Store(writer: DatabaseQueue(configuration: configuration), cipher: cipher, path: ":memory:")
-        } catch {
-            throw .cannotOpen(path: ":memory:", reason: Self.describe(error))
-        }
-    }
-
     private init(writer: any DatabaseWriter, cipher: DataCipher, path: String) throws(StoreError) {
         self.writer = writer
         self.cipher = cipher
