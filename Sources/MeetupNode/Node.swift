@@ -74,11 +74,8 @@ public final class Node: Sendable {
     public let logger: Logger
     public let startedAt: Date
     package let machine: CheckInMachine
-    let wakeup = SchedulerWakeup()
-    /// Wakes the courier when envelopes may be due: a notice committed, an ack queued, an attempt done.
-    let courierWakeup = SchedulerWakeup()
-    let hookWakeup = SchedulerWakeup()
-    let watchdogWakeup = SchedulerWakeup()
+    /// Each loop's wake-up, nudged by the commits that concern it.
+    let wakeups = NodeWakeups()
     let metrics: NodeMetrics
     let envelopeCounters: EnvelopeCounters
     let envelopeSlots = EnvelopeSlots()
@@ -89,10 +86,8 @@ public final class Node: Sendable {
     private let lock: HomeLock
     /// The peer listener's address once bound (port 0 becomes a real port).
     private let boundListen = Mutex<ListenAddress?>(nil)
-    /// When the scheduler last completed a pass, for `/healthz`.
-    let lastSchedulerPass = Mutex<Date?>(nil)
     /// The hooks in force: the configuration's at start, replaced by a reload.
-    private let currentHooks: Mutex<HookConfiguration>
+    let currentHooks: CurrentHooks
     /// The last database write probe of `/healthz`, and its failure.
     let lastWriteProbe = Mutex<(at: Date, failure: String?)?>(nil)
     /// Loops failing with an error of the moment, for the log, `/healthz` and `status`.
@@ -114,6 +109,7 @@ public final class Node: Sendable {
         do {
             store = try Store.open(path: home.databasePath, cipher: DataCipher(key: keys.dataKey))
             try store.recordCreation(at: clock.now)
+            wakeups.observe(store)
         } catch let error as StoreError {
             throw .store(error)
         } catch {
@@ -123,7 +119,7 @@ public final class Node: Sendable {
         // We hold the lock, so a socket file left here belongs to a daemon that died.
         unlink(home.controlSocketPath)
         self.configuration = configuration
-        currentHooks = Mutex(configuration.hooks)
+        currentHooks = CurrentHooks(configuration.hooks)
         metrics = NodeMetrics()
         envelopeCounters = EnvelopeCounters(metrics: metrics)
         machine = CheckInMachine(rules: configuration.rules)
@@ -133,22 +129,56 @@ public final class Node: Sendable {
         startedAt = clock.now
     }
 
-    /// The long-lived services, in dependency order, for one `ServiceGroup`.
+    /// The long-lived services, in dependency order, for one `ServiceGroup`; each is given what it uses.
     public var services: [any Service] {
-        let metrics: [any Service] = configuration.metricsListen.map { [MetricsServer(node: self, listen: $0)] } ?? []
-        return [
-            Scheduler(node: self), Courier(node: self), HookRunner(node: self), Watchdog(node: self), Retention(node: self),
-        ] + metrics + [PeerServer(node: self), ControlServer(node: self)]
+        let metrics: [any Service] = configuration.metricsListen.map { listen in
+            [MetricsServer(exposition: { [self] in try metricsExposition() }, listen: listen, logger: logger)]
+        } ?? []
+        return [scheduler, courier, hookRunner, watchdog, Retention(purger: purger, clock: clock, logger: logger)]
+            + metrics + [PeerServer(node: self), ControlServer(node: self)]
+    }
+
+    func reporter(_ loop: NodeLoop) -> LoopReporter {
+        LoopReporter(loop: loop, health: loopHealth, clock: clock, logger: logger)
+    }
+
+    package var scheduler: Scheduler {
+        Scheduler(
+            store: store, clock: clock, transitions: transitions, wakeup: wakeups.scheduler, reporter: reporter(.scheduler),
+            metrics: metrics, logger: logger)
+    }
+
+    var courier: Courier {
+        Courier(
+            store: store, clock: clock, signer: signer, keys: keys, wakeup: wakeups.courier, reporter: reporter(.courier),
+            metrics: metrics, logger: logger)
+    }
+
+    var hookRunner: HookRunner {
+        HookRunner(
+            store: store, clock: clock, hooks: currentHooks, wakeup: wakeups.hooks, reporter: reporter(.hooks), metrics: metrics,
+            logger: logger)
+    }
+
+    var watchdog: Watchdog {
+        Watchdog(
+            store: store, clock: clock, signer: signer, ownCard: { [self] in try card() }, hooks: currentHooks,
+            wakeup: wakeups.watchdog, reporter: reporter(.watchdog), logger: logger, slack: configuration.guardianSlack,
+            lateTolerance: configuration.lateTolerance, startedAt: startedAt)
+    }
+
+    var purger: Purger {
+        Purger(store: store, clock: clock, retention: configuration.retention, envelopeTTL: configuration.envelopeTTL, logger: logger)
     }
 
     var listenAddress: ListenAddress? { boundListen.withLock { $0 } }
 
     /// The notification hooks in force now.
-    public var hooks: HookConfiguration { currentHooks.withLock { $0 } }
+    public var hooks: HookConfiguration { currentHooks.value }
 
     /// Replaces the hooks (a reload); jobs already queued run with the hooks in force when they run.
     public func reload(hooks: HookConfiguration) {
-        currentHooks.withLock { $0 = hooks }
+        currentHooks.replace(with: hooks)
     }
 
     func listenerBound(_ address: ListenAddress) {

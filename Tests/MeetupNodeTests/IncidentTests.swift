@@ -81,7 +81,7 @@ struct IncidentTests {
 
         let other = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", grace: "5m", length: "1h")).plan
         clock.advance(by: 16 * 60)
-        _ = try Scheduler(node: node).runDue()
+        _ = try node.scheduler.runDue()
         _ = try plans.panic(other)
         #expect(try alertRows(other).map(\.reason) == ["panic"])
         #expect(try plans.status(other).alerts.map(\.reason) == ["panic"])

@@ -60,9 +60,9 @@ struct RetentionTests {
         let before = try databaseBytes()
         for text in gone { #expect(before.range(of: Data(text.utf8)) != nil, "\(text) is not in the files to begin with") }
 
-        #expect(try node.purge() == PurgeResult(plans: 0, receivedAlerts: 0, watches: 0), "nothing is old yet")
+        #expect(try node.purger.purge() == PurgeResult(plans: 0, receivedAlerts: 0, watches: 0), "nothing is old yet")
         clock.advance(by: NodeConfiguration.defaultRetention + 60)
-        let result = try node.purge()
+        let result = try node.purger.purge()
         #expect(result.plans == 1)
         #expect(result.receivedAlerts == 1)
         let after = try databaseBytes()

@@ -28,7 +28,7 @@ struct SchedulerTests {
     @Test("nothing fires before its instant; grace over fires the missed alert at its own instant, not late")
     func firesOnTime() throws {
         let plan = try arm()
-        let scheduler = Scheduler(node: node)
+        let scheduler = node.scheduler
         clock.advance(by: 700)
         try scheduler.runDue()
         #expect(try plans.status(plan.plan).state == "grace")
@@ -49,7 +49,7 @@ struct SchedulerTests {
     func catchUpIsLate() throws {
         let plan = try arm()
         clock.advance(by: 3 * 3600)
-        let scheduler = Scheduler(node: node)
+        let scheduler = node.scheduler
         #expect(try scheduler.runDue() == 1)
         #expect(try scheduler.runDue() == 0)
         let alerted = try plans.status(plan.plan)
@@ -60,7 +60,7 @@ struct SchedulerTests {
 
     @Test("the running scheduler sleeps until the next wake and is nudged by a new plan")
     func runningService() async throws {
-        let scheduler = Scheduler(node: node)
+        let scheduler = node.scheduler
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await scheduler.run() }
             // Armed after the scheduler went to sleep with nothing to wait for: the nudge wakes it.
@@ -144,7 +144,7 @@ struct SchedulerResilienceTests {
             try db.execute(sql: "UPDATE plan SET details = x'00' WHERE id = ?", arguments: [broken.plan])
         }
         clock.advance(by: 1000)
-        try Scheduler(node: node).runDue()
+        try node.scheduler.runDue()
         #expect(try plans.status(healthy.plan).alerts.map(\.reason) == ["missed"])
         let brokenWake = try node.store.writer.read { db in
             try Row.fetchOne(db, sql: "SELECT wake_at, phase FROM plan WHERE id = ?", arguments: [broken.plan])

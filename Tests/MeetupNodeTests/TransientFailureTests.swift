@@ -57,7 +57,7 @@ struct TransientFailureTests {
         clock.advance(by: 16 * 60)
         // Only the alert's row fails: nothing else may be committed in its place (the plan's timer cleared).
         failing.set(["alert"])
-        let scheduler = Scheduler(node: node)
+        let scheduler = node.scheduler
         #expect(throws: DatabaseError.self) { try scheduler.runDue() }
         #expect(try wakeAt(plan) != nil, "the plan stays on the schedule")
         #expect(try node.store.setAsideWork().plans == 0)
@@ -116,7 +116,7 @@ struct TransientFailureTests {
             try db.execute(sql: "UPDATE plan SET details = x'00', wake_at = ? WHERE id = ?", arguments: [clock.now, plan])
         }
         clock.advance(by: 16 * 60)
-        #expect(try Scheduler(node: node).runDue() == 0)
+        #expect(try node.scheduler.runDue() == 0)
         #expect(try wakeAt(plan) == nil)
         #expect(try node.store.setAsideWork().plans == 1)
         let report = node.health()
@@ -127,14 +127,14 @@ struct TransientFailureTests {
         let other = try TransientFailureTests()
         other.node.schedulerPassed(at: other.clock.now.addingTimeInterval(61))
         let error = DatabaseError(resultCode: .SQLITE_FULL, message: "database or disk is full")
-        let first = other.node.passFailed(.courier, error)
+        let first = other.node.reporter(.courier).failed(error)
         #expect(first == other.clock.now.addingTimeInterval(0.5))
         #expect(other.node.health().healthy, "a minute of grace before /healthz tells")
         other.clock.advance(by: 61)
-        let retry = other.node.passFailed(.courier, error)
+        let retry = other.node.reporter(.courier).failed(error)
         #expect(retry == other.clock.now.addingTimeInterval(1))
         #expect(other.node.health().reasons == ["courier: failing for 61 s, 2 tries (database or disk is full); its work is still queued"])
-        other.node.passSucceeded(.courier)
+        other.node.reporter(.courier).passed()
         #expect(other.node.health().healthy)
     }
 }

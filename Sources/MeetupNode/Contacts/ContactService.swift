@@ -104,7 +104,6 @@ struct ContactService {
         guard let (alert, told) = try ControlError.storeCall(logger: node.logger, { try store.ackReceivedAlert(id: id, at: now) { acks.acks($0, at: now) } }) else {
             throw .alertNotFound(id: id)
         }
-        node.courierWakeup.nudge()
         node.logger.info("alert acknowledged", metadata: ["alert": "\(id)"])
         return AckResult(alert: alert, toldSender: told)
     }

@@ -37,7 +37,7 @@ struct ControlServer: Service {
             }
         }
         router.post("/v1/purge") { _, _ -> PurgeResult in
-            do { return try await offPool { try node.purge() } } catch {
+            do { return try await offPool { try node.purger.purge() } } catch {
                 throw ControlError.internalError(reason: "the purge failed; see the daemon's log")
             }
         }

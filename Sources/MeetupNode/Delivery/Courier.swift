@@ -12,7 +12,16 @@ import Synchronization
 /// retries"). Like the scheduler, one loop sleeps until the next due attempt or a nudge; attempts run
 /// concurrently, so one unreachable contact never delays another's alert.
 struct Courier: Service {
-    let node: Node
+    let store: Store
+    let clock: any WallClock
+    /// Signs the envelopes the notices become.
+    let signer: EnvelopeSigner
+    /// Opens receipts.
+    let keys: NodeKeys
+    let wakeup: SchedulerWakeup
+    let reporter: LoopReporter
+    let metrics: NodeMetrics
+    let logger: Logger
     static let batchSize = 32
     static let connectTimeout = TimeAmount.seconds(2)
     static let requestTimeout = TimeAmount.seconds(10)
@@ -23,58 +32,43 @@ struct Courier: Service {
     static let lease: TimeInterval = 25
 
     func run() async throws {
-        var configuration = HTTPClient.Configuration(timeout: .init(connect: Self.connectTimeout, read: Self.requestTimeout))
-        configuration.redirectConfiguration = .disallow
-        // Under the peer listener's 10 s idle timeout, so that a kept-alive connection is dropped here before
-        // the peer closes it under a request.
-        configuration.connectionPool.idleTimeout = .seconds(5)
-        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        // The pool drops kept-alive connections after 5 s, under the peer listener's 10 s idle timeout, so that
+        // a connection is dropped here before the peer closes it under a request.
+        let http = PeerHTTP.client(connect: Self.connectTimeout, read: Self.requestTimeout, idle: .seconds(5))
+        let transport = HTTPPeerTransport(http: http)
         let inFlight = InFlight()
         do {
             // Whatever was waiting when the node stopped is tried at once: a contact may be back by now.
-            let node = node
-            try await offPool { try node.store.rescheduleQueued(at: node.clock.now) }
+            try await offPool { try store.rescheduleQueued(at: clock.now) }
         } catch {
-            node.logger.critical("outbox cannot be read", metadata: ["error_type": "\(type(of: error))"])
+            logger.critical("outbox cannot be read", metadata: ["error_type": "\(type(of: error))"])
         }
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 while !Task.isCancelled {
-                    let now = node.clock.now
-                    let node = node
-                    // Disk full, I/O, busy: notices stay queued in order and envelopes keep their rows, and
-                    // a failed fan-out never stops the sending of what is already queued.
-                    var failure: (any Error)?
-                    do {
-                        let fanOut = node.noticeFanOut
-                        let setAside = try await offPool { try fanOut.run(limit: 64, now: now).failed }
-                        for id in setAside { node.logger.critical("notice row damaged; set aside", metadata: ["notice": "\(id)"]) }
-                    } catch {
-                        failure = error
-                    }
-                    do {
-                        let due = try await offPool { try node.store.dueEnvelopes(now: now, limit: Self.batchSize, lease: Self.lease) }
+                    await reporter.pass(wakeup: wakeup) {
+                        let now = clock.now
+                        // Disk full, I/O, busy: notices stay queued in order and envelopes keep their rows, and
+                        // a failed fan-out never stops the sending of what is already queued.
+                        var failure: (any Error)?
+                        do {
+                            try await offPool { try fanOut(at: now) }
+                        } catch {
+                            failure = error
+                        }
+                        let due = try await offPool { try store.dueEnvelopes(now: now, limit: Self.batchSize, lease: Self.lease) }
                         for envelope in due where inFlight.claim(envelope.seq) {
+                            // A finished attempt commits its outcome, which wakes this loop.
                             group.addTask {
-                                await attempt(envelope, http: http)
+                                await attempt(envelope, transport: transport)
                                 inFlight.release(envelope.seq)
-                                node.courierWakeup.nudge()
                             }
                         }
+                        if let failure { throw failure }
                         // More than one batch of notices: come back at once.
-                        let (pending, next) = try await offPool { (try node.store.pendingNoticeCount() > 0, try node.store.earliestAttempt()) }
-                        if failure == nil {
-                            node.passSucceeded(.courier)
-                            let wake = pending ? min(next ?? .distantFuture, now.addingTimeInterval(0.05)) : next
-                            await node.courierWakeup.wait(until: wake, clock: node.clock)
-                            continue
-                        }
-                    } catch {
-                        failure = failure ?? error
+                        let (pending, next) = try await offPool { (try store.pendingNoticeCount() > 0, try store.earliestAttempt()) }
+                        return pending ? min(next ?? .distantFuture, now.addingTimeInterval(0.05)) : next
                     }
-                    // Attempts already under way go on; the pass is tried again with capped backoff.
-                    // Finished attempts nudge the courier; they do not cut this wait short.
-                    if let failure { try? await node.clock.sleep(until: node.passFailed(.courier, failure)) }
                 }
                 group.cancelAll()
             }
@@ -82,20 +76,27 @@ struct Courier: Service {
         try? await http.shutdown()
     }
 
+    /// Turns committed notices into envelopes, sealed now.
+    func fanOut(at now: Date) throws {
+        let fanOut = NoticeFanOut(store: store, seal: signer.sealers(at: now).contact, newID: { RandomID.make() })
+        for id in try fanOut.run(limit: 64, now: now).failed {
+            logger.critical("notice row damaged; set aside", metadata: ["notice": "\(id)"])
+        }
+    }
+
     /// One attempt: POST to each of the contact's endpoints in turn until one answers with a valid receipt.
-    func attempt(_ envelope: DueEnvelope, http: HTTPClient) async {
+    func attempt(_ envelope: DueEnvelope, transport: any PeerTransport) async {
         let outcome: AttemptOutcome
         do {
-            outcome = try await send(envelope, http: http)
+            outcome = try await send(envelope, transport: transport)
         } catch {
             outcome = .retry("\(type(of: error))")
         }
         let backoff = envelope.type == "alert" ? Backoff.alert : Backoff.other
-        let node = node
         do {
             try await offPool { try record(outcome, of: envelope, backoff: backoff) }
         } catch {
-            node.logger.critical("outbox update failed", metadata: ["reason": "\(Store.describeForLog(error))"])
+            logger.critical("outbox update failed", metadata: ["reason": "\(Store.describeForLog(error))"])
         }
     }
 
@@ -103,21 +104,21 @@ struct Courier: Service {
     private func record(_ outcome: AttemptOutcome, of envelope: DueEnvelope, backoff: Backoff) throws {
         switch outcome {
         case .delivered:
-            try node.store.markDelivered(seq: envelope.seq, at: node.clock.now)
+            try store.markDelivered(seq: envelope.seq, at: clock.now)
             if !envelope.silent {
-                node.logger.info("envelope delivered", metadata: ["seq": "\(envelope.seq)", "type": "\(envelope.type)"])
-                node.metrics.envelopeDelivered(type: envelope.type, after: node.clock.now.timeIntervalSince(envelope.createdAt))
+                logger.info("envelope delivered", metadata: ["seq": "\(envelope.seq)", "type": "\(envelope.type)"])
+                metrics.envelopeDelivered(type: envelope.type, after: clock.now.timeIntervalSince(envelope.createdAt))
             }
         case let .retry(reason):
-            let next = node.clock.now.addingTimeInterval(backoff.delay(afterAttempts: envelope.attempts + 1))
-            try node.store.markAttemptFailed(seq: envelope.seq, next: next, error: reason)
+            let next = clock.now.addingTimeInterval(backoff.delay(afterAttempts: envelope.attempts + 1))
+            try store.markAttemptFailed(seq: envelope.seq, next: next, error: reason)
             if !envelope.silent {
-                node.logger.debug("envelope not delivered yet", metadata: ["seq": "\(envelope.seq)", "reason": "\(reason)"])
+                logger.debug("envelope not delivered yet", metadata: ["seq": "\(envelope.seq)", "reason": "\(reason)"])
             }
         case let .failed(reason):
-            try node.store.markAttemptFailed(seq: envelope.seq, next: nil, error: reason)
+            try store.markAttemptFailed(seq: envelope.seq, next: nil, error: reason)
             if !envelope.silent {
-                node.logger.error("envelope refused for good", metadata: ["seq": "\(envelope.seq)", "reason": "\(reason)"])
+                logger.error("envelope refused for good", metadata: ["seq": "\(envelope.seq)", "reason": "\(reason)"])
             }
         }
     }
@@ -125,11 +126,10 @@ struct Courier: Service {
     /// Tries each endpoint of the contact's card in turn. An answer is final only when it is the peer's own
     /// refusal (a protocol error code with 400 or 413) and no endpoint took the envelope: a stale endpoint now
     /// served by something else must not fail an alert for good.
-    private func send(_ envelope: DueEnvelope, http: HTTPClient) async throws -> AttemptOutcome {
+    private func send(_ envelope: DueEnvelope, transport: any PeerTransport) async throws -> AttemptOutcome {
         let card: ContactCard
         if let contactID = envelope.contactID {
-            let node = node
-            guard let found = try await offPool({ try node.store.contact(id: contactID).map { try node.store.card(of: $0) } }) else {
+            guard let found = try await offPool({ try store.contact(id: contactID).map { try store.card(of: $0) } }) else {
                 return .failed("contact removed")
             }
             card = found
@@ -143,7 +143,7 @@ struct Courier: Service {
         for endpoint in card.endpoints {
             let answer: (status: Int, body: Data)
             do {
-                answer = try await postEnvelope(envelope.sealed, to: endpoint, http: http, within: Self.attemptTimeout)
+                answer = try await transport.post(envelope.sealed, to: endpoint, within: Self.attemptTimeout)
             } catch {
                 retry = retry ?? "unreachable"
                 continue
@@ -166,8 +166,8 @@ struct Courier: Service {
 
     /// A receipt counts only if it opens with our key, is signed by the contact for us, and names the id.
     private func validReceipt(_ sealed: Data, for envelope: DueEnvelope, from recipient: SigningPublicKey) -> Bool {
-        guard let receipt = try? Envelope.open(sealed, with: node.keys.sealing), receipt.type == .receipt,
-              receipt.sender == recipient, (try? receipt.checkTimes(now: node.clock.now)) != nil,
+        guard let receipt = try? Envelope.open(sealed, with: keys.sealing), receipt.type == .receipt,
+              receipt.sender == recipient, (try? receipt.checkTimes(now: clock.now)) != nil,
               let body = try? WireJSON.decode(ReceiptMessage.self, from: receipt.body)
         else { return false }
         return body.envelope == envelope.envelopeID.hexString
@@ -186,39 +186,6 @@ final class InFlight: Sendable {
         _ = seqs.withLock { $0.remove(seq) }
     }
 }
-
-/// POSTs a sealed envelope to `<endpoint>/v1/envelope` and reads the whole answer, all within `seconds`
-/// (a peer that drips its answer cannot hold the caller).
-func postEnvelope(_ sealed: Data, to endpoint: String, http: HTTPClient, within seconds: TimeInterval) async throws
-    -> (status: Int, body: Data)
-{
-    var request = HTTPClientRequest(url: endpoint.trimmingSuffix("/") + "/v1/envelope")
-    request.method = .POST
-    request.headers.add(name: "Content-Type", value: "application/octet-stream")
-    request.body = .bytes(ByteBuffer(bytes: sealed))
-    let prepared = request
-    return try await withDeadline(seconds) {
-        let response = try await http.execute(prepared, timeout: .seconds(Int64(seconds.rounded(.up))))
-        let body = try await response.body.collect(upTo: 64 << 10)
-        return (Int(response.status.code), Data(body.readableBytesView))
-    }
-}
-
-/// Runs `body`, or throws `DeadlineExceeded` once `seconds` have passed (the body is cancelled).
-func withDeadline<T: Sendable>(_ seconds: TimeInterval, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: .seconds(seconds))
-            throw DeadlineExceeded()
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next() else { throw DeadlineExceeded() }
-        return first
-    }
-}
-
-struct DeadlineExceeded: Error {}
 
 enum AttemptOutcome {
     case delivered

@@ -13,58 +13,69 @@ import ServiceLifecycle
 /// (or that the user's node alerted itself), it raises the alarm: the escrowed alerts go to the user's
 /// contacts through the outbox, and this node's own copy is shown to its user.
 struct Watchdog: Service {
-    let node: Node
+    let store: Store
+    let clock: any WallClock
+    let signer: EnvelopeSigner
+    /// This node's card, for the contacts' receipts of its relays.
+    let ownCard: @Sendable () throws -> ContactCard
+    /// The hooks to queue for this node's own copy of an alarm.
+    let hooks: CurrentHooks
+    let wakeup: SchedulerWakeup
+    let reporter: LoopReporter
+    let logger: Logger
+    /// How long after deadline + grace a plan without a heartbeat raises the alarm.
+    let slack: TimeInterval
+    /// An alarm later than this after its instant (beyond the liveness call) is marked late.
+    let lateTolerance: TimeInterval
+    /// When the node started: a watch due before then fell due while it was down.
+    let startedAt: Date
     static let livenessTimeout: TimeInterval = 5
     /// A watch being checked is not due again for this long.
     static let lease: TimeInterval = 20
 
     func run() async throws {
-        let http = HTTPClient(
-            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-            configuration: .init(timeout: .init(connect: .seconds(2), read: .seconds(Int64(Self.livenessTimeout)))))
+        let http = PeerHTTP.client(connect: .seconds(2), read: .seconds(Int64(Self.livenessTimeout)))
+        let transport = HTTPPeerTransport(http: http)
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                do {
-                    let node = node
-                    let due = try await offPool { try node.store.dueWatches(now: node.clock.now, limit: 32, lease: Self.lease) }
-                    await withDiscardingTaskGroup { group in
-                        for watch in due { group.addTask { await check(watch, http: http) } }
-                    }
-                    let next = try await offPool { try node.store.earliestWatchWake() }
-                    node.passSucceeded(.watchdog)
-                    await node.watchdogWakeup.wait(until: next, clock: node.clock)
-                } catch {
-                    try? await node.clock.sleep(until: node.passFailed(.watchdog, error))
-                }
+                await reporter.pass(wakeup: wakeup) { try await pass(transport) }
             }
         }
         try? await http.shutdown()
     }
 
-    private func check(_ watch: DueWatch, http: HTTPClient) async {
+    /// Checks every watch due now, at once; returns when the next one falls due.
+    func pass(_ transport: any PeerTransport) async throws -> Date? {
+        let due = try await offPool { try store.dueWatches(now: clock.now, limit: 32, lease: Self.lease) }
+        await withDiscardingTaskGroup { group in
+            for watch in due { group.addTask { await check(watch, transport: transport) } }
+        }
+        return try await offPool { try store.earliestWatchWake() }
+    }
+
+    private func check(_ watch: DueWatch, transport: any PeerTransport) async {
         let metadata: Logger.Metadata = ["plan": "\(watch.planID)", "contact": "\(watch.contactID)"]
         do {
-            let statement = await liveness(watch, http: http)
+            let statement = await liveness(watch, transport: transport)
             let verdict = Self.verdict(statement, watching: watch.deadline)
-            let node = node
             try await offPool {
                 switch verdict {
                 case let .alive(deadline):
-                    try node.store.moveWatch(watch, to: deadline, slack: node.configuration.guardianSlack)
-                    node.logger.info("watched plan alive; standing down", metadata: metadata)
+                    try store.moveWatch(watch, to: deadline, slack: slack)
+                    logger.info("watched plan alive; standing down", metadata: metadata)
                 case .userAlerted:
-                    try node.store.pauseWatch(watch)
-                    node.logger.info("watched plan already alerted by its node", metadata: metadata)
+                    try store.pauseWatch(watch)
+                    logger.info("watched plan already alerted by its node", metadata: metadata)
                 case .ended:
-                    try node.store.dropWatch(watch)
+                    try store.dropWatch(watch)
                 case .alarm:
                     try raiseAlarm(watch)
-                    node.logger.notice("guardian alarm raised", metadata: metadata)
+                    logger.notice("guardian alarm raised", metadata: metadata)
                 }
             }
         } catch {
             // The watch keeps its lease and falls due again when it ends: nothing is dropped.
-            node.logger.critical("watchdog check failed", metadata: metadata.merging(["reason": "\(Store.describeForLog(error))"]) { $1 })
+            logger.critical("watchdog check failed", metadata: metadata.merging(["reason": "\(Store.describeForLog(error))"]) { $1 })
         }
     }
 
@@ -90,19 +101,19 @@ struct Watchdog: Service {
     }
 
     /// Asks the user's node, at each endpoint of its card, for a signed statement naming a fresh nonce.
-    private func liveness(_ watch: DueWatch, http: HTTPClient) async -> LivenessMessage? {
-        guard let user = try? node.store.contact(id: watch.contactID), let card = try? node.store.card(of: user) else { return nil }
+    private func liveness(_ watch: DueWatch, transport: any PeerTransport) async -> LivenessMessage? {
+        guard let user = try? store.contact(id: watch.contactID), let card = try? store.card(of: user) else { return nil }
         let nonce = SecureRandom.bytes(count: 16).hexString
-        let now = node.clock.now
-        let sealed = node.signer.seal(
+        let now = clock.now
+        let sealed = signer.seal(
             .livenessRequest, WireJSON.encode(LivenessRequestMessage(plan: watch.planID, nonce: nonce)), to: user.sealingKey,
             at: now, lifetime: 60
         ).sealed
         for endpoint in card.endpoints {
-            guard let answer = try? await postEnvelope(sealed, to: endpoint, http: http, within: Self.livenessTimeout),
+            guard let answer = try? await transport.post(sealed, to: endpoint, within: Self.livenessTimeout),
                   answer.status == 200,
-                let reply = try? Envelope.open(answer.body, with: node.keys.sealing), reply.type == .liveness,
-                reply.sender == user.signingKey, (try? reply.checkTimes(now: node.clock.now)) != nil,
+                let reply = try? Envelope.open(answer.body, with: signer.keys.sealing), reply.type == .liveness,
+                reply.sender == user.signingKey, (try? reply.checkTimes(now: clock.now)) != nil,
                 let statement = try? WireJSON.decode(LivenessMessage.self, from: reply.body),
                 statement.nonce == nonce, statement.plan == watch.planID
             else { continue }
@@ -114,14 +125,14 @@ struct Watchdog: Service {
     /// Seals one relayed alert per escrowed copy to the contact's card, opens this node's own copy, and
     /// commits them all with the alarm in one transaction (a second alarm for the same deadline is a no-op).
     private func raiseAlarm(_ watch: DueWatch) throws {
-        guard let user = try node.store.contact(id: watch.contactID) else { return }
-        let replica = try node.store.replica(watch)
-        let now = node.clock.now
+        guard let user = try store.contact(id: watch.contactID) else { return }
+        let replica = try store.replica(watch)
+        let now = clock.now
         let due = (watch.deadline ?? now).addingTimeInterval(TimeInterval(watch.graceSeconds))
         // Late: the watch fell due while this node was down, or the check took longer than a liveness call.
-        let wake = due.addingTimeInterval(node.configuration.guardianSlack)
-        let late = wake < node.startedAt || now.timeIntervalSince(wake) > Self.livenessTimeout + 2 * node.configuration.lateTolerance
-        let ownCard = try node.card()
+        let wake = due.addingTimeInterval(slack)
+        let late = wake < startedAt || now.timeIntervalSince(wake) > Self.livenessTimeout + 2 * lateTolerance
+        let ownCard = try ownCard()
         var relays: [CardEnvelope] = []
         // Tier 2 waits for the escalation delay, as on the user's node, unless no tier-1 contact is left; counted
         // from this alarm, since tier 1 hears of it only now.
@@ -133,14 +144,14 @@ struct Watchdog: Service {
             let body = RelayedAlertMessage(
                 escrow: copy.envelope, user: user.signingKey.bytes.hexString, plan: watch.planID, reason: .missed,
                 deadline: watch.deadline, raisedAt: due, late: late, guardianCard: ownCard.text)
-            relays.append(node.signer.entry(
+            relays.append(signer.entry(
                 .relayedAlert, WireJSON.encode(body), to: card, name: contact.name, tier: contact.tier, at: now,
                 notBefore: DeliveryPolicy.firstAttempt(
                     tier: contact.tier, recipientTiers: tiers, raisedAt: now,
                     escalateAfter: TimeInterval(replica.escalateAfterSeconds), now: now)))
         }
         var own: AlertMessage?
-        if let sealed = replica.own, let opened = try? Envelope.open(sealed, with: node.keys.sealing),
+        if let sealed = replica.own, let opened = try? Envelope.open(sealed, with: signer.keys.sealing),
            opened.sender == user.signingKey, var message = try? WireJSON.decode(AlertMessage.self, from: opened.body)
         {
             message.payload.raisedAt = due
@@ -148,10 +159,7 @@ struct Watchdog: Service {
             message.late = late
             own = message
         }
-        try node.store.commitAlarm(
-            watch, relays: relays, own: own, user: user, at: now, hooks: node.hooks.kinds, newID: RandomID.make())
-        node.courierWakeup.nudge()
-        node.hookWakeup.nudge()
+        try store.commitAlarm(watch, relays: relays, own: own, user: user, at: now, hooks: hooks.value.kinds, newID: RandomID.make())
     }
 }
 

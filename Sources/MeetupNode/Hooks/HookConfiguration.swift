@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The notification hooks a contact's node runs when an alert arrives (`--on-alert-exec`,
 /// `--on-alert-webhook`, `--on-alert-ntfy`). Without `details`, a hook learns only the alert's id, who
 /// sent it, why, and when: a notification service or a log should not hold whom a friend was meeting.
@@ -31,4 +33,20 @@ enum HookKind: String, Sendable, CaseIterable {
     case exec
     case webhook
     case ntfy
+}
+
+/// The hooks in force: the configuration's at start, replaced by a reload. Jobs already queued run with
+/// the hooks in force when they run.
+final class CurrentHooks: Sendable {
+    private let hooks: Mutex<HookConfiguration>
+
+    init(_ hooks: HookConfiguration) {
+        self.hooks = Mutex(hooks)
+    }
+
+    var value: HookConfiguration { hooks.withLock { $0 } }
+
+    func replace(with new: HookConfiguration) {
+        hooks.withLock { $0 = new }
+    }
 }

@@ -55,9 +55,6 @@ package struct Inbox {
                 node.envelopeCounters.accepted()
                 node.logger.info("envelope accepted", metadata: ["type": "\(type)", "contact": "\(contact.id)"])
             }
-            node.courierWakeup.nudge()
-            node.hookWakeup.nudge()
-            node.watchdogWakeup.nudge()
         } else if !quiet {
             node.envelopeCounters.refused("replayed")
             node.logger.info("envelope repeated; not stored again", metadata: ["type": "\(type)"])
@@ -142,7 +139,6 @@ package struct Inbox {
         if fresh {
             node.envelopeCounters.accepted()
             node.logger.info("envelope accepted", metadata: ["type": "relayed-alert", "contact": "\(user.id)"])
-            node.hookWakeup.nudge()
         } else {
             node.envelopeCounters.refused("replayed")
         }

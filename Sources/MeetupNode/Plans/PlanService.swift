@@ -63,7 +63,6 @@ struct PlanService {
         if plan.contacts.isEmpty { recipients = try storeCall { try store.contacts() }.map(\.id) }
         guard try storeCall({ try store.pinHashes() }) != nil else { throw .pinNotSet }
         try storeCall { try store.insertPlan(plan, recipients: recipients, photo: request.photo, machine: node.machine) }
-        node.wakeup.nudge()
         node.logger.info("plan armed", metadata: ["plan": "\(id)"])
         return try status(id)
     }
@@ -142,9 +141,7 @@ struct PlanService {
             try store.advance(planID: id, to: node.clock.now, applying: event, node.transitions)
         }
         guard let outcome else { throw .planNotFound(id: id) }
-        node.logRaised(outcome.raised)
-        node.wakeup.nudge()
-        node.courierWakeup.nudge()
+        RaisedAlert.log(outcome.raised, to: node.logger, metrics: node.metrics)
         return outcome
     }
 

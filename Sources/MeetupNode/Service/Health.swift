@@ -29,13 +29,13 @@ extension Node {
     static let schedulerTick: TimeInterval = 30
 
     func schedulerPassed(at now: Date) {
-        lastSchedulerPass.withLock { $0 = now }
+        loopHealth.notePass(.scheduler, at: now)
     }
 
     func health(withBacklog: Bool = true) -> HealthReport {
         let now = clock.now
         var reasons: [String] = []
-        let lastPass = lastSchedulerPass.withLock { $0 }
+        let lastPass = loopHealth.lastPass(of: .scheduler)
         let sinceLastPass = lastPass.map { now.timeIntervalSince($0) }
         if let sinceLastPass {
             if sinceLastPass > 3 * Self.schedulerTick { reasons.append("scheduler: no pass for \(Int(sinceLastPass)) s") }

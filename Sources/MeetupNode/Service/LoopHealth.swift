@@ -28,6 +28,8 @@ final class LoopHealth: Sendable {
     static let retryBackoff = Backoff(base: 0.5, cap: 10)
 
     private let failing = Mutex<[NodeLoop: Failing]>([:])
+    /// When each loop last completed a pass, for `/healthz`.
+    private let lastPasses = Mutex<[NodeLoop: Date]>([:])
 
     /// Records a failed pass and returns the run of failures so far.
     func failed(_ loop: NodeLoop, reason: String, at now: Date) -> Failing {
@@ -40,41 +42,25 @@ final class LoopHealth: Sendable {
         }
     }
 
-    /// Records a pass that went through; returns the run of failures it ended, if there was one.
-    func passed(_ loop: NodeLoop) -> Failing? {
-        failing.withLock { $0.removeValue(forKey: loop) }
+    /// Records a pass that went through at `now`; returns the run of failures it ended, if there was one.
+    func passed(_ loop: NodeLoop, at now: Date) -> Failing? {
+        notePass(loop, at: now)
+        return failing.withLock { $0.removeValue(forKey: loop) }
+    }
+
+    /// A completed pass, without touching the failures (the health tests' way to move time on).
+    func notePass(_ loop: NodeLoop, at now: Date) {
+        lastPasses.withLock { $0[loop] = now }
+    }
+
+    func lastPass(of loop: NodeLoop) -> Date? {
+        lastPasses.withLock { $0[loop] }
     }
 
     var snapshot: [NodeLoop: Failing] { failing.withLock { $0 } }
 }
 
 extension Node {
-    /// A loop's pass failed with an error of the moment: logs it once for this retry, with the count, and
-    /// returns when to try again.
-    func passFailed(_ loop: NodeLoop, _ error: any Error) -> Date {
-        let now = clock.now
-        let failing = loopHealth.failed(loop, reason: Store.describeForLog(error), at: now)
-        let delay = LoopHealth.retryBackoff.ceiling(afterAttempts: failing.failures - 1)
-        logger.error(
-            "pass failed; work stays queued",
-            metadata: [
-                "loop": "\(loop.rawValue)", "failures": "\(failing.failures)", "retry_in": "\(delay)",
-                "reason": "\(failing.reason)",
-            ])
-        return now.addingTimeInterval(delay)
-    }
-
-    /// A loop's pass went through: logs the end of a run of failures, if it ended one.
-    func passSucceeded(_ loop: NodeLoop) {
-        guard let ended = loopHealth.passed(loop) else { return }
-        logger.notice(
-            "pass recovered",
-            metadata: [
-                "loop": "\(loop.rawValue)", "failures": "\(ended.failures)",
-                "failing_for": "\(Int(clock.now.timeIntervalSince(ended.since)))",
-            ])
-    }
-
     /// What is wrong with the loops and the queues, for `/healthz` and `status`: loops failing for more than
     /// a minute, notices set aside and running plans off the schedule.
     func workProblems(now: Date) -> [String] {

@@ -17,11 +17,11 @@ package struct RaisedAlert: Equatable {
 
 /// What a transition needs besides the plan's row: the machine, when an alert counts as late, and where
 /// new alert ids come from (the store draws no randomness).
-package struct TransitionContext {
+package struct TransitionContext: Sendable {
     package var machine: CheckInMachine
     /// An alert committed more than this many seconds after its instant is marked late.
     package var lateTolerance: TimeInterval
-    package var newAlertID: () -> String
+    package var newAlertID: @Sendable () -> String
 }
 
 /// What one transaction on a plan did.

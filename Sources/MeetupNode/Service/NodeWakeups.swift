@@ -1,0 +1,30 @@
+import GRDB
+import Synchronization
+
+/// Each loop's wake-up, nudged by the commits that concern it: the store reports every transaction that
+/// changed a loop's tables, so that no writer has to remember whom to wake.
+final class NodeWakeups: Sendable {
+    let scheduler = SchedulerWakeup()
+    let courier = SchedulerWakeup()
+    let hooks = SchedulerWakeup()
+    let watchdog = SchedulerWakeup()
+    private let observations = Mutex<[AnyDatabaseCancellable]>([])
+
+    /// Starts watching `store`'s commits, for as long as this object lives.
+    func observe(_ store: Store) {
+        let started = StoreRegion.allCases.map { region in
+            let wakeup = self[region]
+            return store.observeCommits(to: region) { wakeup.nudge() }
+        }
+        observations.withLock { $0 = started }
+    }
+
+    subscript(region: StoreRegion) -> SchedulerWakeup {
+        switch region {
+        case .plans: scheduler
+        case .outbox: courier
+        case .hookJobs: hooks
+        case .watches: watchdog
+        }
+    }
+}
