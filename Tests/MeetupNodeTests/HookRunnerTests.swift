@@ -1,0 +1,124 @@
+import CheckInCore
+import Foundation
+import MeetupControl
+@testable import MeetupNode
+import MeetupProtocol
+import Synchronization
+import Testing
+
+/// Stands in for the hooks: records each call, and fails while told to.
+final class RecordingHooks: HookPerformer {
+    let calls = Mutex<[(HookKind, HookSummary)]>([])
+    let failing = Mutex(false)
+
+    struct Failed: Error {}
+
+    func perform(_ kind: HookKind, summary: HookSummary, hooks: HookConfiguration) async throws {
+        calls.withLock { $0.append((kind, summary)) }
+        if failing.withLock({ $0 }) { throw Failed() }
+    }
+
+    var count: Int { calls.withLock { $0.count } }
+}
+
+/// The hook runner's passes with the manual clock: a job runs once, a failing one is tried again after its
+/// backoff and given up after `attemptLimit`, and what a hook is told.
+@Suite("HookRunner")
+struct HookRunnerTests {
+    let fixture: NodeFixture
+    var node: Node { fixture.node }
+    var clock: ManualClock { fixture.clock }
+    let hooks = RecordingHooks()
+
+    init() throws {
+        fixture = try NodeFixture()
+        try Self.receive("ALERT1", reason: .missed, hooks: [.exec, .ntfy], on: fixture)
+    }
+
+    /// An alert from Ana, received now, with one job per hook.
+    static func receive(_ id: String, reason: AlertReason, hooks: [HookKind], on fixture: NodeFixture, at now: Date? = nil) throws {
+        let user = try fixture.node.store.contact(named: "Ana") ?? fixture.addContact("Ana")
+        let now = now ?? fixture.clock.now
+        let payload = AlertPayload(
+            plan: "PLAN1", reason: reason, raisedAt: now, deadline: reason == .missed ? now : nil,
+            match: try MatchDetails(pseudonym: "Kiwi"), place: try Place(name: "Cafe"), start: now.addingTimeInterval(-600),
+            until: now.addingTimeInterval(3600), trail: [], checkIns: [], history: [])
+        let receiver = fixture.node.alertReceiver
+        try fixture.node.store.writer.write { db in
+            try receiver.receive(
+                db, AlertMessage(alert: id, late: false, payload: payload, photo: nil), from: user, at: now, hooks: hooks,
+                via: Store.directRoute, guardianCard: nil)
+        }
+    }
+
+    func pass() async throws -> Date? {
+        var unrecorded: [Int64: HookRunner.HookOutcome] = [:]
+        return try await node.hookRunner.pass(hooks, unrecorded: &unrecorded)
+    }
+
+    @Test("each configured hook runs once, told ids, sender and reason but not the match; then nothing is due")
+    func runsOnce() async throws {
+        #expect(try await pass() == nil)
+        let calls = hooks.calls.withLock { $0 }
+        #expect(calls.map(\.0) == [.exec, .ntfy])
+        let summary = try #require(calls.first?.1)
+        #expect(summary.event == "alert" && summary.plan == "PLAN1" && summary.from == "Ana" && summary.reason == "missed")
+        #expect(summary.match == nil && summary.place == nil && summary.mapLink == nil)
+        _ = try await pass()
+        #expect(hooks.count == 2)
+    }
+
+    @Test("a failing hook is tried again after its backoff, not before, and given up after the attempt limit")
+    func retries() async throws {
+        hooks.failing.withLock { $0 = true }
+        let next = try #require(try await pass())
+        #expect(hooks.count == 2)
+        #expect(next > clock.now && next <= clock.now.addingTimeInterval(Backoff.other.ceiling(afterAttempts: 2)))
+        _ = try await pass()
+        #expect(hooks.count == 2, "not due yet")
+        for _ in 1..<HookRunner.attemptLimit {
+            clock.advance(by: Backoff.other.cap + 1)
+            _ = try await pass()
+        }
+        #expect(hooks.count == 2 * HookRunner.attemptLimit)
+        clock.advance(by: Backoff.other.cap + 1)
+        #expect(try await pass() == nil, "given up: the jobs are gone")
+        #expect(hooks.count == 2 * HookRunner.attemptLimit)
+    }
+
+    @Test("a job whose alert was purged is done without running")
+    func alertGone() async throws {
+        try await node.store.writer.write { db in try db.execute(sql: "DELETE FROM received_alert") }
+        #expect(try await pass() == nil)
+        #expect(hooks.count == 0)
+    }
+
+    @Test("with the real clock: the loop runs a job committed while it sleeps, woken by the commit")
+    func wokenByCommit() async throws {
+        try await node.store.writer.write { db in try db.execute(sql: "DELETE FROM received_alert") }
+        try Self.receive("ALERT3", reason: .panic, hooks: [.exec, .ntfy], on: fixture, at: Date())
+        let runner = HookRunner(
+            store: node.store, clock: SystemClock(), hooks: node.currentHooks, wakeup: node.wakeups.hooks,
+            reporter: node.reporter(.hooks), metrics: node.metrics, logger: node.logger)
+        let task = Task {
+            var unrecorded: [Int64: HookRunner.HookOutcome] = [:]
+            while !Task.isCancelled {
+                await runner.reporter.pass(wakeup: runner.wakeup) { try await runner.pass(hooks, unrecorded: &unrecorded) }
+            }
+        }
+        defer { task.cancel() }
+        #expect(await waitUntil { hooks.count == 2 })
+        // A second alert's jobs, committed while the loop sleeps with nothing due.
+        try await Task.sleep(for: .milliseconds(200))
+        try Self.receive("ALERT2", reason: .pinFailures, hooks: [.exec], on: fixture, at: Date())
+        #expect(await waitUntil { hooks.count == 3 }, "the commit woke the loop")
+    }
+
+    func waitUntil(_ condition: () -> Bool) async -> Bool {
+        for _ in 0..<500 {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return condition()
+    }
+}
