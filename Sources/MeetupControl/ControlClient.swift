@@ -132,7 +132,7 @@ public struct ControlClient: Sendable {
 
     /// `/v1/plans/{id}[/action]`, with `current` for the one running plan.
     static func path(_ plan: String?, _ action: String? = nil) -> String {
-        let id = (plan ?? "current").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "current"
+        let id = (plan ?? PlanStatus.currentID).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? PlanStatus.currentID
         return "/v1/plans/\(id)" + (action.map { "/\($0)" } ?? "")
     }
 

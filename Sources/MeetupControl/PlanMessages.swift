@@ -234,3 +234,8 @@ public struct Done: Codable, Sendable, Equatable {
         ok = true
     }
 }
+
+extension PlanStatus {
+    /// The id that names the one running plan in control paths (`/v1/plans/current/checkins`).
+    public static let currentID = "current"
+}

@@ -127,7 +127,7 @@ struct OwnTracksTests {
             clock.advance(by: 61)
             #expect(try await post(client, body, authorization: Self.basic(setup.username, setup.password)).0 == .ok)
         }
-        #expect(try fixture.plans.log(PlanService.current).events.filter { $0.kind == "location" }.count == 1)
+        #expect(try fixture.plans.log(PlanStatus.currentID).events.filter { $0.kind == "location" }.count == 1)
     }
 
     @Test("transitions go to the history with the region's name; other types and empty bodies are accepted and ignored")

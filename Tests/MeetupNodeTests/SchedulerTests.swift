@@ -107,11 +107,11 @@ struct SchedulerTests {
 
     @Test("PLAN left out means the one running plan; none or several is refused")
     func currentPlan() throws {
-        #expect(throws: ControlError.noActivePlan) { try plans.panic(PlanService.current) }
+        #expect(throws: ControlError.noActivePlan) { try plans.panic(PlanStatus.currentID) }
         let plan = try arm()
-        #expect(try plans.status(PlanService.current).plan == plan.plan)
+        #expect(try plans.status(PlanStatus.currentID).plan == plan.plan)
         _ = try arm()
-        #expect(throws: ControlError.planAmbiguous(count: 2)) { try plans.panic(PlanService.current) }
+        #expect(throws: ControlError.planAmbiguous(count: 2)) { try plans.panic(PlanStatus.currentID) }
         #expect(throws: ControlError.planNotFound(id: "nope")) { try plans.status("nope") }
     }
 

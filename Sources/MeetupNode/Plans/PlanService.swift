@@ -8,8 +8,6 @@ import MeetupProtocol
 /// what the user typed, which PIN it was, which plan "the current one" is.
 struct PlanService {
     let node: Node
-    /// What `PLAN` means when the user leaves it out.
-    static let current = "current"
 
     var store: Store { node.store }
 
@@ -147,7 +145,7 @@ struct PlanService {
 
     /// The plan `requested` names; `current` is the one running plan, when there is exactly one.
     func resolve(_ requested: String, runningOnly: Bool = true) throws(ControlError) -> String {
-        guard requested == Self.current else {
+        guard requested == PlanStatus.currentID else {
             guard try storeCall({ try store.planExists(id: requested) }) else { throw .planNotFound(id: requested) }
             return requested
         }
