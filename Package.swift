@@ -120,6 +120,7 @@ let package = Package(
             dependencies: [
                 "MeetupNode", "MeetupControl",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),

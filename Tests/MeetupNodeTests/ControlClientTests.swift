@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycle
 @testable import MeetupControl
 @testable import MeetupNode
 import Testing
@@ -9,8 +10,8 @@ import Glibc
 
 /// The typed client against the real control server on a Unix socket in a temporary home: answers decode
 /// as the types the server sent, refusals arrive as the server's `ControlError`, and a daemon that is not
-/// there is told at once. Serialized: two control servers started at once in the test process did not both
-/// answer (meetupd runs one).
+/// there is told at once. Serialized: with two control servers in this process at once, the suite hung
+/// (meetupd runs one; noted in issue 16's closing note).
 @Suite("ControlClient", .serialized)
 struct ControlClientTests {
     let fixture: NodeFixture
@@ -21,14 +22,23 @@ struct ControlClientTests {
         fixture = try NodeFixture()
     }
 
-    /// Runs the control server while `body` runs.
+    /// Runs the control server while `body` runs, then shuts it down gracefully, as meetupd's service group
+    /// does (a cancelled server can be torn down under a connection it is accepting).
     func serving(_ body: (ControlClient) async throws -> Void) async throws {
-        let server = Task { [node] in try await ControlServer(node: node).run() }
-        defer { server.cancel() }
+        let group = ServiceGroup(services: [ControlServer(node: node)], logger: node.logger)
+        let server = Task { try await group.run() }
         for _ in 0..<500 where UnixSocketProbe.probe(socketPath) != .listening {
             try await Task.sleep(for: .milliseconds(10))
         }
-        try await body(ControlClient(socketPath: socketPath, timeout: .seconds(10)))
+        do {
+            try await body(ControlClient(socketPath: socketPath, timeout: .seconds(10)))
+        } catch {
+            await group.triggerGracefulShutdown()
+            try await server.value
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        try await server.value
     }
 
     @Test("status, a plan armed and read back: the very values the daemon's services return")
