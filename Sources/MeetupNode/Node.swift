@@ -109,7 +109,7 @@ public final class Node: Sendable {
         do {
             store = try Store.open(path: home.databasePath, cipher: DataCipher(key: keys.dataKey))
             try store.recordCreation(at: clock.now)
-            wakeups.observe(store)
+            wakeups.observe(store, logger: logger)
         } catch let error as StoreError {
             throw .store(error)
         } catch {

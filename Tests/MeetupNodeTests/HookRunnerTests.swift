@@ -1,5 +1,6 @@
 import CheckInCore
 import Foundation
+import GRDB
 import MeetupControl
 @testable import MeetupNode
 import MeetupProtocol
@@ -84,6 +85,14 @@ struct HookRunnerTests {
         clock.advance(by: Backoff.other.cap + 1)
         #expect(try await pass() == nil, "given up: the jobs are gone")
         #expect(hooks.count == 2 * HookRunner.attemptLimit)
+    }
+
+    @Test("a job naming a hook this version does not know is dropped, and holds up no other")
+    func unknownHook() async throws {
+        try await node.store.writer.write { db in try db.execute(sql: "UPDATE hook_job SET hook = 'pager' WHERE hook = 'exec'") }
+        #expect(try await pass() == nil)
+        #expect(hooks.calls.withLock { $0.map(\.0) } == [.ntfy])
+        #expect(try await node.store.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM hook_job") } == 0)
     }
 
     @Test("a job whose alert was purged is done without running")

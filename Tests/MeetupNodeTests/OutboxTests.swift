@@ -62,6 +62,18 @@ struct OutboxTests {
         #expect(try due().isEmpty)
     }
 
+    @Test("resolved needs nothing of the plan's row: a plan whose details are damaged still tells its contacts")
+    func resolvedDespiteDamagedDetails() throws {
+        let plan = try panicked()
+        _ = try plans.pinCommand(plan.plan, pin: "1234", .done)
+        try node.store.writer.write { db in try db.execute(sql: "UPDATE plan SET details = x'00'") }
+        let result = try node.noticeFanOut.run(limit: 10, now: clock.now)
+        // The stand-down, which needs the plan's guardians from its details, is set aside.
+        #expect(result.failed.count == 1 && result.queued == 1)
+        let types = try node.store.writer.read { db in try String.fetchAll(db, sql: "SELECT type FROM outbox ORDER BY seq") }
+        #expect(types.filter { $0 == "resolved" }.count == 1)
+    }
+
     @Test("resolved goes to whoever got the alert, and never before the alert to the same contact")
     func resolvedWaitsForTheAlert() throws {
         let plan = try panicked()

@@ -34,7 +34,7 @@ struct Courier: Service {
     func run() async throws {
         // The pool drops kept-alive connections after 5 s, under the peer listener's 10 s idle timeout, so that
         // a connection is dropped here before the peer closes it under a request.
-        let http = PeerHTTP.client(connect: Self.connectTimeout, read: Self.requestTimeout, idle: .seconds(5))
+        let http = PeerHTTP.client(connect: Self.connectTimeout, read: Self.requestTimeout, idle: .seconds(5), followRedirects: false)
         let transport = HTTPPeerTransport(http: http)
         let inFlight = InFlight()
         do {
@@ -56,7 +56,12 @@ struct Courier: Service {
                         } catch {
                             failure = error
                         }
-                        let due = try await offPool { try store.dueEnvelopes(now: now, limit: Self.batchSize, lease: Self.lease) }
+                        let due: [DueEnvelope]
+                        do {
+                            due = try await offPool { try store.dueEnvelopes(now: now, limit: Self.batchSize, lease: Self.lease) }
+                        } catch {
+                            throw failure ?? error
+                        }
                         for envelope in due where inFlight.claim(envelope.seq) {
                             // A finished attempt commits its outcome, which wakes this loop.
                             group.addTask {

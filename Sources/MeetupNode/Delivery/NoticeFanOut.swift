@@ -37,12 +37,18 @@ struct NoticeFanOut: Sendable {
     }
 
     private func entries(_ db: Database, for notice: NoticeRecord, now: Date) throws -> [OutboxEntry] {
+        // "Resolved" needs nothing of the plan's row: a damaged row must not keep contacts from hearing it.
+        let resolved: ResolvedMessage.State? = switch notice.kind {
+        case .done: .done
+        case .checkedIn: .checkedIn
+        case .alert, .replica, .heartbeat, .standDownDone, .standDownAlerted: nil
+        }
+        if let resolved { return try resolvedEntries(resolved, db, notice: notice, now: now) }
         guard let record = try PlanRecord.fetchOne(db, key: notice.planID) else { return [] }
         let plan = NoticePlan(store: store, db: db, record: record)
         let entries: [OutboxEntry] = switch notice.kind {
         case .alert: try alertEntries(plan, notice: notice, now: now)
-        case .done: try resolvedEntries(.done, plan, notice: notice, now: now)
-        case .checkedIn: try resolvedEntries(.checkedIn, plan, notice: notice, now: now)
+        case .done, .checkedIn: []
         case .replica: try replicaEntries(plan, notice: notice, now: now)
         case .heartbeat: try heartbeatEntries(plan, notice: notice)
         case .standDownDone: try standDownEntries(.done, plan, notice: notice)
@@ -85,13 +91,17 @@ struct NoticeFanOut: Sendable {
     /// escalate are cancelled, since the user is no longer missing. A quiet notice (duress) does the same
     /// visible bookkeeping and sends nothing.
     private func resolvedEntries(
-        _ state: ResolvedMessage.State, _ plan: NoticePlan, notice: NoticeRecord, now: Date
+        _ state: ResolvedMessage.State, _ db: Database, notice: NoticeRecord, now: Date
     ) throws -> [OutboxEntry] {
-        try store.cancelWaitingTierTwo(plan.db, planID: notice.planID, at: now)
+        try store.cancelWaitingTierTwo(db, planID: notice.planID, at: now)
         if notice.quiet { return [] }
         let body = WireJSON.encode(ResolvedMessage(plan: notice.planID, state: state, at: notice.at))
-        return try store.alertedContacts(plan.db, planID: notice.planID).compactMap { try store.contact(plan.db, id: $0) }
-            .map { seal(.resolved, body, $0) }
+        return try store.alertedContacts(db, planID: notice.planID).compactMap { try store.contact(db, id: $0) }
+            .map { contact in
+                var entry = seal(.resolved, body, contact)
+                entry.planID = notice.planID
+                return entry
+            }
     }
 }
 

@@ -16,12 +16,13 @@ struct HTTPPeerTransport: PeerTransport {
     }
 }
 
-/// The node's HTTP clients (the courier's, the watchdog's, the hooks'): no redirects, and the timeouts
-/// each caller needs.
+/// The node's HTTP clients (the courier's, the watchdog's, the hooks'), with the timeouts each caller needs.
+/// The courier follows no redirect (an endpoint is what the card says); hooks and the watchdog follow
+/// AsyncHTTPClient's default (up to 5, no cycles), so that a webhook moved to https still rings.
 enum PeerHTTP {
-    static func client(connect: TimeAmount, read: TimeAmount, idle: TimeAmount? = nil) -> HTTPClient {
+    static func client(connect: TimeAmount, read: TimeAmount, idle: TimeAmount? = nil, followRedirects: Bool) -> HTTPClient {
         var configuration = HTTPClient.Configuration(timeout: .init(connect: connect, read: read))
-        configuration.redirectConfiguration = .disallow
+        if !followRedirects { configuration.redirectConfiguration = .disallow }
         if let idle { configuration.connectionPool.idleTimeout = idle }
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }

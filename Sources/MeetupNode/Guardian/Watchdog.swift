@@ -34,7 +34,7 @@ struct Watchdog: Service {
     static let lease: TimeInterval = 20
 
     func run() async throws {
-        let http = PeerHTTP.client(connect: .seconds(2), read: .seconds(Int64(Self.livenessTimeout)))
+        let http = PeerHTTP.client(connect: .seconds(2), read: .seconds(Int64(Self.livenessTimeout)), followRedirects: true)
         let transport = HTTPPeerTransport(http: http)
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {

@@ -21,7 +21,7 @@ struct HookRunner: Service {
     static let timeout: TimeInterval = 30
 
     func run() async throws {
-        let http = PeerHTTP.client(connect: .seconds(5), read: .seconds(Int64(Self.timeout)))
+        let http = PeerHTTP.client(connect: .seconds(5), read: .seconds(Int64(Self.timeout)), followRedirects: true)
         let performer = HookCalls(http: http)
         await cancelWhenGracefulShutdown {
             // Outcomes of hooks that ran but could not be recorded (disk full): recorded first on the next pass,

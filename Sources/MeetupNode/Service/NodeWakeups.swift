@@ -1,4 +1,5 @@
 import GRDB
+import Logging
 import Synchronization
 
 /// Each loop's wake-up, nudged by the commits that concern it: the store reports every transaction that
@@ -10,11 +11,18 @@ final class NodeWakeups: Sendable {
     let watchdog = SchedulerWakeup()
     private let observations = Mutex<[AnyDatabaseCancellable]>([])
 
-    /// Starts watching `store`'s commits, for as long as this object lives.
-    func observe(_ store: Store) {
+    /// Starts watching `store`'s commits, for as long as this object lives: the node holds it, and must outlive
+    /// its services (meetupd keeps it until its service group returns). A region that cannot be observed is
+    /// logged; its loop still passes on its own timers and every scheduler tick.
+    func observe(_ store: Store, logger: Logger) {
         let started = StoreRegion.allCases.map { region in
             let wakeup = self[region]
-            return store.observeCommits(to: region) { wakeup.nudge() }
+            return store.observeCommits(
+                to: region,
+                onError: { error in
+                    logger.critical("commits cannot be observed", metadata: ["region": "\(region)", "reason": "\(Store.describeForLog(error))"])
+                },
+                { wakeup.nudge() })
         }
         observations.withLock { $0 = started }
     }

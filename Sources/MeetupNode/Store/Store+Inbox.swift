@@ -231,19 +231,25 @@ extension Store {
 
     // MARK: Hooks
 
+    /// The jobs due by `now`. A job naming a hook or an event this version does not know has nothing to run:
+    /// it is deleted, as a job whose hook a reload removed is done, so that it cannot hold up the others.
     func dueHookJobs(now: Date, limit: Int) throws -> [HookJob] {
-        try writer.read { db in
-            try Row.fetchAll(
+        try writer.write { db in
+            var unknown: [Int64] = []
+            let jobs = try Row.fetchAll(
                 db,
                 sql: "SELECT id, alert_id, hook, event, attempts FROM hook_job WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
                 arguments: [now, limit]
-            ).map { row in
+            ).compactMap { row -> HookJob? in
                 let id: Int64 = row["id"]
                 guard let event = HookEvent(rawValue: row["event"]), let hook = HookKind(rawValue: row["hook"]) else {
-                    throw StoreError.damagedRow(table: "hook_job", id: "\(id)")
+                    unknown.append(id)
+                    return nil
                 }
                 return HookJob(id: id, alertID: row["alert_id"], hook: hook, event: event, attempts: row["attempts"])
             }
+            for id in unknown { try db.execute(sql: "DELETE FROM hook_job WHERE id = ?", arguments: [id]) }
+            return jobs
         }
     }
 

@@ -24,8 +24,10 @@ enum StoreRegion: CaseIterable {
 extension Store {
     /// Calls `changed` after each committed transaction that modified `region`, until the result is
     /// cancelled or released. It runs on the writer's queue: it must be quick.
-    func observeCommits(to region: StoreRegion, _ changed: @escaping @Sendable () -> Void) -> AnyDatabaseCancellable {
+    func observeCommits(
+        to region: StoreRegion, onError: @escaping @Sendable (any Error) -> Void, _ changed: @escaping @Sendable () -> Void
+    ) -> AnyDatabaseCancellable {
         DatabaseRegionObservation(tracking: region.tables.map { Table($0) })
-            .start(in: writer, onError: { _ in }, onChange: { _ in changed() })
+            .start(in: writer, onError: onError, onChange: { _ in changed() })
     }
 }
