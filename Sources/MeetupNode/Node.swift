@@ -100,8 +100,6 @@ public final class Node: Sendable {
     /// Prepares the home, takes its lock, loads or creates the keys and opens the store, in that order,
     /// so that a second daemon on the same home stops at the lock before touching anything.
     public init(configuration: NodeConfiguration, clock: any WallClock, logger: Logger) throws(NodeStartError) {
-        // Everything the node creates (database, WAL, keys, socket) is private to its user.
-        umask(0o077)
         let home = configuration.home
         do { try home.prepare() } catch { throw .home(error) }
         do { lock = try HomeLock(home: home) } catch { throw .home(error) }

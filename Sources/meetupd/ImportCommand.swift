@@ -18,6 +18,7 @@ struct ImportCommand: AsyncParsableCommand {
     var force = false
 
     func run() async throws {
+        umask(0o077)
         let home = NodeHome.resolve(flag: home, environment: ProcessInfo.processInfo.environment)
         let passphrase: String?
         if passphraseStdin || isatty(STDIN_FILENO) == 0 {

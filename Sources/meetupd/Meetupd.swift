@@ -26,6 +26,8 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var options: DaemonOptions
 
     func run() async throws {
+        // Everything the daemon creates is private to its user; the node creates its files 0600 in any case.
+        umask(0o077)
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let settings = try await options.settings()
         let level = NodeLogHandler.Level(settings.text(.logLevel).flatMap(Logger.Level.init(rawValue:)) ?? .info)

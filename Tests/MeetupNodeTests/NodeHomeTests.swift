@@ -79,3 +79,29 @@ func mode(of path: String) throws -> UInt32 {
     guard stat(path, &info) == 0 else { throw CocoaError(.fileNoSuchFile) }
     return UInt32(info.st_mode & 0o777)
 }
+
+@Suite("node files")
+struct NodeFilesTests {
+    /// The process umask, read without changing it (set, then set back to what it was).
+    static var currentUmask: mode_t {
+        let mask = umask(0o022)
+        umask(mask)
+        return mask
+    }
+
+    @Test("a new node leaves the process umask alone, and its database, WAL, shared memory and keys are 0600 anyway")
+    func privateFiles() throws {
+        let before = Self.currentUmask
+        let directory = try TemporaryDirectory()
+        let node = try Node.forTests(in: directory)
+        #expect(Self.currentUmask == before)
+        _ = try PlanService(node: node).setPIN(PINSetRequest(pin: "1234", duressPIN: "9876", currentPIN: nil))
+        let home = node.configuration.home
+        let files = try FileManager.default.contentsOfDirectory(atPath: home.path).filter { !$0.hasSuffix(".sock") }
+        #expect(files.contains { $0.hasSuffix("-wal") } && files.contains { $0.hasSuffix("-shm") })
+        for file in files {
+            let mode = try FileManager.default.attributesOfItem(atPath: home.path + "/" + file)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(file) is \(String(mode ?? 0, radix: 8))")
+        }
+    }
+}

@@ -33,7 +33,6 @@ public enum NodeRestore {
     public static func restore(
         archivePath: String, passphrase: Data, into home: NodeHome, force: Bool
     ) throws(ArchiveError) -> String {
-        umask(0o077)
         let manager = FileManager.default
         if !force, let contents = try? manager.contentsOfDirectory(atPath: home.path),
            contents.contains(where: { $0 != NodeSettings.fileName })

@@ -1,6 +1,10 @@
 import Foundation
 import GRDB
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The node's database: the only place SQL and table names appear.
 ///
 /// SQLite in WAL mode with `synchronous=FULL` (docs/ARCHITECTURE.md says why), foreign keys on, schema
@@ -19,6 +23,10 @@ public struct Store: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }
+        // Created private before SQLite opens it: SQLite gives the WAL and shared-memory files the database
+        // file's mode, so none of them depends on the process umask.
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        if fd >= 0 { close(fd) }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
