@@ -59,7 +59,7 @@ public struct LocationRequest: Codable, Sendable {
 /// One plan as `status` shows it: ids, states and times, never match details or places.
 public struct PlanStatus: Codable, Sendable, Equatable {
     public var plan: String
-    public var state: String
+    public var phase: Phase
     public var start: Date
     public var nextDeadline: Date?
     public var reminderAt: Date?
@@ -75,7 +75,9 @@ public struct PlanStatus: Codable, Sendable, Equatable {
     public var guardians: [GuardianSummary]
 
     enum CodingKeys: String, CodingKey {
-        case plan, state, start, until, resolved, alerts, contacts, guardians
+        case plan, phase, start, until, resolved, alerts, contacts, guardians
+        /// The old name of `phase`, written and read for one more version (docs/PROTOCOL.md, "Control API").
+        case state
         case nextDeadline = "next_deadline"
         case reminderAt = "reminder_at"
         case everySeconds = "every_seconds"
@@ -84,12 +86,12 @@ public struct PlanStatus: Codable, Sendable, Equatable {
     }
 
     public init(
-        plan: String, state: String, start: Date, nextDeadline: Date?, reminderAt: Date?, until: Date,
+        plan: String, phase: Phase, start: Date, nextDeadline: Date?, reminderAt: Date?, until: Date,
         everySeconds: Int, graceSeconds: Int, lastCheckIn: Date?, resolved: Bool, alerts: [AlertSummary],
         contacts: [String], guardians: [GuardianSummary]
     ) {
         self.plan = plan
-        self.state = state
+        self.phase = phase
         self.start = start
         self.nextDeadline = nextDeadline
         self.reminderAt = reminderAt
@@ -101,6 +103,41 @@ public struct PlanStatus: Codable, Sendable, Equatable {
         self.alerts = alerts
         self.contacts = contacts
         self.guardians = guardians
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        plan = try container.decode(String.self, forKey: .plan)
+        phase = try container.decodeIfPresent(Phase.self, forKey: .phase) ?? container.decode(Phase.self, forKey: .state)
+        start = try container.decode(Date.self, forKey: .start)
+        nextDeadline = try container.decodeIfPresent(Date.self, forKey: .nextDeadline)
+        reminderAt = try container.decodeIfPresent(Date.self, forKey: .reminderAt)
+        until = try container.decode(Date.self, forKey: .until)
+        everySeconds = try container.decode(Int.self, forKey: .everySeconds)
+        graceSeconds = try container.decode(Int.self, forKey: .graceSeconds)
+        lastCheckIn = try container.decodeIfPresent(Date.self, forKey: .lastCheckIn)
+        resolved = try container.decode(Bool.self, forKey: .resolved)
+        alerts = try container.decode([AlertSummary].self, forKey: .alerts)
+        contacts = try container.decode([String].self, forKey: .contacts)
+        guardians = try container.decode([GuardianSummary].self, forKey: .guardians)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(plan, forKey: .plan)
+        try container.encode(phase, forKey: .phase)
+        try container.encode(phase, forKey: .state)
+        try container.encode(start, forKey: .start)
+        try container.encodeIfPresent(nextDeadline, forKey: .nextDeadline)
+        try container.encodeIfPresent(reminderAt, forKey: .reminderAt)
+        try container.encode(until, forKey: .until)
+        try container.encode(everySeconds, forKey: .everySeconds)
+        try container.encode(graceSeconds, forKey: .graceSeconds)
+        try container.encodeIfPresent(lastCheckIn, forKey: .lastCheckIn)
+        try container.encode(resolved, forKey: .resolved)
+        try container.encode(alerts, forKey: .alerts)
+        try container.encode(contacts, forKey: .contacts)
+        try container.encode(guardians, forKey: .guardians)
     }
 }
 

@@ -20,7 +20,7 @@ enum Output {
 
     /// A plan, short and calm. It shows exactly what the daemon sent: nothing here can tell a duress PIN.
     static func printPlan(_ plan: PlanStatus) {
-        var rows = [("plan", plan.plan), ("state", plan.state)]
+        var rows = [("plan", plan.plan), ("phase", plan.phase.rawValue)]
         if let next = plan.nextDeadline { rows.append(("next check-in", "by " + time(next))) }
         if let reminder = plan.reminderAt { rows.append(("reminder", time(reminder))) }
         rows.append(("until", time(plan.until)))

@@ -35,7 +35,7 @@ struct StatusCommand: AsyncParsableCommand {
             ("watching", "\(status.counts.watching) plans, as a guardian"),
         ])
         for problem in status.problems { print("problem: \(problem)") }
-        for plan in try await client.plans().plans where plan.state != "done" {
+        for plan in try await client.plans().plans where plan.phase != .done {
             print("")
             Output.printPlan(plan)
         }

@@ -66,7 +66,7 @@ struct BackupTests {
         #expect(after.fingerprint == before.fingerprint)
         #expect(after.nodeID == before.nodeID)
         #expect(try node.json(["contacts", "list"], as: ContactList.self).contacts.map(\.name) == ["Carol"])
-        #expect(try node.plan(plan.plan).state == "active")
+        #expect(try node.plan(plan.plan).phase == .active)
         #expect(try node.ctl(["checkin", plan.plan, "--pin-stdin"], stdin: Daemon.pin + "\n").status == 0, "the PIN hashes did not come back")
         #expect(try node.ctl(["panic", plan.plan]).status == 0)
         let alert = try #require(try waitFor(10) { try carol.receivedAlerts().first }, "carol did not accept the restored node's alert")

@@ -23,7 +23,7 @@ struct CheckInTests {
         let done = try daemon.ctl(["done", plan.plan, "--pin-stdin"], stdin: Self.pin + "\n")
         #expect(done.status == 0)
         let final = try daemon.plan(plan.plan)
-        #expect(final.state == "done")
+        #expect(final.phase == .done)
         #expect(final.alerts.isEmpty)
         #expect(try daemon.status().counts.alerts == 0)
         let log = try daemon.ctl(["log", plan.plan]).stdout
@@ -43,7 +43,7 @@ struct CheckInTests {
         let due = first.nextDeadline!.addingTimeInterval(1)
         try #require(try waitFor(15) { try daemon.plan(first.plan).alerts.count == 1 })
         let observed = Date().timeIntervalSince(due)
-        try #require(try waitFor(15) { try plans.allSatisfy { try daemon.plan($0.plan).state == "alerted" } })
+        try #require(try waitFor(15) { try plans.allSatisfy { try daemon.plan($0.plan).phase == .alerted } })
         for plan in plans {
             let final = try daemon.plan(plan.plan)
             #expect(final.alerts.count == 1)
@@ -123,7 +123,7 @@ struct CheckInTests {
         try #require(try waitFor(10) { try second.plan(plan.plan).alerts.count == 1 })
         Thread.sleep(forTimeInterval: 2)
         let final = try second.plan(plan.plan)
-        #expect(final.state == "alerted")
+        #expect(final.phase == .alerted)
         #expect(final.alerts.count == 1)
         #expect(final.alerts.first?.reason == "missed")
         #expect(final.alerts.first?.late == true)

@@ -44,7 +44,7 @@ struct PhoneTests {
 
         let status = try user.plan(plan.plan)
         #expect(status.lastCheckIn != nil, "the check-in from the page shows in status")
-        #expect(status.state == "alerted")
+        #expect(status.phase == .alerted)
         for contact in [anne, bruno] {
             let alert = try #require(try waitFor(10) { try contact.receivedAlerts().first }, "no alert at a contact")
             #expect(alert.reason == "panic")

@@ -38,7 +38,7 @@ struct CommandFailureTests {
 struct ArmFollowUpTests {
     func plan(guardians: [GuardianSummary.State], contacts: [String] = ["Ana"]) -> PlanStatus {
         PlanStatus(
-            plan: "p1", state: "active", start: Date(timeIntervalSince1970: 0), nextDeadline: nil, reminderAt: nil,
+            plan: "p1", phase: .active, start: Date(timeIntervalSince1970: 0), nextDeadline: nil, reminderAt: nil,
             until: Date(timeIntervalSince1970: 3600), everySeconds: 900, graceSeconds: 300, lastCheckIn: nil, resolved: false,
             alerts: [], contacts: contacts,
             guardians: guardians.enumerated().map { GuardianSummary(contact: "G\($0.offset)", state: $0.element, confirmedAt: nil) })
@@ -125,5 +125,21 @@ struct PrivateFileTests {
             try PrivateFile.write(Data("x".utf8), to: path, replacing: false)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
+    }
+}
+
+@Suite("PlanStatus JSON")
+struct PlanStatusJSONTests {
+    @Test("a plan's phase is written as `phase` and, for one more version, as `state`; either is read")
+    func phaseAndOldState() throws {
+        let plan = ArmFollowUpTests().plan(guardians: [.confirmed])
+        let json = try JSONSerialization.jsonObject(with: ControlJSON.encoder().encode(plan)) as? [String: Any]
+        #expect(json?["phase"] as? String == "active" && json?["state"] as? String == "active")
+        #expect(try ControlJSON.decoder().decode(PlanStatus.self, from: ControlJSON.encoder().encode(plan)) == plan)
+        var old = try #require(json)
+        old["phase"] = nil
+        old["state"] = "grace"
+        let decoded = try ControlJSON.decoder().decode(PlanStatus.self, from: JSONSerialization.data(withJSONObject: old))
+        #expect(decoded.phase == .grace)
     }
 }

@@ -90,7 +90,7 @@ struct OwnTracksTests {
             let (status, _, _) = try await post(client, location(lat: 48.4, lon: 2.35, tst: clock.now), authorization: auth)
             #expect(status == .ok)
         }
-        #expect(try fixture.plans.status(plan.plan).state == "grace", "locations do not move the deadline")
+        #expect(try fixture.plans.status(plan.plan).phase == .grace, "locations do not move the deadline")
         #expect(try fixture.plans.status(plan.plan).lastCheckIn == nil)
         clock.advance(by: 5 * 60)
         let (outcomes, _) = try node.store.advanceDue(to: clock.now, limit: 10, node.transitions)

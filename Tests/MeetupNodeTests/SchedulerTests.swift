@@ -31,14 +31,14 @@ struct SchedulerTests {
         let scheduler = node.scheduler
         clock.advance(by: 700)
         try scheduler.runDue()
-        #expect(try plans.status(plan.plan).state == "grace")
+        #expect(try plans.status(plan.plan).phase == .grace)
         clock.advance(by: 19.5)
         try scheduler.runDue()
         #expect(try plans.status(plan.plan).alerts.isEmpty)
         clock.advance(by: 0.6)
         try scheduler.runDue()
         let alerted = try plans.status(plan.plan)
-        #expect(alerted.state == "alerted")
+        #expect(alerted.phase == .alerted)
         #expect(alerted.alerts.map(\.reason) == ["missed"])
         #expect(alerted.alerts.first?.raisedAt == plan.nextDeadline!.addingTimeInterval(120))
         #expect(alerted.alerts.first?.late == false)
@@ -69,7 +69,7 @@ struct SchedulerTests {
             clock.advance(by: 6.2)
             var state = ""
             for _ in 0..<500 {
-                state = try plans.status(plan.plan).state
+                state = try plans.status(plan.plan).phase.rawValue
                 if state == "alerted" { break }
                 try await Task.sleep(for: .milliseconds(10))
             }
@@ -97,7 +97,7 @@ struct SchedulerTests {
         let real = try plans.pinCommand(plan.plan, pin: "1234", .checkIn)
         let duress = try plans.pinCommand(plan.plan, pin: "9876", .checkIn)
         #expect(duress.alerts == real.alerts)
-        #expect(duress.state == real.state)
+        #expect(duress.phase == real.phase)
         let silent = try node.store.writer.read { db in
             try String.fetchAll(db, sql: "SELECT reason FROM alert WHERE silent = 1")
         }
@@ -123,7 +123,7 @@ struct SchedulerTests {
             try plans.setPIN(PINSetRequest(pin: "1111", duressPIN: "2222", currentPIN: "0000"))
         }
         _ = try plans.setPIN(PINSetRequest(pin: "1111", duressPIN: "2222", currentPIN: "9876"))
-        #expect(try plans.pinCommand(plan.plan, pin: "1111", .checkIn).state == "active")
+        #expect(try plans.pinCommand(plan.plan, pin: "1111", .checkIn).phase == .active)
         let silent = try node.store.writer.read { db in try String.fetchAll(db, sql: "SELECT reason FROM alert") }
         #expect(silent == ["duress"])
     }

@@ -145,7 +145,7 @@ struct CheckInPage {
         let status = try? PlanService(node: node).status(planID)
         let now = node.clock.now
         let running: Bool
-        switch status.flatMap({ Phase(rawValue: $0.state) }) {
+        switch status?.phase {
         case .scheduled:
             context["when"] = Self.when("Starts at", status?.start, now: now)
             running = true

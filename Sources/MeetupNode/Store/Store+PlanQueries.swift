@@ -75,7 +75,7 @@ extension Store {
             if let contact = try contact(db, id: id) { contacts.append(contact.name) }
         }
         return PlanStatus(
-            plan: record.id, state: state.phase.rawValue, start: state.schedule.start, nextDeadline: state.nextDeadline,
+            plan: record.id, phase: state.phase, start: state.schedule.start, nextDeadline: state.nextDeadline,
             reminderAt: state.reminderAt, until: state.schedule.until, everySeconds: state.schedule.every,
             graceSeconds: state.schedule.grace, lastCheckIn: state.lastCheckIn, resolved: state.resolved, alerts: alerts,
             contacts: contacts, guardians: try guardianSummaries(db, planID: record.id, details: details))
