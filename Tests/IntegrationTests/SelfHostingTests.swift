@@ -1,5 +1,6 @@
 import Foundation
 import MeetupControl
+import MeetupNode
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -123,6 +124,9 @@ struct SelfHostingTests {
         let flags = Set(help.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "[" || $0 == "]" || $0 == "," || $0 == "/" })
             .filter { $0.hasPrefix("--") && $0.count > 2 }.map(String.init))
         #expect(flags.count > 10)
+        // DaemonOptions declares each setting again (argument-parser cannot add options at run time): one missing
+        // there would be a setting with no flag.
+        for setting in Setting.all { #expect(flags.contains(setting.flag), "meetupd has no \(setting.flag): add it to DaemonOptions") }
         for flag in flags { #expect(page.contains("Fl \(flag.dropFirst())"), "docs/man/meetupd.1 lacks \(flag): run make man") }
         for command in ["run", "check-config", "import"] {
             #expect(page.contains(".It Em \(command)"), "docs/man/meetupd.1 lacks \(command): run make man")
