@@ -84,8 +84,8 @@ public final class Node: Sendable {
     /// Wrong PINs on a plan's check-in page: the PIN-failure limit, then 5 minutes without PIN attempts.
     let pageFailures: FailureLimiter
     private let lock: HomeLock
-    /// The peer listener's address once bound (port 0 becomes a real port).
-    private let boundListen = Mutex<ListenAddress?>(nil)
+    /// Where contacts and the phone reach this node.
+    let address: NodeAddress
     /// The hooks in force: the configuration's at start, replaced by a reload.
     let currentHooks: CurrentHooks
     /// The last database write probe of `/healthz`, and its failure.
@@ -94,8 +94,8 @@ public final class Node: Sendable {
     let loopHealth = LoopHealth()
     /// PIN checks (two Argon2id hashes each) at once: all cores but one, so that the rest of the node keeps one.
     let pinChecks = PINCheckGate(concurrent: max(1, ProcessInfo.processInfo.activeProcessorCount - 1), waiting: 16)
-    /// Listeners serving so far; the node is ready when both the peer listener and the control socket are.
-    private let listenersServing = Mutex(0)
+    /// The node is ready when both the peer listener and the control socket serve.
+    let readiness: Readiness
 
     /// Prepares the home, takes its lock, loads or creates the keys and opens the store, in that order,
     /// so that a second daemon on the same home stops at the lock before touching anything.
@@ -122,6 +122,8 @@ public final class Node: Sendable {
         envelopeCounters = EnvelopeCounters(metrics: metrics)
         machine = CheckInMachine(rules: configuration.rules)
         pageFailures = FailureLimiter(limit: configuration.rules.pinFailureLimit, window: 300)
+        address = NodeAddress(advertise: configuration.advertise)
+        readiness = Readiness(address: address, logger: logger)
         self.clock = clock
         self.logger = logger
         startedAt = clock.now
@@ -133,7 +135,7 @@ public final class Node: Sendable {
             [MetricsServer(exposition: { [self] in try metricsExposition() }, listen: listen, logger: logger)]
         } ?? []
         return [scheduler, courier, hookRunner, watchdog, Retention(purger: purger, clock: clock, logger: logger)]
-            + metrics + [PeerServer(node: self), ControlServer(node: self)]
+            + metrics + [peerServer, controlServer]
     }
 
     func reporter(_ loop: NodeLoop) -> LoopReporter {
@@ -160,7 +162,7 @@ public final class Node: Sendable {
 
     var watchdog: Watchdog {
         Watchdog(
-            store: store, clock: clock, signer: signer, ownCard: { [self] in try card() }, hooks: currentHooks,
+            store: store, clock: clock, signer: signer, ownCard: { [ownCard] in try ownCard.make() }, hooks: currentHooks,
             wakeup: wakeups.watchdog, reporter: reporter(.watchdog), logger: logger, slack: configuration.guardianSlack,
             lateTolerance: configuration.lateTolerance, startedAt: startedAt)
     }
@@ -169,50 +171,9 @@ public final class Node: Sendable {
         Purger(store: store, clock: clock, retention: configuration.retention, envelopeTTL: configuration.envelopeTTL, logger: logger)
     }
 
-    var listenAddress: ListenAddress? { boundListen.withLock { $0 } }
-
-    /// The notification hooks in force now.
-    public var hooks: HookConfiguration { currentHooks.value }
-
-    /// Replaces the hooks (a reload); jobs already queued run with the hooks in force when they run.
-    public func reload(hooks: HookConfiguration) {
-        currentHooks.replace(with: hooks)
-    }
-
-    func listenerBound(_ address: ListenAddress) {
-        boundListen.withLock { $0 = address }
-        listenerServing()
-    }
-
-    /// Called once by each listener when it serves; the second call tells systemd (`Type=notify`) and
-    /// the log that the node is ready.
-    func listenerServing() {
-        let serving = listenersServing.withLock { count in
-            count += 1
-            return count
-        }
-        guard serving == 2 else { return }
-        let peer = listenAddress.map { "\($0)" } ?? "?"
-        SystemdNotify.send("READY=1\nSTATUS=serving peers on \(peer)")
-        logger.info("ready", metadata: ["listen": "\(peer)"])
-    }
-
-    /// The advertised URL: the configured one, else `http://` and the bound listen address.
-    var advertisedURL: String? {
-        configuration.advertise ?? listenAddress.map { "http://\($0)" }
-    }
-
-    /// `path` on the advertised URL (`/c/...`, `/v1/owntracks`): what the phone is given.
-    func advertisedURL(path: String) -> String? {
-        advertisedURL.map { ($0.hasSuffix("/") ? String($0.dropLast()) : $0) + path }
-    }
-
-    /// This node's contact card, signed now from its keys, name and advertised URL.
-    func card() throws -> ContactCard {
-        guard let url = advertisedURL else { throw CardError.badEndpoint }
-        return try ContactCard(
-            signing: keys.signing, sealingKey: keys.sealing.publicKey, created: try store.createdAt() ?? startedAt,
-            name: configuration.name, endpoints: [url])
+    /// This node's own contact card, signed when asked.
+    var ownCard: OwnCard {
+        OwnCard(keys: keys, name: configuration.name, address: address, store: store, startedAt: startedAt)
     }
 
     /// What the store needs to write a plan's transitions.
@@ -220,22 +181,53 @@ public final class Node: Sendable {
         TransitionContext(machine: machine, lateTolerance: configuration.lateTolerance, newAlertID: { RandomID.make() })
     }
 
-    /// Turns committed notices into envelopes, sealed with this node's keys.
-    var noticeFanOut: NoticeFanOut {
-        NoticeFanOut(store: store, seal: sealer, newID: { RandomID.make() })
-    }
-
-    /// Stores received alerts, and acks them again when their id changes.
-    var alertReceiver: AlertReceiver {
-        AlertReceiver(store: store, acks: AckEnvelopes(seal: sealer, sealToCard: cardSealer))
-    }
-
     /// This node as the sender of envelopes.
     var signer: EnvelopeSigner { EnvelopeSigner(keys: keys, ttl: configuration.envelopeTTL) }
+}
 
-    /// Signs and seals messages from this node to a card, for the outbox: due now, tier 1.
-    var cardSealer: CardSealer { signer.sealers(at: clock.now).card }
+/// The request services and the two listeners that serve them.
+extension Node {
+    var plans: PlanService {
+        PlanService(
+            store: store, clock: clock, transitions: transitions, pinHashLimits: configuration.pinHashLimits,
+            envelopeTTL: configuration.envelopeTTL, address: address, metrics: metrics, logger: logger)
+    }
 
-    /// Signs and seals messages from this node, for the outbox: due now.
-    var sealer: EnvelopeSealer { signer.sealers(at: clock.now).contact }
+    var contacts: ContactService {
+        ContactService(store: store, clock: clock, keys: keys, ownCard: ownCard, signer: signer, logger: logger)
+    }
+
+    package var inbox: Inbox {
+        Inbox(
+            store: store, clock: clock, keys: keys, signer: signer, machine: machine, hooks: currentHooks,
+            slack: configuration.guardianSlack, counters: envelopeCounters, logger: logger)
+    }
+
+    var ownTracks: OwnTracksReceiver {
+        OwnTracksReceiver(store: store, clock: clock, address: address, plans: plans, failures: ownTracksFailures, logger: logger)
+    }
+
+    var checkInPage: CheckInPage {
+        CheckInPage(store: store, clock: clock, plans: plans, failures: pageFailures, logger: logger)
+    }
+
+    var peerServer: PeerServer {
+        PeerServer(
+            inbox: inbox, ownTracks: ownTracks, page: checkInPage, pinChecks: pinChecks,
+            health: { [self] withBacklog in health(withBacklog: withBacklog) }, envelopeSlots: envelopeSlots,
+            counters: envelopeCounters, listen: configuration.listen, connectionLimit: configuration.peerConnectionLimit,
+            bound: { [address, readiness] bound in
+                address.bind(bound)
+                readiness.listenerServing()
+            },
+            logger: logger)
+    }
+
+    var controlServer: ControlServer {
+        ControlServer(
+            plans: plans, contacts: contacts, ownTracks: ownTracks, purger: purger, pinChecks: pinChecks,
+            status: { [self] in try status() }, export: { [self] passphrase in try exportArchive(passphrase: passphrase) },
+            nodeID: keys.fingerprint.nodeID, socketPath: configuration.home.controlSocketPath,
+            serving: { [readiness] in readiness.listenerServing() }, logger: logger)
+    }
 }

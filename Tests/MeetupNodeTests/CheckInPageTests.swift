@@ -16,7 +16,7 @@ struct CheckInPageTests {
 
     init() throws {
         fixture = try NodeFixture()
-        node.listenerBound(ListenAddress(host: "127.0.0.1", port: 7744))
+        node.address.bind(ListenAddress(host: "127.0.0.1", port: 7744))
     }
 
     struct Page {
@@ -85,7 +85,7 @@ struct CheckInPageTests {
         // The scheduler's tick starts the plan.
         _ = try node.store.advanceDue(to: fixture.clock.now, limit: 10, node.transitions)
         let before = try fixture.plans.log(plan.plan)
-        let app = Application(router: PeerServer.router(node: node))
+        let app = Application(router: node.peerServer.router)
         try await app.test(.live) { client in
             for _ in 0..<3 {
                 let page = try await get(client, path(link))
@@ -108,7 +108,7 @@ struct CheckInPageTests {
     func unknown() async throws {
         let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
         let link = try fixture.plans.link(plan.plan)
-        let app = Application(router: PeerServer.router(node: node))
+        let app = Application(router: node.peerServer.router)
         try await app.test(.live) { client in
             let reference = try await get(client, "/nothing/here")
             #expect(reference.status == .notFound)
@@ -134,7 +134,7 @@ struct CheckInPageTests {
         try fixture.addContact("Anne")
         let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
         let link = try fixture.plans.link(plan.plan)
-        let app = Application(router: PeerServer.router(node: node))
+        let app = Application(router: node.peerServer.router)
         try await app.test(.live) { client in
             let page = try await get(client, path(link))
             let real = try await submit(client, path(link), ["nonce": page.nonce!, "pin": "1234", "action": "check-in"])
@@ -152,7 +152,7 @@ struct CheckInPageTests {
         try fixture.addContact("Anne")
         let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
         let link = try fixture.plans.link(plan.plan)
-        let app = Application(router: PeerServer.router(node: node))
+        let app = Application(router: node.peerServer.router)
         try await app.test(.live) { client in
             let noNonce = try await submit(client, path(link), ["pin": "1234", "action": "check-in"])
             #expect(noNonce.html.contains("out of date"))
@@ -189,7 +189,7 @@ struct CheckInPageTests {
         try fixture.addContact("Anne")
         let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "20h", length: "24h"))
         let link = try fixture.plans.link(plan.plan)
-        let app = Application(router: PeerServer.router(node: node))
+        let app = Application(router: node.peerServer.router)
         try await app.test(.live) { client in
             let stale = try #require(try await get(client, path(link)).nonce)
             fixture.clock.advance(by: CheckInPage.nonceLifetime + 1)
@@ -209,7 +209,7 @@ struct CheckInPageTests {
         try fixture.addContact("Anne")
         let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
         let link = try fixture.plans.link(plan.plan)
-        let app = Application(router: PeerServer.router(node: node))
+        let app = Application(router: node.peerServer.router)
         try await app.test(.live) { client in
             let nonce = try #require(try await get(client, path(link)).nonce)
             let form = ["nonce": nonce, "pin": "1234", "action": "check-in"]

@@ -25,7 +25,7 @@ struct ControlClientTests {
     /// Runs the control server while `body` runs, then shuts it down gracefully, as meetupd's service group
     /// does (a cancelled server can be torn down under a connection it is accepting).
     func serving(_ body: (ControlClient) async throws -> Void) async throws {
-        let group = ServiceGroup(services: [ControlServer(node: node)], logger: node.logger)
+        let group = ServiceGroup(services: [node.controlServer], logger: node.logger)
         let server = Task { try await group.run() }
         for _ in 0..<500 where UnixSocketProbe.probe(socketPath) != .listening {
             try await Task.sleep(for: .milliseconds(10))

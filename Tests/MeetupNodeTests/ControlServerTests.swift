@@ -14,7 +14,7 @@ struct ControlServerTests {
         let clock = ManualClock()
         let node = try Node.forTests(in: directory, clock: clock)
         clock.advance(by: 125)
-        let app = Application(router: ControlServer.router(node: node))
+        let app = Application(router: node.controlServer.router)
         try await app.test(.router) { client in
             try await client.execute(uri: "/v1/status", method: .get) { response in
                 #expect(response.status == .ok)
@@ -34,7 +34,7 @@ struct ControlServerTests {
     func oversizedBody() async throws {
         let directory = try TemporaryDirectory()
         let node = try Node.forTests(in: directory)
-        let app = Application(router: ControlServer.router(node: node))
+        let app = Application(router: node.controlServer.router)
         try await app.test(.router) { client in
             let body = ByteBuffer(repeating: UInt8(ascii: " "), count: (8 << 20) + 1)
             try await client.execute(uri: "/v1/plans", method: .post, headers: [.contentType: "application/json"], body: body) { response in
@@ -50,7 +50,7 @@ struct ControlServerTests {
     func unknownRoute() async throws {
         let directory = try TemporaryDirectory()
         let node = try Node.forTests(in: directory)
-        let app = Application(router: ControlServer.router(node: node))
+        let app = Application(router: node.controlServer.router)
         try await app.test(.router) { client in
             try await client.execute(uri: "/v1/nothing-here", method: .post) { response in
                 #expect(response.status == .notFound)

@@ -80,7 +80,7 @@ struct CourierTests {
         let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
         _ = try fixture.plans.panic(plan.plan)
         try node.courier.fanOut(at: clock.now)
-        return try #require(try node.store.dueEnvelopes(now: clock.now, limit: 10, lease: Courier.lease).first { $0.type == "alert" })
+        return try #require(try node.store.dueEnvelopes(now: clock.now, limit: 10, lease: Courier.lease).first { $0.type == .alert })
     }
 
     func row(_ seq: Int64) throws -> (state: String, attempts: Int, next: Date?, error: String?) {

@@ -53,7 +53,7 @@ struct HealthTests {
         try fixture.addContact("First")
         let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
         _ = try plans.panic(plan.plan)
-        _ = try node.noticeFanOut.run(limit: 10, now: clock.now)
+        _ = try node.courier.noticeFanOut(at: clock.now).run(limit: 10, now: clock.now)
         clock.advance(by: 600)
         node.schedulerPassed(at: clock.now)
         let report = node.health()

@@ -44,7 +44,7 @@ struct HookRunnerTests {
             plan: "PLAN1", reason: reason, raisedAt: now, deadline: reason == .missed ? now : nil,
             match: try MatchDetails(pseudonym: "Kiwi"), place: try Place(name: "Cafe"), start: now.addingTimeInterval(-600),
             until: now.addingTimeInterval(3600), trail: [], checkIns: [], history: [])
-        let receiver = fixture.node.alertReceiver
+        let receiver = fixture.node.inbox.alertReceiver(at: fixture.node.clock.now)
         try fixture.node.store.writer.write { db in
             try receiver.receive(
                 db, AlertMessage(alert: id, late: false, payload: payload, photo: nil), from: user, at: now, hooks: hooks,

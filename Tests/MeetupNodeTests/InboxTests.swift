@@ -54,21 +54,21 @@ struct InboxTests {
     }
 
     func refusal(_ sealed: Data) -> EnvelopeError? {
-        if case let .refused(error) = Inbox(node: node).receive(sealed) { return error }
+        if case let .refused(error) = node.inbox.receive(sealed) { return error }
         return nil
     }
 
     @Test("a valid relayed alert is stored once, through the guardian, and answered with a receipt to the guardian's card")
     func accepted() throws {
         let sealed = try relayed(try escrow())
-        guard case let .reply(receipt) = Inbox(node: node).receive(sealed) else {
+        guard case let .reply(receipt) = node.inbox.receive(sealed) else {
             Issue.record("refused")
             return
         }
         #expect(try Envelope.open(receipt, with: guardian.sealing).type == .receipt)
         let alerts = try node.store.receivedAlerts(all: true)
         #expect(alerts.count == 1 && alerts.first?.via == ["Asso"] && alerts.first?.from == "Ana")
-        guard case .reply = Inbox(node: node).receive(sealed) else {
+        guard case .reply = node.inbox.receive(sealed) else {
             Issue.record("a repeat is answered, not refused")
             return
         }

@@ -35,7 +35,7 @@ struct IncidentTests {
             clock.advance(by: 10)
             _ = try plans.apply(plan, .location(LocationFix(geo: try Coordinate(lat: 48.85 + Double(press) / 100, lon: 2.35), accuracy: nil, at: clock.now)))
             _ = try plans.panic(plan)
-            _ = try node.noticeFanOut.run(limit: 20, now: clock.now)
+            _ = try node.courier.noticeFanOut(at: clock.now).run(limit: 20, now: clock.now)
         }
         let rows = try alertRows(plan)
         #expect(rows.count == 1)
@@ -91,10 +91,10 @@ struct IncidentTests {
     func ackKeepsUpdatesQueued() throws {
         let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h")).plan
         _ = try plans.panic(plan)
-        _ = try node.noticeFanOut.run(limit: 20, now: clock.now)
+        _ = try node.courier.noticeFanOut(at: clock.now).run(limit: 20, now: clock.now)
         _ = try plans.panic(plan)
         _ = try plans.panic(plan)
-        _ = try node.noticeFanOut.run(limit: 20, now: clock.now)
+        _ = try node.courier.noticeFanOut(at: clock.now).run(limit: 20, now: clock.now)
         let first = try #require(try node.store.contact(named: "First"))
         let alertID = try #require(try alertRows(plan).first?.id)
         #expect(try node.store.writer.write { db in try node.store.recordAck(db, alertID: alertID, contactID: first.id, at: clock.now) })
@@ -120,7 +120,7 @@ struct IncidentTests {
         }
         func receive(_ message: AlertMessage) throws {
             try node.store.writer.write { db in
-                try node.alertReceiver.receive(
+                try node.inbox.alertReceiver(at: node.clock.now).receive(
                     db, message, from: user, at: clock.now, hooks: [.exec], via: Store.directRoute, guardianCard: nil)
             }
         }
@@ -153,7 +153,7 @@ struct IncidentTests {
         }
         func receive(_ message: AlertMessage) throws {
             try node.store.writer.write { db in
-                try node.alertReceiver.receive(
+                try node.inbox.alertReceiver(at: node.clock.now).receive(
                     db, message, from: user, at: clock.now, hooks: [.exec], via: Store.directRoute, guardianCard: nil)
             }
         }

@@ -16,8 +16,8 @@ struct NodeFixture {
     init() throws {
         directory = try TemporaryDirectory()
         node = try Node.forTests(in: directory, clock: clock)
-        plans = PlanService(node: node)
-        contacts = ContactService(node: node)
+        plans = node.plans
+        contacts = node.contacts
         _ = try plans.setPIN(PINSetRequest(pin: "1234", duressPIN: "9876", currentPIN: nil))
     }
 

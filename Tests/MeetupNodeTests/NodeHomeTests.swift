@@ -95,7 +95,7 @@ struct NodeFilesTests {
         let directory = try TemporaryDirectory()
         let node = try Node.forTests(in: directory)
         #expect(Self.currentUmask == before)
-        _ = try PlanService(node: node).setPIN(PINSetRequest(pin: "1234", duressPIN: "9876", currentPIN: nil))
+        _ = try node.plans.setPIN(PINSetRequest(pin: "1234", duressPIN: "9876", currentPIN: nil))
         let home = node.configuration.home
         let files = try FileManager.default.contentsOfDirectory(atPath: home.path).filter { !$0.hasSuffix(".sock") }
         #expect(files.contains { $0.hasSuffix("-wal") } && files.contains { $0.hasSuffix("-shm") })

@@ -27,7 +27,7 @@ struct OutboxTests {
     func panicked(escalateAfter: String = "1m") throws -> PlanStatus {
         let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", escalateAfter: escalateAfter))
         _ = try plans.panic(plan.plan)
-        #expect(try node.noticeFanOut.run(limit: 10, now: clock.now).queued == 2)
+        #expect(try node.courier.noticeFanOut(at: clock.now).run(limit: 10, now: clock.now).queued == 2)
         return try plans.status(plan.plan)
     }
 
@@ -67,7 +67,7 @@ struct OutboxTests {
         let plan = try panicked()
         _ = try plans.pinCommand(plan.plan, pin: "1234", .done)
         try node.store.writer.write { db in try db.execute(sql: "UPDATE plan SET details = x'00'") }
-        let result = try node.noticeFanOut.run(limit: 10, now: clock.now)
+        let result = try node.courier.noticeFanOut(at: clock.now).run(limit: 10, now: clock.now)
         // The stand-down, which needs the plan's guardians from its details, is set aside.
         #expect(result.failed.count == 1 && result.queued == 1)
         let types = try node.store.writer.read { db in try String.fetchAll(db, sql: "SELECT type FROM outbox ORDER BY seq") }
@@ -79,11 +79,11 @@ struct OutboxTests {
         let plan = try panicked()
         let alertCopy = try #require(try due().first)
         _ = try plans.pinCommand(plan.plan, pin: "1234", .done)
-        #expect(try node.noticeFanOut.run(limit: 10, now: clock.now).queued == 1, "tier 2 was never sent: no resolved")
+        #expect(try node.courier.noticeFanOut(at: clock.now).run(limit: 10, now: clock.now).queued == 1, "tier 2 was never sent: no resolved")
         #expect(try plans.status(plan.plan).alerts.first?.deliveries.map(\.state) == ["queued", "cancelled"])
         #expect(try due().isEmpty, "resolved waits while the alert copy is in flight")
         try node.store.markDelivered(seq: alertCopy.seq, at: clock.now)
-        #expect(try due().map(\.type) == ["resolved"])
+        #expect(try due().map(\.type) == [.resolved])
     }
 
     @Test("done under the duress PIN sends nothing reassuring, and the user's status looks as with the real PIN")
@@ -92,7 +92,7 @@ struct OutboxTests {
         let forced = try panicked()
         _ = try plans.pinCommand(real.plan, pin: "1234", .done)
         _ = try plans.pinCommand(forced.plan, pin: "9876", .done)
-        #expect(try node.noticeFanOut.run(limit: 10, now: clock.now).queued == 3, "resolved to First; the duress alert to First and Second")
+        #expect(try node.courier.noticeFanOut(at: clock.now).run(limit: 10, now: clock.now).queued == 3, "resolved to First; the duress alert to First and Second")
         func visible(_ plan: String) throws -> [String] {
             try plans.status(plan).alerts.flatMap { $0.deliveries.map { "\($0.contact) \($0.state)" } }
         }
@@ -115,7 +115,7 @@ struct OutboxTests {
         try node.store.writer.write { db in try db.execute(sql: "UPDATE alert SET payload = x'00'") }
         let other = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
         _ = try plans.panic(other.plan)
-        let result = try node.noticeFanOut.run(limit: 10, now: clock.now)
+        let result = try node.courier.noticeFanOut(at: clock.now).run(limit: 10, now: clock.now)
         #expect(result.failed.count == 1)
         #expect(result.queued == 2)
         #expect(try node.store.pendingNoticeCount() == 0)
@@ -150,7 +150,7 @@ struct OutboxTests {
         }
         func store(_ id: String, via route: String) throws {
             try node.store.writer.write { db in
-                try node.alertReceiver.receive(
+                try node.inbox.alertReceiver(at: node.clock.now).receive(
                     db, try alert(id), from: user, at: clock.now, hooks: [], via: route, guardianCard: nil)
             }
         }

@@ -19,7 +19,7 @@ struct OwnTracksTests {
 
     init() throws {
         fixture = try NodeFixture()
-        node.listenerBound(ListenAddress(host: "127.0.0.1", port: 7744))
+        node.address.bind(ListenAddress(host: "127.0.0.1", port: 7744))
     }
 
     /// A location as the app sends it: `acc`, `alt`, `batt`, `vel` integers, `lat`/`lon` floats, `tst` seconds.
@@ -49,7 +49,7 @@ struct OwnTracksTests {
 
     @Test("setup: URL on the advertised endpoint, a fresh password each time, and the app's configuration link")
     func setUp() throws {
-        let receiver = OwnTracksReceiver(node: node)
+        let receiver = node.ownTracks
         let first = try receiver.setUp()
         #expect(first.url == "http://127.0.0.1:7744/v1/owntracks")
         #expect(first.warning != nil, "a loopback address is no use to a phone")
@@ -73,11 +73,11 @@ struct OwnTracksTests {
 
     @Test("locations join the trail in order of tst, answered with []; a location is never a check-in")
     func trailAndNoCheckIn() async throws {
-        let setup = try OwnTracksReceiver(node: node).setUp()
+        let setup = try node.ownTracks.setUp()
         let auth = Self.basic(setup.username, setup.password)
         let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", grace: "5m", length: "1h"))
         let start = clock.now
-        let app = Application(router: PeerServer.router(node: node))
+        let app = Application(router: node.peerServer.router)
         try await app.test(.live) { client in
             // Arrival order 2, 0, 3, 1; one from before the plan (the app queued it while offline).
             for (minute, lat) in [(2.0, 48.2), (-3.0, 48.0), (3.0, 48.3), (1.0, 48.1)] {
@@ -109,10 +109,10 @@ struct OwnTracksTests {
 
     @Test("bad or missing credentials: 401 naming Basic; after 10 a minute, 429 even with the right ones")
     func credentials() async throws {
-        let setup = try OwnTracksReceiver(node: node).setUp()
+        let setup = try node.ownTracks.setUp()
         _ = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
         let body = location(lat: 48.1, lon: 2.3, tst: clock.now)
-        let app = Application(router: PeerServer.router(node: node))
+        let app = Application(router: node.peerServer.router)
         try await app.test(.live) { client in
             let (missing, _, headers) = try await post(client, body, authorization: nil)
             #expect(missing == .unauthorized)
@@ -132,11 +132,11 @@ struct OwnTracksTests {
 
     @Test("transitions go to the history with the region's name; other types and empty bodies are accepted and ignored")
     func transitionsAndOthers() async throws {
-        let setup = try OwnTracksReceiver(node: node).setUp()
+        let setup = try node.ownTracks.setUp()
         let auth = Self.basic(setup.username, setup.password)
         let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
         let tst = Int(clock.now.timeIntervalSince1970)
-        let app = Application(router: PeerServer.router(node: node))
+        let app = Application(router: node.peerServer.router)
         try await app.test(.live) { client in
             let transition = """
                 {"_type":"transition","desc":"Le bar","event":"enter","lat":48.87069,"lon":2.34916,"rid":"f7676c","t":"c",\
@@ -160,9 +160,9 @@ struct OwnTracksTests {
 
     @Test("a malformed report gets 400 naming the field; with no plan started, nothing is kept")
     func refusedAndDropped() async throws {
-        let setup = try OwnTracksReceiver(node: node).setUp()
+        let setup = try node.ownTracks.setUp()
         let auth = Self.basic(setup.username, setup.password)
-        let app = Application(router: PeerServer.router(node: node))
+        let app = Application(router: node.peerServer.router)
         try await app.test(.live) { client in
             let cases: [(String, String)] = [
                 (#"{"_type":"location","lon":2.3,"tst":1800000000}"#, "lat: missing"),

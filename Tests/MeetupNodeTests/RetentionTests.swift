@@ -34,7 +34,7 @@ struct RetentionTests {
             place: try Place(name: "Cafe"), start: clock.now, until: clock.now.addingTimeInterval(3600), trail: [], checkIns: [],
             history: [])
         try node.store.writer.write { db in
-            try node.alertReceiver.receive(
+            try node.inbox.alertReceiver(at: node.clock.now).receive(
                 db, AlertMessage(alert: id, late: false, payload: payload, photo: nil), from: user, at: clock.now, hooks: [],
                 via: Store.directRoute, guardianCard: nil)
         }
@@ -47,7 +47,7 @@ struct RetentionTests {
         let ended = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
         _ = try plans.location(ended.plan, LocationRequest(geo: "48.85,2.35", accuracy: nil))
         _ = try plans.panic(ended.plan)
-        _ = try node.noticeFanOut.run(limit: 10, now: clock.now)
+        _ = try node.courier.noticeFanOut(at: clock.now).run(limit: 10, now: clock.now)
         let alertID = try #require(try plans.status(ended.plan).alerts.first?.id)
         _ = try plans.pinCommand(ended.plan, pin: "1234", .done)
         try receivedAlert(from: user, id: "ACKEDALERTID1")

@@ -17,7 +17,7 @@ struct SchedulerTests {
     init() throws {
         directory = try TemporaryDirectory()
         node = try Node.forTests(in: directory, clock: clock)
-        plans = PlanService(node: node)
+        plans = node.plans
         _ = try plans.setPIN(PINSetRequest(pin: "1234", duressPIN: "9876", currentPIN: nil))
     }
 
@@ -136,7 +136,7 @@ struct SchedulerResilienceTests {
         let directory = try TemporaryDirectory()
         let clock = ManualClock()
         let node = try Node.forTests(in: directory, clock: clock)
-        let plans = PlanService(node: node)
+        let plans = node.plans
         _ = try plans.setPIN(PINSetRequest(pin: "1234", duressPIN: "9876", currentPIN: nil))
         let broken = try plans.arm(ArmRequest(match: "A", place: "P", every: "10m", grace: "1m"))
         let healthy = try plans.arm(ArmRequest(match: "B", place: "P", every: "10m", grace: "1m"))

@@ -53,7 +53,7 @@ struct TransientFailureTests {
     @Test("a due plan whose alert cannot be committed keeps its timer and alerts once the disk has room")
     func schedulerKeepsPlans() throws {
         let plan = try armed()
-        _ = try node.noticeFanOut.run(limit: 10, now: clock.now)
+        _ = try node.courier.noticeFanOut(at: clock.now).run(limit: 10, now: clock.now)
         clock.advance(by: 16 * 60)
         // Only the alert's row fails: nothing else may be committed in its place (the plan's timer cleared).
         failing.set(["alert"])
@@ -87,18 +87,18 @@ struct TransientFailureTests {
     @Test("a notice that cannot be fanned out stays queued, in order, and goes out once when the disk has room")
     func noticesStayQueued() throws {
         let plan = try armed()
-        _ = try node.noticeFanOut.run(limit: 10, now: clock.now)
+        _ = try node.courier.noticeFanOut(at: clock.now).run(limit: 10, now: clock.now)
         _ = try fixture.plans.panic(plan)
         _ = try fixture.plans.pinCommand(plan, pin: "1234", .done)
         let kinds = { try node.store.writer.read { db in try String.fetchAll(db, sql: "SELECT kind FROM notice ORDER BY id") } }
         #expect(try kinds() == ["replica", "alert", "stand-down-alerted", "done", "stand-down-done"])
         failing.set(Self.everyTable)
-        #expect(throws: DatabaseError.self) { try node.noticeFanOut.run(limit: 10, now: clock.now) }
+        #expect(throws: DatabaseError.self) { try node.courier.noticeFanOut(at: clock.now).run(limit: 10, now: clock.now) }
         // The replica (no guardian: nothing to send) went; the alert and everything after it wait, in order.
         #expect(try kinds() == ["alert", "stand-down-alerted", "done", "stand-down-done"])
         #expect(try node.store.setAsideWork().notices == 0, "nothing set aside for an error of the moment")
         failing.set([])
-        _ = try node.noticeFanOut.run(limit: 10, now: clock.now)
+        _ = try node.courier.noticeFanOut(at: clock.now).run(limit: 10, now: clock.now)
         #expect(try node.store.pendingNoticeCount() == 0)
         let types = try node.store.writer.read { db in
             try String.fetchAll(db, sql: "SELECT type FROM outbox WHERE contact_id IS NOT NULL ORDER BY seq")

@@ -10,19 +10,22 @@ public struct SettingsReloader: Service, CustomStringConvertible {
     /// ServiceLifecycle logs its services by description: this one holds the settings, secrets included.
     public var description: String { "SettingsReloader" }
 
-    let node: Node
+    /// Replaced by a reload.
+    let hooks: CurrentHooks
+    let logger: Logger
     let level: NodeLogHandler.Level
     let current: NodeSettings
     let signals: UnixSignalsSequence
     let load: @Sendable () async throws(ConfigError) -> NodeSettings
 
     /// `signals` traps SIGHUP: made before the node starts, so that an early reload cannot end the process
-    /// (SIGHUP's default action).
+    /// (SIGHUP's default action). The node gives its hooks and its logger.
     public init(
         node: Node, level: NodeLogHandler.Level, current: NodeSettings, signals: UnixSignalsSequence,
         load: @escaping @Sendable () async throws(ConfigError) -> NodeSettings
     ) {
-        self.node = node
+        hooks = node.currentHooks
+        logger = node.logger
         self.level = level
         self.current = current
         self.signals = signals
@@ -48,15 +51,15 @@ public struct SettingsReloader: Service, CustomStringConvertible {
         do {
             next = try await load()
         } catch {
-            node.logger.error("configuration not reloaded; run meetupd check-config", metadata: ["error": "\(error.origin)"])
+            logger.error("configuration not reloaded; run meetupd check-config", metadata: ["error": "\(error.origin)"])
             return current
         }
         let changed = Setting.all.filter { current.text($0) != next.text($0) }
         let applied = changed.filter(\.reloadable)
         let pending = changed.filter { !$0.reloadable }
-        node.reload(hooks: next.hooks)
+        hooks.replace(with: next.hooks)
         if let text = next.text(.logLevel), let newLevel = Logger.Level(rawValue: text) { level.current = newLevel }
-        node.logger.notice(
+        logger.notice(
             "configuration reloaded",
             metadata: ["applied": "\(applied.map(\.key).joined(separator: ","))",
                        "needs_restart": "\(pending.map(\.key).joined(separator: ","))"])

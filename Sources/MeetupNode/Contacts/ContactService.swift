@@ -1,21 +1,27 @@
 import Foundation
+import Logging
 import MeetupControl
 import MeetupProtocol
 
 /// What the control API does with this node's identity, its contacts, and the alerts they sent.
-struct ContactService {
-    let node: Node
+struct ContactService: Sendable {
+    let store: Store
+    let clock: any WallClock
+    /// This node's identity: its fingerprint, for safety numbers.
+    let keys: NodeKeys
+    let ownCard: OwnCard
+    /// Signs the acknowledgements sent to an alert's sender and guardians.
+    let signer: EnvelopeSigner
+    let logger: Logger
     static let nameLimit = 40
-
-    var store: Store { node.store }
 
     func identity() throws(ControlError) -> IdentityInfo {
         let card: ContactCard
-        do { card = try node.card() } catch {
+        do { card = try ownCard.make() } catch {
             throw .internalError(reason: "the card cannot be made: the node has no usable endpoint (see --advertise)")
         }
         return IdentityInfo(
-            card: card.text, fingerprint: node.keys.fingerprint.hex, nodeID: node.keys.fingerprint.nodeID,
+            card: card.text, fingerprint: keys.fingerprint.hex, nodeID: keys.fingerprint.nodeID,
             warning: card.endpoints.allSatisfy(Self.isLocalOnly)
                 ? "this card's endpoint \(card.endpoints[0]) is reachable only from this machine; contacts elsewhere need meetupd --advertise with an address they can reach"
                 : nil)
@@ -34,41 +40,41 @@ struct ContactService {
         guard tier == 1 || tier == 2 else { throw .invalidArgument("--tier: must be 1 or 2") }
         let card: ContactCard
         do { card = try ContactCard(parsing: request.card) } catch { throw .invalidCard(error.description) }
-        guard card.signingKey != node.keys.signing.publicKey else {
+        guard card.signingKey != keys.signing.publicKey else {
             throw .invalidCard("this is this node's own card")
         }
         let record: ContactRecord
         do {
-            record = try store.insertContact(card, name: name, tier: tier, guardian: request.guardian ?? false, at: node.clock.now)
+            record = try store.insertContact(card, name: name, tier: tier, guardian: request.guardian ?? false, at: clock.now)
         } catch let conflict as ContactConflict {
             switch conflict {
             case let .nameTaken(name): throw .contactExists("a contact named \"\(name)\" exists already; choose another name")
             case let .keyKnown(existing): throw .contactExists("this card is already the contact \"\(existing)\"")
             }
         } catch {
-            throw ControlError(storeFailure: error, logger: node.logger)
+            throw ControlError(storeFailure: error, logger: logger)
         }
-        node.logger.info("contact added", metadata: ["contact": "\(record.id)", "tier": "\(tier)"])
+        logger.info("contact added", metadata: ["contact": "\(record.id)", "tier": "\(tier)"])
         return info(record, card: card)
     }
 
     func list() throws(ControlError) -> ContactList {
-        let records = try ControlError.storeCall(logger: node.logger) { try store.contacts() }
+        let records = try ControlError.storeCall(logger: logger) { try store.contacts() }
         return ContactList(contacts: records.map { info($0, card: try? store.card(of: $0)) })
     }
 
     func show(_ name: String) throws(ControlError) -> ContactInfo {
         let record = try find(name)
-        return info(record, card: try ControlError.storeCall(logger: node.logger) { try store.card(of: record) })
+        return info(record, card: try ControlError.storeCall(logger: logger) { try store.card(of: record) })
     }
 
     func remove(_ name: String) throws(ControlError) -> Done {
         let record = try find(name)
         // Removing a contact stops its alerts, and a guardian's watch; that takes the PIN while a plan runs.
-        if let plan = try ControlError.storeCall(logger: node.logger, { try store.removeContact(id: record.id) }).first {
+        if let plan = try ControlError.storeCall(logger: logger, { try store.removeContact(id: record.id) }).first {
             throw .contactInUse(name: record.name, plan: plan)
         }
-        node.logger.info("contact removed", metadata: ["contact": "\(record.id)"])
+        logger.info("contact removed", metadata: ["contact": "\(record.id)"])
         return Done()
     }
 
@@ -76,35 +82,36 @@ struct ContactService {
         let record = try find(name)
         let theirs = NodeFingerprint(signingKey: record.signingKey, sealingKey: record.sealingKey)
         return SafetyNumberInfo(
-            contact: record.name, safetyNumber: SafetyNumber.compute(node.keys.fingerprint, theirs),
+            contact: record.name, safetyNumber: SafetyNumber.compute(keys.fingerprint, theirs),
             verifiedAt: record.verifiedAt)
     }
 
     func verify(_ name: String) throws(ControlError) -> SafetyNumberInfo {
         let record = try find(name)
-        try ControlError.storeCall(logger: node.logger) { try store.markVerified(contactID: record.id, at: node.clock.now) }
-        node.logger.info("contact verified", metadata: ["contact": "\(record.id)"])
+        try ControlError.storeCall(logger: logger) { try store.markVerified(contactID: record.id, at: clock.now) }
+        logger.info("contact verified", metadata: ["contact": "\(record.id)"])
         return try safetyNumber(name)
     }
 
     // MARK: Received alerts
 
     func alerts(all: Bool) throws(ControlError) -> ReceivedAlertList {
-        ReceivedAlertList(alerts: try ControlError.storeCall(logger: node.logger) { try store.receivedAlerts(all: all) })
+        ReceivedAlertList(alerts: try ControlError.storeCall(logger: logger) { try store.receivedAlerts(all: all) })
     }
 
     func alert(_ id: String) throws(ControlError) -> ReceivedAlert {
-        guard let alert = try ControlError.storeCall(logger: node.logger, { try store.receivedAlert(id: id) }) else { throw .alertNotFound(id: id) }
+        guard let alert = try ControlError.storeCall(logger: logger, { try store.receivedAlert(id: id) }) else { throw .alertNotFound(id: id) }
         return alert
     }
 
     func ack(_ id: String) throws(ControlError) -> AckResult {
-        let now = node.clock.now
-        let acks = AckEnvelopes(seal: node.sealer, sealToCard: node.cardSealer)
-        guard let (alert, told) = try ControlError.storeCall(logger: node.logger, { try store.ackReceivedAlert(id: id, at: now) { acks.acks($0, at: now) } }) else {
+        let now = clock.now
+        let sealers = signer.sealers(at: now)
+        let acks = AckEnvelopes(seal: sealers.contact, sealToCard: sealers.card)
+        guard let (alert, told) = try ControlError.storeCall(logger: logger, { try store.ackReceivedAlert(id: id, at: now) { acks.acks($0, at: now) } }) else {
             throw .alertNotFound(id: id)
         }
-        node.logger.info("alert acknowledged", metadata: ["alert": "\(id)"])
+        logger.info("alert acknowledged", metadata: ["alert": "\(id)"])
         return AckResult(alert: alert, toldSender: told)
     }
 
@@ -123,7 +130,7 @@ struct ContactService {
     }
 
     private func find(_ name: String) throws(ControlError) -> ContactRecord {
-        guard let record = try ControlError.storeCall(logger: node.logger, { try store.contact(named: name) }) else { throw .contactNotFound(name: name) }
+        guard let record = try ControlError.storeCall(logger: logger, { try store.contact(named: name) }) else { throw .contactNotFound(name: name) }
         return record
     }
 

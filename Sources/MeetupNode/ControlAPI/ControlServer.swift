@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import MeetupControl
 import ServiceLifecycle
 
@@ -11,41 +12,54 @@ import Musl
 
 /// The control API: HTTP/JSON on `<home>/meetupd.sock` (0600). `meetupctl` is only a client of it.
 struct ControlServer: Service {
-    let node: Node
+    let plans: PlanService
+    let contacts: ContactService
+    let ownTracks: OwnTracksReceiver
+    let purger: Purger
+    let pinChecks: PINCheckGate
+    let status: @Sendable () throws -> NodeStatus
+    /// The node's archive, sealed under a key from the passphrase (Argon2id: a second, 256 MiB).
+    let export: @Sendable (_ passphrase: Data) throws -> Data
+    let nodeID: String
+    let socketPath: String
+    /// Told once the socket serves.
+    let serving: @Sendable () -> Void
+    let logger: Logger
 
     /// The routes, without a socket: tests drive them through `.router`.
-    static func router(node: Node) -> Router<ControlRequestContext> {
+    var router: Router<ControlRequestContext> {
         let router = Router(context: ControlRequestContext.self)
         router.add(middleware: ControlErrorMiddleware())
-        router.get("/v1/status") { _, _ in try await offPool { try node.status() } }
+        let (plans, ownTracks, purger, pinChecks, status, export, nodeID, logger) =
+            (plans, ownTracks, purger, pinChecks, status, export, nodeID, logger)
+        router.get("/v1/status") { _, _ in try await offPool { try status() } }
         router.post("/v1/export") { request, context -> ExportResult in
-            let export = try await request.decode(as: ExportRequest.self, context: context)
-            guard export.passphrase.count >= ExportRequest.minimumLength else {
+            let body = try await request.decode(as: ExportRequest.self, context: context)
+            guard body.passphrase.count >= ExportRequest.minimumLength else {
                 throw ControlError.invalidArgument("passphrase: at least \(ExportRequest.minimumLength) characters")
             }
             do {
                 // Argon2id takes a second and 256 MiB: off the cooperative pool, which serves every request.
-                let passphrase = Data(export.passphrase.utf8)
+                let passphrase = Data(body.passphrase.utf8)
                 let archive = try await withCheckedThrowingContinuation { continuation in
-                    DispatchQueue.global().async { continuation.resume(with: Result { try node.exportArchive(passphrase: passphrase) }) }
+                    DispatchQueue.global().async { continuation.resume(with: Result { try export(passphrase) }) }
                 }
-                node.logger.info("exported", metadata: ["bytes": "\(archive.count)"])
-                return ExportResult(archive: archive, nodeID: node.keys.fingerprint.nodeID)
+                logger.info("exported", metadata: ["bytes": "\(archive.count)"])
+                return ExportResult(archive: archive, nodeID: nodeID)
             } catch {
-                node.logger.error("export failed", metadata: ["error_type": "\(type(of: error))"])
+                logger.error("export failed", metadata: ["error_type": "\(type(of: error))"])
                 throw ControlError.internalError(reason: "the export failed; see the daemon's log")
             }
         }
         router.post("/v1/purge") { _, _ -> PurgeResult in
-            do { return try await offPool { try node.purger.purge() } } catch {
+            do { return try await offPool { try purger.purge() } } catch {
                 throw ControlError.internalError(reason: "the purge failed; see the daemon's log")
             }
         }
-        let plans = PlanService(node: node)
         // Every route's work runs off the cooperative pool; those that check a PIN also pass the PIN gate.
         router.put("/v1/pin") { request, context in
             let body = try await request.decode(as: PINSetRequest.self, context: context)
-            return try await node.checkingPIN { try plans.setPIN(body) }
+            return try await pinChecks.checking { try plans.setPIN(body) }
         }
         router.post("/v1/plans") { request, context in
             let body = try await request.decode(as: ArmRequest.self, context: context)
@@ -63,17 +77,17 @@ struct ControlServer: Service {
         router.post("/v1/plans/{id}/checkins") { request, context in
             let body = try await request.decode(as: PINRequest.self, context: context)
             let id = try context.parameters.require("id")
-            return try await node.checkingPIN { try plans.pinCommand(id, pin: body.pin, .checkIn) }
+            return try await pinChecks.checking { try plans.pinCommand(id, pin: body.pin, .checkIn) }
         }
         router.post("/v1/plans/{id}/done") { request, context in
             let body = try await request.decode(as: PINRequest.self, context: context)
             let id = try context.parameters.require("id")
-            return try await node.checkingPIN { try plans.pinCommand(id, pin: body.pin, .done) }
+            return try await pinChecks.checking { try plans.pinCommand(id, pin: body.pin, .done) }
         }
         router.post("/v1/plans/{id}/extend") { request, context in
             let body = try await request.decode(as: ExtendRequest.self, context: context)
             let id = try context.parameters.require("id")
-            return try await node.checkingPIN { try plans.extend(id, body) }
+            return try await pinChecks.checking { try plans.extend(id, body) }
         }
         router.post("/v1/plans/{id}/locations") { request, context in
             let body = try await request.decode(as: LocationRequest.self, context: context)
@@ -92,22 +106,22 @@ struct ControlServer: Service {
             let id = try context.parameters.require("id")
             return try await offPool { try plans.revokeLink(id) }
         }
-        router.post("/v1/owntracks/setup") { _, _ in try await offPool { try OwnTracksReceiver(node: node).setUp() } }
-        addContactRoutes(to: router, node: node)
+        router.post("/v1/owntracks/setup") { _, _ in try await offPool { try ownTracks.setUp() } }
+        Self.addContactRoutes(to: router, contacts: contacts)
         return router
     }
 
     func run() async throws {
-        let socketPath = node.configuration.home.controlSocketPath
+        let (socketPath, serving) = (socketPath, serving)
         let app = Application(
-            router: Self.router(node: node),
+            router: router,
             configuration: .init(address: .unixDomainSocket(path: socketPath)),
-            onServerRunning: { [node] _ in
+            onServerRunning: { _ in
                 // The home is 0700 already; 0600 on the socket says the same thing twice, on purpose.
                 chmod(socketPath, 0o600)
-                node.listenerServing()
+                serving()
             },
-            logger: node.logger)
+            logger: logger)
         do {
             try await app.run()
         } catch {
@@ -117,8 +131,7 @@ struct ControlServer: Service {
     }
 
     /// Identity, contacts, and the alerts contacts sent.
-    private static func addContactRoutes(to router: Router<ControlRequestContext>, node: Node) {
-        let contacts = ContactService(node: node)
+    private static func addContactRoutes(to router: Router<ControlRequestContext>, contacts: ContactService) {
         router.get("/v1/identity") { _, _ in try await offPool { try contacts.identity() } }
         router.post("/v1/contacts") { request, context in
             let body = try await request.decode(as: ContactAddRequest.self, context: context)

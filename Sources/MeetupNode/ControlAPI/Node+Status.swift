@@ -13,8 +13,8 @@ extension Node {
             home: configuration.home.path,
             startedAt: startedAt,
             uptimeSeconds: max(0, Int(now.timeIntervalSince(startedAt))),
-            listen: listenAddress?.description,
-            advertise: advertisedURL,
+            listen: address.listen?.description,
+            advertise: address.url,
             schemaVersion: try store.schemaVersion(),
             counts: NodeStatus.Counts(
                 plans: counts.plans, alerts: counts.alerts, contacts: counts.contacts, received: counts.received,

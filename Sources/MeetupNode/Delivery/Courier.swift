@@ -81,10 +81,14 @@ struct Courier: Service {
         try? await http.shutdown()
     }
 
+    /// Turns committed notices into envelopes, sealed at `now`.
+    func noticeFanOut(at now: Date) -> NoticeFanOut {
+        NoticeFanOut(store: store, seal: signer.sealers(at: now).contact, newID: { RandomID.make() })
+    }
+
     /// Turns committed notices into envelopes, sealed now.
     func fanOut(at now: Date) throws {
-        let fanOut = NoticeFanOut(store: store, seal: signer.sealers(at: now).contact, newID: { RandomID.make() })
-        for id in try fanOut.run(limit: 64, now: now).failed {
+        for id in try noticeFanOut(at: now).run(limit: 64, now: now).failed {
             logger.critical("notice row damaged; set aside", metadata: ["notice": "\(id)"])
         }
     }
@@ -97,7 +101,7 @@ struct Courier: Service {
         } catch {
             outcome = .retry("\(type(of: error))")
         }
-        let backoff = envelope.type == "alert" ? Backoff.alert : Backoff.other
+        let backoff = envelope.type == .alert ? Backoff.alert : Backoff.other
         do {
             try await offPool { try record(outcome, of: envelope, backoff: backoff) }
         } catch {
@@ -112,7 +116,7 @@ struct Courier: Service {
             try store.markDelivered(seq: envelope.seq, at: clock.now)
             if !envelope.silent {
                 logger.info("envelope delivered", metadata: ["seq": "\(envelope.seq)", "type": "\(envelope.type)"])
-                metrics.envelopeDelivered(type: envelope.type, after: clock.now.timeIntervalSince(envelope.createdAt))
+                metrics.envelopeDelivered(type: envelope.type.description, after: clock.now.timeIntervalSince(envelope.createdAt))
             }
         case let .retry(reason):
             let next = clock.now.addingTimeInterval(backoff.delay(afterAttempts: envelope.attempts + 1))

@@ -1,14 +1,27 @@
 import CheckInCore
 import Foundation
 import GRDB
+import Logging
 import MeetupCrypto
 import MeetupProtocol
 
 /// The receiving half of delivery: opens, verifies and stores one envelope, in the order of
 /// docs/PROTOCOL.md ("Opening an envelope"), and answers with a signed receipt. Refusals are counted and
 /// logged by code only; nothing refused is stored or shown.
-package struct Inbox {
-    let node: Node
+package struct Inbox: Sendable {
+    let store: Store
+    let clock: any WallClock
+    /// Opens what arrives.
+    let keys: NodeKeys
+    /// Signs the receipts and liveness statements sent back.
+    let signer: EnvelopeSigner
+    /// Catches a watched plan up for a guardian's liveness question.
+    let machine: CheckInMachine
+    let hooks: CurrentHooks
+    /// As a guardian: how long after deadline + grace a watched plan waits for a heartbeat.
+    let slack: TimeInterval
+    let counters: EnvelopeCounters
+    let logger: Logger
 
     enum Answer {
         /// A sealed envelope for the sender: a receipt, or a liveness statement.
@@ -21,21 +34,21 @@ package struct Inbox {
         do {
             return try accept(sealed)
         } catch let error as EnvelopeError {
-            node.envelopeCounters.refused(error.code)
-            node.logger.info("envelope refused", metadata: ["code": "\(error.code)"])
+            counters.refused(error.code)
+            logger.info("envelope refused", metadata: ["code": "\(error.code)"])
             return .refused(error)
         } catch {
-            node.logger.error("envelope not stored", metadata: ["error_type": "\(type(of: error))"])
+            logger.error("envelope not stored", metadata: ["error_type": "\(type(of: error))"])
             return .unavailable
         }
     }
 
     private func accept(_ sealed: Data) throws -> Answer {
-        let envelope = try Envelope.open(sealed, with: node.keys.sealing)
-        let now = node.clock.now
+        let envelope = try Envelope.open(sealed, with: keys.sealing)
+        let now = clock.now
         // A relayed alert may come from a guardian this node does not know: its escrow vouches for it.
         if envelope.typeByte == MessageType.relayedAlert.rawValue { return try acceptRelayed(envelope, now: now) }
-        guard let contact = try node.store.contact(signingKey: envelope.sender) else {
+        guard let contact = try store.contact(signingKey: envelope.sender) else {
             // An ack from one of a watched user's contacts, who need not know this guardian.
             if envelope.typeByte == MessageType.ack.rawValue { return try acceptGuardianAck(envelope, now: now) }
             throw EnvelopeError.unknownSender
@@ -48,16 +61,16 @@ package struct Inbox {
         if type == .livenessRequest { return try answerLiveness(envelope, from: contact, now: now) }
         let apply = try applier(for: type, envelope: envelope, from: contact, now: now)
         // An ack of a silent alert (duress) leaves no trace on the user's node: no count, no log line.
-        let quiet = try type == .ack && node.store.isSilentAlert(id: WireJSON.decode(AckMessage.self, from: envelope.body).alert)
-        let fresh = try node.store.acceptOnce(envelopeID: envelope.id, expires: envelope.expires, apply: apply)
+        let quiet = try type == .ack && store.isSilentAlert(id: WireJSON.decode(AckMessage.self, from: envelope.body).alert)
+        let fresh = try store.acceptOnce(envelopeID: envelope.id, expires: envelope.expires, apply: apply)
         if fresh {
             if !quiet {
-                node.envelopeCounters.accepted()
-                node.logger.info("envelope accepted", metadata: ["type": "\(type)", "contact": "\(contact.id)"])
+                counters.accepted()
+                logger.info("envelope accepted", metadata: ["type": "\(type)", "contact": "\(contact.id)"])
             }
         } else if !quiet {
-            node.envelopeCounters.refused("replayed")
-            node.logger.info("envelope repeated; not stored again", metadata: ["type": "\(type)"])
+            counters.refused("replayed")
+            logger.info("envelope repeated; not stored again", metadata: ["type": "\(type)"])
         }
         return receipt(for: envelope, duplicate: !fresh, to: contact.sealingKey, now: now)
     }
@@ -68,13 +81,13 @@ package struct Inbox {
     }
 
     private func reply(_ type: MessageType, _ body: Data, to recipient: SealingPublicKey, now: Date) -> Answer {
-        .reply(node.signer.seal(type, body, to: recipient, at: now, lifetime: 86_400).sealed)
+        .reply(signer.seal(type, body, to: recipient, at: now, lifetime: 86_400).sealed)
     }
 
     /// A guardian asks whether the plan is alive: the answer is the plan's state, signed, naming its nonce.
     private func answerLiveness(_ envelope: Envelope, from contact: ContactRecord, now: Date) throws -> Answer {
         let request = try WireJSON.decode(LivenessRequestMessage.self, from: envelope.body)
-        guard let state = try node.store.planState(request.plan, forGuardian: contact, machine: node.machine, now: now) else {
+        guard let state = try store.planState(request.plan, forGuardian: contact, machine: machine, now: now) else {
             throw EnvelopeError.badBody("no plan \(request.plan) that this contact guards")
         }
         let statement = LivenessMessage(
@@ -87,7 +100,6 @@ package struct Inbox {
     private func acceptGuardianAck(_ envelope: Envelope, now: Date) throws -> Answer {
         try envelope.checkTimes(now: now)
         let ack = try WireJSON.decode(AckMessage.self, from: envelope.body)
-        let store = node.store
         guard let (card, tier) = try store.watchedPlanContact(ack, acker: envelope.sender) else {
             throw EnvelopeError.unknownSender
         }
@@ -95,10 +107,10 @@ package struct Inbox {
             if tier == 1 { try store.holdBackTierTwo(db, planID: ack.plan) }
         }
         if fresh {
-            node.envelopeCounters.accepted()
-            node.logger.info("envelope accepted", metadata: ["type": "ack", "plan": "\(ack.plan)"])
+            counters.accepted()
+            logger.info("envelope accepted", metadata: ["type": "ack", "plan": "\(ack.plan)"])
         } else {
-            node.envelopeCounters.refused("replayed")
+            counters.refused("replayed")
         }
         return receipt(for: envelope, duplicate: !fresh, to: card.sealingKey, now: now)
     }
@@ -113,8 +125,8 @@ package struct Inbox {
         guard let guardianCard = try? ContactCard(parsing: relayed.guardianCard), guardianCard.signingKey == envelope.sender else {
             throw EnvelopeError.badBody("the guardian's card does not match its signature")
         }
-        let inner = try Envelope.open(relayed.escrow, with: node.keys.sealing)
-        guard let user = try node.store.contact(signingKey: inner.sender) else { throw EnvelopeError.unknownSender }
+        let inner = try Envelope.open(relayed.escrow, with: keys.sealing)
+        guard let user = try store.contact(signingKey: inner.sender) else { throw EnvelopeError.unknownSender }
         try inner.checkTimes(now: now)
         guard inner.type == .alert, relayed.user == inner.sender.bytes.hexString else { throw EnvelopeError.unknownSender }
         var message = try WireJSON.decode(AlertMessage.self, from: inner.body)
@@ -129,35 +141,39 @@ package struct Inbox {
         message.payload.raisedAt = relayed.raisedAt
         message.payload.deadline = relayed.deadline
         message.late = relayed.late
-        let store = node.store
-        let hooks = node.hooks.kinds
+        let hooks = hooks.value.kinds
         let relayedMessage = message
-        let receiver = node.alertReceiver
+        let receiver = alertReceiver(at: now)
         let fresh = try store.acceptOnce(envelopeID: envelope.id, expires: envelope.expires) { db in
             try receiver.receive(db, relayedMessage, from: user, at: now, hooks: hooks, via: route.name, guardianCard: guardianCard)
         }
         if fresh {
-            node.envelopeCounters.accepted()
-            node.logger.info("envelope accepted", metadata: ["type": "relayed-alert", "contact": "\(user.id)"])
+            counters.accepted()
+            logger.info("envelope accepted", metadata: ["type": "relayed-alert", "contact": "\(user.id)"])
         } else {
-            node.envelopeCounters.refused("replayed")
+            counters.refused("replayed")
         }
         return receipt(for: envelope, duplicate: !fresh, to: guardianCard.sealingKey, now: now)
+    }
+
+    /// Stores received alerts, and acks them again when their id changes.
+    func alertReceiver(at now: Date) -> AlertReceiver {
+        let sealers = signer.sealers(at: now)
+        return AlertReceiver(store: store, acks: AckEnvelopes(seal: sealers.contact, sealToCard: sealers.card))
     }
 
     /// Parses the body before any write, and returns what storing it means.
     private func applier(
         for type: MessageType, envelope: Envelope, from contact: ContactRecord, now: Date
     ) throws -> (Database) throws -> Void {
-        let store = node.store
         switch type {
         case .alert:
             let message = try WireJSON.decode(AlertMessage.self, from: envelope.body)
             // Escrow comes only inside a guardian's relayed alert, so that contacts see it came via the guardian.
             guard message.escrow != true else { throw EnvelopeError.badBody("an escrowed alert sent directly") }
             try Self.check(message)
-            let hooks = node.hooks.kinds
-            let receiver = node.alertReceiver
+            let hooks = hooks.value.kinds
+            let receiver = alertReceiver(at: now)
             return { db in
                 try receiver.receive(db, message, from: contact, at: now, hooks: hooks, via: Store.directRoute, guardianCard: nil)
             }
@@ -174,11 +190,9 @@ package struct Inbox {
         case .replica:
             let message = try WireJSON.decode(ReplicaMessage.self, from: envelope.body)
             // Any contact may ask this node to watch a plan: pairing with them was the consent.
-            let slack = node.configuration.guardianSlack
             return { db in try store.storeReplica(db, message, from: contact, at: now, slack: slack) }
         case .heartbeat:
             let message = try WireJSON.decode(HeartbeatMessage.self, from: envelope.body)
-            let slack = node.configuration.guardianSlack
             return { db in try store.applyHeartbeat(db, message, from: contact, slack: slack) }
         case .standDown:
             let message = try WireJSON.decode(StandDownMessage.self, from: envelope.body)

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import Logging
 import MeetupProtocol
 import NIOCore
 import ServiceLifecycle
@@ -9,13 +10,27 @@ import ServiceLifecycle
 /// sealed envelope and answers with a sealed receipt (docs/PROTOCOL.md, "The HTTP exchange");
 /// `GET /healthz` says whether it is healthy (Health.swift); the phone's routes are in PhoneRoutes.swift.
 struct PeerServer: Service {
-    let node: Node
+    let inbox: Inbox
+    let ownTracks: OwnTracksReceiver
+    let page: CheckInPage
+    let pinChecks: PINCheckGate
+    /// The health report; with the backlog's figures only for a caller on this machine.
+    let health: @Sendable (_ withBacklog: Bool) -> HealthReport
+    /// Bodies read at once.
+    let envelopeSlots: EnvelopeSlots
+    let counters: EnvelopeCounters
+    let listen: ListenAddress
+    let connectionLimit: Int
+    /// Told the bound address (port 0 becomes a real port) once the listener serves.
+    let bound: @Sendable (ListenAddress) -> Void
+    let logger: Logger
 
-    static func router(node: Node) -> Router<PeerRequestContext> {
+    /// The routes, without a listener: tests drive them through `.router`.
+    var router: Router<PeerRequestContext> {
         let router = Router(context: PeerRequestContext.self)
-        let inbox = Inbox(node: node)
+        let (inbox, health, envelopeSlots, counters) = (inbox, health, envelopeSlots, counters)
         router.get("/healthz") { _, context -> Response in
-            let report = node.health(withBacklog: context.fromLoopback)
+            let report = health(context.fromLoopback)
             let data = (try? JSONEncoder().encode(report)) ?? Data()
             return Response(
                 status: report.healthy ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
@@ -24,17 +39,17 @@ struct PeerServer: Service {
         router.post("/v1/envelope") { request, _ -> Response in
             // At most `concurrentLimit` bodies are read at once, so a flood of 8 MiB posts cannot fill memory;
             // the others are asked to retry, as a sender does with any 503.
-            guard node.envelopeSlots.take() else {
-                node.envelopeCounters.refused("busy")
-                return jsonError(status: 503, code: "unavailable", message: "too many envelopes at once; retry")
+            guard envelopeSlots.take() else {
+                counters.refused("busy")
+                return Self.jsonError(status: 503, code: "unavailable", message: "too many envelopes at once; retry")
             }
-            defer { node.envelopeSlots.give() }
+            defer { envelopeSlots.give() }
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: Envelope.sizeLimit)
             } catch {
-                node.envelopeCounters.refused(EnvelopeError.tooLarge.code)
-                return refusal(.tooLarge)
+                counters.refused(EnvelopeError.tooLarge.code)
+                return Self.refusal(.tooLarge)
             }
             let sealed = Data(body.readableBytesView)
             switch try await offPool({ inbox.receive(sealed) }) {
@@ -43,12 +58,12 @@ struct PeerServer: Service {
                     status: .ok, headers: [.contentType: "application/octet-stream"],
                     body: .init(byteBuffer: ByteBuffer(bytes: sealed)))
             case let .refused(error):
-                return refusal(error)
+                return Self.refusal(error)
             case .unavailable:
-                return jsonError(status: 503, code: "unavailable", message: "the node cannot store the envelope now")
+                return Self.jsonError(status: 503, code: "unavailable", message: "the node cannot store the envelope now")
             }
         }
-        PhoneRoutes.add(to: router, node: node)
+        PhoneRoutes.add(to: router, ownTracks: ownTracks, page: page, pinChecks: pinChecks)
         return router
     }
 
@@ -72,9 +87,7 @@ struct PeerServer: Service {
 
     /// The HTTP/1 server with the listener's limits: idle and request timeouts, and the body limit enforced
     /// before reading (PeerConnectionGuard.swift), an envelope so refused counted as `too-large`.
-    static func server(node: Node) -> HTTPServerBuilder {
-        let counters = node.envelopeCounters
-        let refused: @Sendable (String) -> Void = { path in
+    static func server(counters: EnvelopeCounters) -> HTTPServerBuilder {        let refused: @Sendable (String) -> Void = { path in
             if path.hasPrefix("/v1/envelope") { counters.refused(EnvelopeError.tooLarge.code) }
         }
         return .http1(
@@ -86,22 +99,21 @@ struct PeerServer: Service {
     }
 
     func run() async throws {
-        let listen = node.configuration.listen
-        let node = node
+        let (listen, bound, logger) = (listen, bound, logger)
         // Past the connection limit, new connections wait in the kernel's backlog, not in this process:
         // file descriptors stay free for the alerts this node sends.
         let app = Application(
-            router: Self.router(node: node),
-            server: Self.server(node: node),
+            router: router,
+            server: Self.server(counters: counters),
             configuration: .init(
                 address: .hostname(listen.host, port: listen.port),
-                availableConnectionsDelegate: .maximum(node.configuration.peerConnectionLimit, logger: node.logger)),
+                availableConnectionsDelegate: .maximum(connectionLimit, logger: logger)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? listen.port
-                node.listenerBound(ListenAddress(host: listen.host, port: port))
-                node.logger.info("peer listener ready", metadata: ["port": "\(port)"])
+                bound(ListenAddress(host: listen.host, port: port))
+                logger.info("peer listener ready", metadata: ["port": "\(port)"])
             },
-            logger: node.logger)
+            logger: logger)
         do {
             try await app.run()
         } catch {

@@ -1,13 +1,19 @@
 import CheckInCore
 import Foundation
+import Logging
 import MeetupControl
 import MeetupCrypto
 
 /// The check-in page behind a plan's link (`GET`/`POST /c/<token>`). `GET` only shows; a `POST` acts:
 /// **I'm OK** (check-in) and **I'm home** (done) with the PIN, **Help** (panic) without. The duress PIN
 /// gives the same page as the real one, since `PlanService` answers both alike.
-struct CheckInPage {
-    let node: Node
+struct CheckInPage: Sendable {
+    let store: Store
+    let clock: any WallClock
+    let plans: PlanService
+    /// Wrong PINs on a plan's page: the PIN-failure limit, then 5 minutes without PIN attempts.
+    let failures: FailureLimiter
+    let logger: Logger
 
     /// A page's nonce is good this long: a page left open through a long evening still works.
     static let nonceLifetime: TimeInterval = 12 * 3_600
@@ -28,8 +34,8 @@ struct CheckInPage {
     /// when the store cannot answer, so that the phone is told, not shown a 404. `result` is the sealed
     /// outcome a POST redirected to: shown, never acted on, so a reload does nothing.
     func show(token: String, result: String? = nil) throws -> String? {
-        guard let planID = try node.store.planID(forLinkToken: token) else { return nil }
-        let outcome = result.flatMap { PageOutcome(sealed: $0, token: token, cipher: node.store.cipher) }
+        guard let planID = try store.planID(forLinkToken: token) else { return nil }
+        let outcome = result.flatMap { PageOutcome(sealed: $0, token: token, cipher: store.cipher) }
         return render(planID: planID, token: token, message: outcome.map { message(for: $0) })
     }
 
@@ -37,10 +43,10 @@ struct CheckInPage {
     /// (post/redirect/get), so that reloading or "Resubmit" shows the outcome again and does nothing. Nil
     /// when the link opens nothing.
     func act(token: String, form: [String: String]) throws -> String? {
-        guard let planID = try node.store.planID(forLinkToken: token) else { return nil }
+        guard let planID = try store.planID(forLinkToken: token) else { return nil }
         let outcome = try outcome(of: form, planID: planID, token: token)
-        node.logger.info("check-in page used", metadata: ["plan": "\(planID)", "action": "\(form["action"].flatMap(Action.init(rawValue:))?.rawValue ?? "none")"])
-        return token + "?r=" + outcome.sealed(token: token, cipher: node.store.cipher)
+        logger.info("check-in page used", metadata: ["plan": "\(planID)", "action": "\(form["action"].flatMap(Action.init(rawValue:))?.rawValue ?? "none")"])
+        return token + "?r=" + outcome.sealed(token: token, cipher: store.cipher)
     }
 
     /// Whether the form asks for a PIN action, which goes through the node's PIN gate.
@@ -50,12 +56,12 @@ struct CheckInPage {
 
     /// Where the browser goes when the PIN gate is full: nothing was done, the nonce is still good.
     func busy(token: String) throws -> String? {
-        guard try node.store.planID(forLinkToken: token) != nil else { return nil }
-        return token + "?r=" + PageOutcome.busy.sealed(token: token, cipher: node.store.cipher)
+        guard try store.planID(forLinkToken: token) != nil else { return nil }
+        return token + "?r=" + PageOutcome.busy.sealed(token: token, cipher: store.cipher)
     }
 
     private func outcome(of form: [String: String], planID: String, token: String) throws -> PageOutcome {
-        let now = node.clock.now
+        let now = clock.now
         let action = form["action"].flatMap(Action.init(rawValue:))
         // Help from a page left open past the nonce's lifetime still goes out: the nonce must be this
         // link's, but its age is not held against someone calling for help.
@@ -66,10 +72,9 @@ struct CheckInPage {
         // nothing. Help is exempt: a page restored from the browser's history, a double tap or a retry after a
         // lost answer must still call for help, and a second press only updates the open incident.
         if action != .help {
-            guard try node.store.usePageNonce(Store.linkTokenHash(nonce), planID: planID, at: now) else { return .alreadySent }
+            guard try store.usePageNonce(Store.linkTokenHash(nonce), planID: planID, at: now) else { return .alreadySent }
         }
         guard let action else { return .chooseAction }
-        let plans = PlanService(node: node)
         // A position sent with any action joins the trail first, so that a Help alert carries it.
         if let fix = Self.fix(form, at: now) { _ = try? plans.apply(planID, .location(fix)) }
         switch action {
@@ -88,11 +93,10 @@ struct CheckInPage {
     private func pinCommand(_ action: Action, planID: String, pin: String, now: Date) -> PageOutcome {
         guard !pin.isEmpty else { return .enterPIN }
         // Counted before the check, in one step with the lock: parallel wrong PINs cannot all get through.
-        if let wait = node.pageFailures.attempt(planID, now: now) { return .locked(minutes: Int((wait / 60).rounded(.up))) }
-        let plans = PlanService(node: node)
+        if let wait = failures.attempt(planID, now: now) { return .locked(minutes: Int((wait / 60).rounded(.up))) }
         do {
             let status = try plans.pinCommand(planID, pin: pin, action == .done ? .done : .checkIn)
-            node.pageFailures.succeed(planID)
+            failures.succeed(planID)
             if action == .done { return .ended }
             return .checkedIn(at: status.lastCheckIn ?? now)
         } catch {
@@ -101,7 +105,7 @@ struct CheckInPage {
     }
 
     private func message(for outcome: PageOutcome) -> Message {
-        let now = node.clock.now
+        let now = clock.now
         return switch outcome {
         case let .checkedIn(at): Message(text: "Checked in at \(Self.clock(at, now: now)).", isError: false)
         case .ended: Message(text: "Plan ended. Glad you are safe.", isError: false)
@@ -142,8 +146,8 @@ struct CheckInPage {
     private func render(planID: String, token: String, message: Message?) -> String {
         var context: [String: Any] = [:]
         if let message { context["message"] = ["text": message.text, "kind": message.isError ? "error" : "ok"] }
-        let status = try? PlanService(node: node).status(planID)
-        let now = node.clock.now
+        let status = try? plans.status(planID)
+        let now = clock.now
         let running: Bool
         switch status?.phase {
         case .scheduled:
@@ -174,14 +178,14 @@ struct CheckInPage {
     /// moved to another link, and survives a restart of the node.
     func nonce(token: String, now: Date) -> String {
         var seconds = UInt64(max(0, now.timeIntervalSince1970)).bigEndian
-        let sealed = node.store.cipher.seal(Data(bytes: &seconds, count: 8), for: Self.nonceColumn(token))
+        let sealed = store.cipher.seal(Data(bytes: &seconds, count: 8), for: Self.nonceColumn(token))
         return sealed.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
     }
 
     func nonceIsValid(_ nonce: String, token: String, now: Date, anyAge: Bool = false) -> Bool {
         guard nonce.count < 512,
               let sealed = Data(base64Encoded: nonce.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")),
-              let opened = try? node.store.cipher.open(sealed, for: Self.nonceColumn(token)), opened.count == 8
+              let opened = try? store.cipher.open(sealed, for: Self.nonceColumn(token)), opened.count == 8
         else { return false }
         let issued = Date(timeIntervalSince1970: TimeInterval(opened.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }))
         let age = now.timeIntervalSince(issued)

@@ -1,5 +1,6 @@
 import CheckInCore
 import Foundation
+import Logging
 import MeetupControl
 import MeetupCrypto
 import MeetupProtocol
@@ -7,8 +8,15 @@ import MeetupProtocol
 /// `POST /v1/owntracks` on the peer listener: the OwnTracks app in HTTP mode, with HTTP Basic credentials
 /// from `meetupctl owntracks setup`. Locations join the trail of every started plan; region transitions
 /// their history. Neither is ever a check-in: a phone in an ambusher's pocket still moves.
-struct OwnTracksReceiver {
-    let node: Node
+struct OwnTracksReceiver: Sendable {
+    let store: Store
+    let clock: any WallClock
+    /// Where the app is told to post.
+    let address: NodeAddress
+    let plans: PlanService
+    /// Bad credentials, per caller address: 10 a minute, then 429 until the minute ends.
+    let failures: FailureLimiter
+    let logger: Logger
 
     static let username = "meetup"
     /// The path the app posts to, on the advertised endpoint.
@@ -27,16 +35,16 @@ struct OwnTracksReceiver {
 
     /// A new password; the previous one stops working. What the app needs, as fields and as one link.
     func setUp() throws(ControlError) -> OwnTracksSetup {
-        guard let url = node.advertisedURL(path: Self.path) else {
+        guard let url = address.url(path: Self.path) else {
             throw .internalError(reason: "the node has no usable endpoint for OwnTracks (see --advertise)")
         }
         let password = RandomID.make()
         do {
-            try node.store.saveOwnTracksCredential(username: Self.username, passwordHash: blake2b(Data(password.utf8)), at: node.clock.now)
+            try store.saveOwnTracksCredential(username: Self.username, passwordHash: blake2b(Data(password.utf8)), at: clock.now)
         } catch {
             throw .internalError(reason: "the credentials could not be stored")
         }
-        node.logger.info("owntracks credentials set")
+        logger.info("owntracks credentials set")
         return OwnTracksSetup(
             url: url, username: Self.username, password: password,
             configURL: Self.configURL(url: url, username: Self.username, password: password),
@@ -54,18 +62,17 @@ struct OwnTracksReceiver {
     }
 
     func receive(body: Data, authorization: String?, from address: String) -> Outcome {
-        let now = node.clock.now
-        if let wait = node.ownTracksFailures.retryAfter(address, now: now) { return .limited(retryAfter: Int(wait.rounded(.up))) }
+        let now = clock.now
+        if let wait = failures.retryAfter(address, now: now) { return .limited(retryAfter: Int(wait.rounded(.up))) }
         let stored: (username: String, passwordHash: Data)?
-        do { stored = try node.store.ownTracksCredential() } catch { return .unavailable }
+        do { stored = try store.ownTracksCredential() } catch { return .unavailable }
         guard let stored, Self.authorized(authorization, stored) else {
-            node.ownTracksFailures.fail(address, now: now)
-            node.logger.notice("owntracks credentials refused")
+            failures.fail(address, now: now)
+            logger.notice("owntracks credentials refused")
             return .unauthorized
         }
         let report: OwnTracksReport
         do { report = try OwnTracksReport.parse(body, now: now) } catch { return .refused(error) }
-        let plans = PlanService(node: node)
         do {
             switch report {
             case let .location(fix): try plans.phoneReport(.location(fix))

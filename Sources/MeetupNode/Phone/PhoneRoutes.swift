@@ -5,7 +5,9 @@ import NIOCore
 
 /// The phone's routes on the peer listener: OwnTracks reports and the check-in page.
 enum PhoneRoutes {
-    static func add(to router: Router<PeerRequestContext>, node: Node) {
+    static func add(
+        to router: Router<PeerRequestContext>, ownTracks: OwnTracksReceiver, page: CheckInPage, pinChecks: PINCheckGate
+    ) {
         router.post(RouterPath(OwnTracksReceiver.path)) { request, context -> Response in
             let body: ByteBuffer
             do { body = try await request.body.collect(upTo: OwnTracksReceiver.bodyLimit) } catch {
@@ -15,7 +17,7 @@ enum PhoneRoutes {
             let authorization = request.headers[.authorization]
             let caller = context.remoteAddress?.ipAddress ?? "unknown"
             let outcome = try await offPool {
-                OwnTracksReceiver(node: node).receive(body: report, authorization: authorization, from: caller)
+                ownTracks.receive(body: report, authorization: authorization, from: caller)
             }
             switch outcome {
             case .accepted:
@@ -38,24 +40,23 @@ enum PhoneRoutes {
         router.get("/c/{token}") { request, context -> Response in
             let token = try context.parameters.require("token")
             let result = request.uri.queryParameters["r"].map(String.init)
-            let page: String?
-            do { page = try await offPool { try CheckInPage(node: node).show(token: token, result: result) } } catch {
+            let html: String?
+            do { html = try await offPool { try page.show(token: token, result: result) } } catch {
                 return pageResponse(CheckInPage.unavailable, status: .serviceUnavailable)
             }
-            guard let page else { throw HTTPError(.notFound) }
-            return pageResponse(page)
+            guard let html else { throw HTTPError(.notFound) }
+            return pageResponse(html)
         }
         router.post("/c/{token}") { request, context -> Response in
             let token = try context.parameters.require("token")
             let body: ByteBuffer
             do { body = try await request.body.collect(upTo: CheckInPage.bodyLimit) } catch { throw HTTPError(.contentTooLarge) }
             let form = CheckInPage.parseForm(Data(body.readableBytesView))
-            let page = CheckInPage(node: node)
             let location: String?
             do {
                 // A PIN action waits its turn at the PIN gate; Help never does.
                 location = try await page.needsPIN(form)
-                    ? node.pinChecks.run { try page.act(token: token, form: form) }
+                    ? pinChecks.run { try page.act(token: token, form: form) }
                     : offPool { try page.act(token: token, form: form) }
             } catch is PINCheckGate.Busy {
                 location = try? await offPool { try page.busy(token: token) }

@@ -11,20 +11,20 @@ extension PlanService {
     func link(_ requested: String) throws(ControlError) -> CheckInLink {
         let id = try resolve(requested)
         let noEndpoint = ControlError.internalError(reason: "the node has no usable endpoint for the link (see --advertise)")
-        guard node.advertisedURL != nil else { throw noEndpoint }
+        guard address.url != nil else { throw noEndpoint }
         let token = try storeCall {
-            try store.checkInLinkToken(planID: id, newToken: { RandomID.make() }, at: node.clock.now)
+            try store.checkInLinkToken(planID: id, newToken: { RandomID.make() }, at: clock.now)
         }
         guard let token else { throw .planEnded }
-        node.logger.info("check-in link given", metadata: ["plan": "\(id)"])
-        guard let url = node.advertisedURL(path: "/c/" + token) else { throw noEndpoint }
+        logger.info("check-in link given", metadata: ["plan": "\(id)"])
+        guard let url = address.url(path: "/c/" + token) else { throw noEndpoint }
         return CheckInLink(plan: id, url: url, warning: Self.phoneWarning(url))
     }
 
     func revokeLink(_ requested: String) throws(ControlError) -> Done {
         let id = try resolve(requested, runningOnly: false)
         guard try storeCall({ try store.deleteCheckInLink(planID: id) }) else { throw .linkNotFound(plan: id) }
-        node.logger.info("check-in link revoked", metadata: ["plan": "\(id)"])
+        logger.info("check-in link revoked", metadata: ["plan": "\(id)"])
         return Done()
     }
 
@@ -43,7 +43,7 @@ extension PlanService {
     /// Returns how many plans took it; with none, the report is dropped, never stored.
     @discardableResult
     func phoneReport(_ event: CheckInEvent) throws(ControlError) -> Int {
-        let ids = try storeCall { try store.startedPlanIDs(at: node.clock.now) }
+        let ids = try storeCall { try store.startedPlanIDs(at: clock.now) }
         for id in ids { _ = try advance(id, event) }
         return ids.count
     }

@@ -1,15 +1,25 @@
 import CheckInCore
 import Foundation
+import Logging
 import MeetupControl
 import MeetupCrypto
 import MeetupProtocol
 
 /// What the control API does with plans and PINs. Every decision is here, none in `meetupctl`: parsing
 /// what the user typed, which PIN it was, which plan "the current one" is.
-struct PlanService {
-    let node: Node
-
-    var store: Store { node.store }
+struct PlanService: Sendable {
+    let store: Store
+    let clock: any WallClock
+    /// The machine, and where new alert ids come from, for every transition.
+    let transitions: TransitionContext
+    /// The cost of hashing PINs.
+    let pinHashLimits: Argon2id.Limits
+    /// How long an alert is retried: an escalation delay must be shorter.
+    let envelopeTTL: TimeInterval
+    /// Where the check-in page's links point.
+    let address: NodeAddress
+    let metrics: NodeMetrics
+    let logger: Logger
 
     // MARK: PINs
 
@@ -31,15 +41,15 @@ struct PlanService {
                 for id in try storeCall({ try store.runningPlanIDs() }) { _ = try advance(id, .duress(.changePIN)) }
             }
         }
-        let limits = node.configuration.pinHashLimits
+        let limits = pinHashLimits
         do {
             let pin = try Argon2id.hash(password: Data(request.pin.utf8), limits: limits)
             let duress = try Argon2id.hash(password: Data(request.duressPIN.utf8), limits: limits)
-            try store.savePINHashes(pin: pin, duress: duress, at: node.clock.now)
+            try store.savePINHashes(pin: pin, duress: duress, at: clock.now)
         } catch {
             throw .internalError(reason: "the PINs could not be stored")
         }
-        node.logger.info("pins set")
+        logger.info("pins set")
         return Done()
     }
 
@@ -48,9 +58,9 @@ struct PlanService {
     func arm(_ request: ArmRequest) throws(ControlError) -> PlanStatus {
         let id = RandomID.make(bytes: 8)
         let plan: Plan
-        do { plan = try request.parse(id: id, now: node.clock.now) } catch { throw .invalidArgument("\(error)") }
-        guard TimeInterval(plan.escalateAfter) < node.configuration.envelopeTTL else {
-            throw .invalidArgument("--escalate-after: must be shorter than the time an alert is retried (\(DurationText.format(Int(node.configuration.envelopeTTL))))")
+        do { plan = try request.parse(id: id, now: clock.now) } catch { throw .invalidArgument("\(error)") }
+        guard TimeInterval(plan.escalateAfter) < envelopeTTL else {
+            throw .invalidArgument("--escalate-after: must be shorter than the time an alert is retried (\(DurationText.format(Int(envelopeTTL))))")
         }
         // Named contacts, else every contact: tier 1 at once, tier 2 when tier 1 does not acknowledge.
         var recipients: [Int64] = []
@@ -60,8 +70,8 @@ struct PlanService {
         }
         if plan.contacts.isEmpty { recipients = try storeCall { try store.contacts() }.map(\.id) }
         guard try storeCall({ try store.pinHashes() }) != nil else { throw .pinNotSet }
-        try storeCall { try store.insertPlan(plan, recipients: recipients, photo: request.photo, machine: node.machine) }
-        node.logger.info("plan armed", metadata: ["plan": "\(id)"])
+        try storeCall { try store.insertPlan(plan, recipients: recipients, photo: request.photo, machine: transitions.machine) }
+        logger.info("plan armed", metadata: ["plan": "\(id)"])
         return try status(id)
     }
 
@@ -79,7 +89,7 @@ struct PlanService {
 
     func extend(_ requested: String, _ request: ExtendRequest) throws(ControlError) -> PlanStatus {
         let id = try resolve(requested)
-        let now = node.clock.now
+        let now = clock.now
         let until: Date
         switch (request.by, request.until) {
         case let (.some(by), nil):
@@ -106,7 +116,7 @@ struct PlanService {
         if let accuracy = request.accuracy, !LocationFix.isValid(accuracy: accuracy) {
             throw .invalidArgument("--accuracy: must be a distance in metres, 0 to \(Int(LocationFix.accuracyLimit))")
         }
-        return try apply(id, .location(LocationFix(geo: geo, accuracy: request.accuracy, at: node.clock.now)))
+        return try apply(id, .location(LocationFix(geo: geo, accuracy: request.accuracy, at: clock.now)))
     }
 
     func status(_ requested: String) throws(ControlError) -> PlanStatus {
@@ -130,16 +140,16 @@ struct PlanService {
     func apply(_ id: String, _ event: CheckInEvent) throws(ControlError) -> PlanStatus {
         let outcome = try advance(id, event)
         if let refusal = outcome.transition?.refusal { throw ControlError(refusal) }
-        node.logger.info("plan updated", metadata: ["plan": "\(id)", "state": "\(outcome.state.phase.rawValue)"])
+        logger.info("plan updated", metadata: ["plan": "\(id)", "state": "\(outcome.state.phase.rawValue)"])
         return try status(id)
     }
 
     func advance(_ id: String, _ event: CheckInEvent) throws(ControlError) -> PlanOutcome {
         let outcome = try storeCall {
-            try store.advance(planID: id, to: node.clock.now, applying: event, node.transitions)
+            try store.advance(planID: id, to: clock.now, applying: event, transitions)
         }
         guard let outcome else { throw .planNotFound(id: id) }
-        RaisedAlert.log(outcome.raised, to: node.logger, metrics: node.metrics)
+        RaisedAlert.log(outcome.raised, to: logger, metrics: metrics)
         return outcome
     }
 
@@ -160,7 +170,7 @@ struct PlanService {
     }
 
     func storeCall<T>(_ body: () throws -> T) throws(ControlError) -> T {
-        try ControlError.storeCall(logger: node.logger, body)
+        try ControlError.storeCall(logger: logger, body)
     }
 }
 

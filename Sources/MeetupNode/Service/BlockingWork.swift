@@ -90,12 +90,12 @@ final class PINCheckGate: Sendable {
     }
 }
 
-extension Node {
-    /// Runs a command that checks a PIN through the PIN gate, off the cooperative pool; a full gate is
+extension PINCheckGate {
+    /// Runs a control command that checks a PIN through the gate, off the cooperative pool; a full gate is
     /// refused as `busy`, before any PIN is checked.
-    func checkingPIN<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    func checking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         do {
-            return try await pinChecks.run(body)
+            return try await run(body)
         } catch is PINCheckGate.Busy {
             throw ControlError.busy
         }

@@ -48,10 +48,10 @@ final class NodeMetrics: Sendable {
     }
 
     /// The gauges read from the store at each scrape.
-    func setGauges(plans: [String: Int], outboxDepth: Int, outboxOldest: TimeInterval?) {
+    func setGauges(plans: [Phase: Int], outboxDepth: Int, outboxOldest: TimeInterval?) {
         for phase in Phase.allCases {
             CoreMetrics.Gauge(label: "meetup_plans", dimensions: [("state", phase.rawValue)], factory: factory)
-                .record(Double(plans[phase.rawValue] ?? 0))
+                .record(Double(plans[phase] ?? 0))
         }
         CoreMetrics.Gauge(label: "meetup_outbox_depth", factory: factory).record(Double(outboxDepth))
         CoreMetrics.Gauge(label: "meetup_outbox_oldest_seconds", factory: factory).record(outboxOldest ?? 0)

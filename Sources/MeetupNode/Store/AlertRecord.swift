@@ -31,9 +31,15 @@ struct AlertRecord: Codable, FetchableRecord, PersistableRecord {
     }
 
     enum Columns {
+        static let id = Column(CodingKeys.id)
+        static let raisedAt = Column(CodingKeys.raisedAt)
         static let planID = Column(CodingKeys.planID)
         static let silent = Column(CodingKeys.silent)
         static let recordedAt = Column(CodingKeys.recordedAt)
+        static let payload = Column(CodingKeys.payload)
+        static let reason = Column(CodingKeys.reason)
+        static let revision = Column(CodingKeys.revision)
+        static let updatedAt = Column(CodingKeys.updatedAt)
     }
 }
 
@@ -67,9 +73,10 @@ extension Store {
 
     /// An update of the incident: the payload built again, the graver reason, the revision raised.
     func updateAlert(_ db: Database, id: String, reason: AlertReason, payload: Data, at now: Date) throws {
-        try db.execute(
-            sql: "UPDATE alert SET payload = ?, reason = ?, revision = revision + 1, updated_at = ? WHERE id = ?",
-            arguments: [payload, reason, now, id])
+        let columns = AlertRecord.Columns.self
+        _ = try AlertRecord.filter(key: id).updateAll(
+            db, columns.payload.set(to: payload), columns.reason.set(to: reason), columns.revision += 1,
+            columns.updatedAt.set(to: now))
     }
 
     /// The alert's payload, opened.

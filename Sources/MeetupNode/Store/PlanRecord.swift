@@ -8,7 +8,7 @@ package struct PlanRecord: Codable, FetchableRecord, PersistableRecord {
     package static let databaseTableName = "plan"
 
     var id: String
-    var phase: String
+    var phase: Phase
     var startAt: Date
     var untilAt: Date
     var everySeconds: Int
@@ -47,11 +47,13 @@ package struct PlanRecord: Codable, FetchableRecord, PersistableRecord {
         static let phase = Column(CodingKeys.phase)
         static let wakeAt = Column(CodingKeys.wakeAt)
         static let createdAt = Column(CodingKeys.createdAt)
+        static let startAt = Column(CodingKeys.startAt)
+        static let endedAt = Column(CodingKeys.endedAt)
     }
 
     package init(id: String, state: CheckInState, wakeAt: Date?, createdAt: Date, details: Data) {
         self.id = id
-        phase = state.phase.rawValue
+        phase = state.phase
         startAt = state.schedule.start
         untilAt = state.schedule.until
         everySeconds = state.schedule.every
@@ -71,7 +73,6 @@ package struct PlanRecord: Codable, FetchableRecord, PersistableRecord {
 
     /// The machine's state. Throws for a row that breaks the schema's promises (a damaged database).
     func state() throws -> CheckInState {
-        guard let phase = Phase(rawValue: phase) else { throw StoreError.damagedRow(table: "plan", id: id) }
         let schedule: Schedule
         do {
             schedule = try Schedule(start: startAt, every: everySeconds, grace: graceSeconds, until: untilAt)
@@ -104,6 +105,41 @@ package struct PlanRecord: Codable, FetchableRecord, PersistableRecord {
 
     package static func detailsColumn(_ id: String) -> SealedColumn {
         SealedColumn(table: "plan", column: "details", rowKey: id)
+    }
+}
+
+extension Phase: DatabaseValueConvertible {}
+
+/// The plans' questions, named.
+extension DerivableRequest<PlanRecord> {
+    /// Plans not ended: scheduled, active, in grace or alerted.
+    func running() -> Self { filter(!Phase.allCases.filter(\.isEnded).contains(PlanRecord.Columns.phase)) }
+
+    /// Plans whose next timer falls due by `now`, soonest first.
+    func due(by now: Date) -> Self {
+        filter(PlanRecord.Columns.wakeAt != nil && PlanRecord.Columns.wakeAt <= now).order(PlanRecord.Columns.wakeAt)
+    }
+
+    func notExpired() -> Self { filter(PlanRecord.Columns.phase != Phase.expired) }
+
+    func newestFirst() -> Self { order(PlanRecord.Columns.createdAt.desc, PlanRecord.Columns.id) }
+}
+
+/// A row of `photo`: the match's photo, sealed, while its plan lasts.
+struct PhotoRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "photo"
+
+    var planID: String
+    /// Sealed under `PhotoRecord.contentColumn(planID)`.
+    var content: Data
+
+    enum CodingKeys: String, CodingKey {
+        case content
+        case planID = "plan_id"
+    }
+
+    static func contentColumn(_ planID: String) -> SealedColumn {
+        SealedColumn(table: "photo", column: "content", rowKey: planID)
     }
 }
 

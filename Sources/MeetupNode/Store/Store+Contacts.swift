@@ -4,8 +4,18 @@ import GRDB
 import MeetupCrypto
 import MeetupProtocol
 
-/// A row of `contact`: a person this node alerts and hears from.
-struct ContactRecord: Equatable {
+/// A row of `contact`: a person this node alerts and hears from. Keys and names in clear (every envelope is
+/// looked up by its sender's key); the card, with its endpoints, sealed and read only through `Store.card(of:)`.
+struct ContactRecord: Equatable, FetchableRecord, TableRecord {
+    static let databaseTableName = "contact"
+    /// Everything but the sealed card.
+    static var databaseSelection: [any SQLSelectable] {
+        [
+            Columns.id, Columns.name, Columns.signingKey, Columns.sealingKey, Columns.tier, Columns.guardian, Columns.verifiedAt,
+            Columns.addedAt,
+        ]
+    }
+
     var id: Int64
     var name: String
     var signingKey: SigningPublicKey
@@ -15,22 +25,54 @@ struct ContactRecord: Equatable {
     var verifiedAt: Date?
     var addedAt: Date
 
+    enum Columns {
+        static let id = Column("id")
+        static let name = Column("name")
+        static let signingKey = Column("signing_key")
+        static let sealingKey = Column("sealing_key")
+        static let tier = Column("tier")
+        static let guardian = Column("guardian")
+        static let verifiedAt = Column("verified_at")
+        static let addedAt = Column("added_at")
+        static let card = Column("card")
+    }
+
     init(row: Row) throws {
-        id = row["id"]
-        name = row["name"]
+        id = row[Columns.id]
+        name = row[Columns.name]
         do {
-            signingKey = try SigningPublicKey(bytes: row["signing_key"] as Data)
-            sealingKey = try SealingPublicKey(bytes: row["sealing_key"] as Data)
+            signingKey = try SigningPublicKey(bytes: row[Columns.signingKey] as Data)
+            sealingKey = try SealingPublicKey(bytes: row[Columns.sealingKey] as Data)
         } catch {
             throw StoreError.damagedRow(table: "contact", id: "\(id)")
         }
-        tier = row["tier"]
-        guardian = row["guardian"]
-        verifiedAt = row["verified_at"]
-        addedAt = row["added_at"]
+        tier = row[Columns.tier]
+        guardian = row[Columns.guardian]
+        verifiedAt = row[Columns.verifiedAt]
+        addedAt = row[Columns.addedAt]
     }
 
-    static let columns = "id, name, signing_key, sealing_key, tier, guardian, verified_at, added_at"
+    /// A contact to insert: the database gives it its id (`insertAndFetch(_:as: ContactRecord.self)`).
+    struct Draft: PersistableRecord {
+        static let databaseTableName = ContactRecord.databaseTableName
+        var card: ContactCard
+        var name: String
+        var tier: Int
+        var guardian: Bool
+        var addedAt: Date
+        /// The card's text, sealed under `Store.cardColumn(card.signingKey)`.
+        var sealedCard: Data
+
+        func encode(to container: inout PersistenceContainer) {
+            container[ContactRecord.Columns.name] = name
+            container[ContactRecord.Columns.signingKey] = card.signingKey.bytes
+            container[ContactRecord.Columns.sealingKey] = card.sealingKey.bytes
+            container[ContactRecord.Columns.tier] = tier
+            container[ContactRecord.Columns.guardian] = guardian
+            container[ContactRecord.Columns.addedAt] = addedAt
+            container[ContactRecord.Columns.card] = sealedCard
+        }
+    }
 }
 
 /// Why a contact could not be added.
@@ -45,38 +87,30 @@ extension Store {
     }
 
     func insertContact(_ card: ContactCard, name: String, tier: Int, guardian: Bool, at now: Date) throws -> ContactRecord {
-        let sealedCard = cipher.seal(Data(card.text.utf8), for: Self.cardColumn(card.signingKey))
+        let draft = ContactRecord.Draft(
+            card: card, name: name, tier: tier, guardian: guardian, addedAt: now,
+            sealedCard: cipher.seal(Data(card.text.utf8), for: Self.cardColumn(card.signingKey)))
         return try writer.write { db in
-            if let existing = try String.fetchOne(
-                db, sql: "SELECT name FROM contact WHERE signing_key = ?", arguments: [card.signingKey.bytes])
-            {
-                throw ContactConflict.keyKnown(asName: existing)
-            }
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM contact WHERE name = ?", arguments: [name]) == true {
-                throw ContactConflict.nameTaken(name)
-            }
-            try db.execute(
-                sql: """
-                    INSERT INTO contact (name, signing_key, sealing_key, tier, guardian, added_at, card)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [name, card.signingKey.bytes, card.sealingKey.bytes, tier, guardian, now, sealedCard])
-            return try contact(db, sql: "id = ?", db.lastInsertedRowID)!
+            if let existing = try contact(db, signingKey: card.signingKey.bytes) { throw ContactConflict.keyKnown(asName: existing.name) }
+            if try ContactRecord.filter(ContactRecord.Columns.name == name).fetchCount(db) > 0 { throw ContactConflict.nameTaken(name) }
+            return try draft.insertAndFetch(db, as: ContactRecord.self)
         }
     }
 
     func contacts() throws -> [ContactRecord] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(ContactRecord.columns) FROM contact ORDER BY tier, name").map(ContactRecord.init)
-        }
+        try writer.read { db in try ContactRecord.order(ContactRecord.Columns.tier, ContactRecord.Columns.name).fetchAll(db) }
     }
 
     func contact(named name: String) throws -> ContactRecord? {
-        try writer.read { db in try contact(db, sql: "name = ?", name) }
+        try writer.read { db in try ContactRecord.filter(ContactRecord.Columns.name == name).fetchOne(db) }
     }
 
     func contact(signingKey: SigningPublicKey) throws -> ContactRecord? {
-        try writer.read { db in try contact(db, sql: "signing_key = ?", signingKey.bytes) }
+        try writer.read { db in try contact(db, signingKey: signingKey.bytes) }
+    }
+
+    func contact(_ db: Database, signingKey: Data) throws -> ContactRecord? {
+        try ContactRecord.filter(ContactRecord.Columns.signingKey == signingKey).fetchOne(db)
     }
 
     func contact(id: Int64) throws -> ContactRecord? {
@@ -84,7 +118,7 @@ extension Store {
     }
 
     func contact(_ db: Database, id: Int64) throws -> ContactRecord? {
-        try contact(db, sql: "id = ?", id)
+        try ContactRecord.fetchOne(db, key: id)
     }
 
     /// The contact's card, opened: its endpoints and name hint.
@@ -93,15 +127,15 @@ extension Store {
     }
 
     func card(_ db: Database, of contact: ContactRecord) throws -> ContactCard {
-        let sealed = try Data.fetchOne(db, sql: "SELECT card FROM contact WHERE id = ?", arguments: [contact.id])
+        let sealed = try ContactRecord.filter(key: contact.id).select(ContactRecord.Columns.card, as: Data.self).fetchOne(db)
         guard let sealed else { throw StoreError.damagedRow(table: "contact", id: "\(contact.id)") }
         let text = String(decoding: try cipher.open(sealed, for: Self.cardColumn(contact.signingKey)), as: UTF8.self)
         do { return try ContactCard(parsing: text) } catch { throw StoreError.damagedRow(table: "contact", id: "\(contact.id)") }
     }
 
     func markVerified(contactID: Int64, at now: Date) throws {
-        try writer.write { db in
-            try db.execute(sql: "UPDATE contact SET verified_at = ? WHERE id = ?", arguments: [now, contactID])
+        _ = try writer.write { db in
+            try ContactRecord.filter(key: contactID).updateAll(db, ContactRecord.Columns.verifiedAt.set(to: now))
         }
     }
 
@@ -109,21 +143,13 @@ extension Store {
     /// Queued envelopes to a removed contact are cancelled; alerts received from it are kept.
     func removeContact(id: Int64) throws -> [String] {
         try writer.write { db in
-            let ended = Phase.allCases.filter(\.isEnded).map(\.rawValue)
-            let running = try PlanRecord.filter(!ended.contains(PlanRecord.Columns.phase)).fetchAll(db)
+            let running = try PlanRecord.all().running().fetchAll(db)
                 .filter { try $0.openDetails(with: cipher).recipients?.contains(id) == true }
                 .map(\.id)
             guard running.isEmpty else { return running }
-            try db.execute(
-                sql: "UPDATE outbox SET state = 'cancelled', next_attempt_at = NULL WHERE contact_id = ? AND state = 'queued'",
-                arguments: [id])
-            try db.execute(sql: "DELETE FROM contact WHERE id = ?", arguments: [id])
+            try OutboxRecord.all().toContact(id).queued().cancel(db)
+            _ = try ContactRecord.deleteOne(db, key: id)
             return []
         }
-    }
-
-    private func contact(_ db: Database, sql condition: String, _ argument: some DatabaseValueConvertible) throws -> ContactRecord? {
-        try Row.fetchOne(db, sql: "SELECT \(ContactRecord.columns) FROM contact WHERE \(condition)", arguments: [argument])
-            .map(ContactRecord.init)
     }
 }

@@ -16,9 +16,7 @@ extension Store {
 
     /// Replicas still queued to the plan's guardians: superseded by the one being queued.
     func supersedeQueuedReplicas(_ db: Database, planID: String) throws {
-        try db.execute(
-            sql: "UPDATE outbox SET state = 'cancelled', next_attempt_at = NULL WHERE plan_id = ? AND type = 'replica' AND state = 'queued'",
-            arguments: [planID])
+        try OutboxRecord.all().ofPlan(planID).ofType(.replica).queued().cancel(db)
     }
 
     /// The plan's state for a guardian that asks (type 19), or nil when `contact` is not its guardian.
@@ -35,16 +33,10 @@ extension Store {
     /// Whether each guardian of the plan holds its latest replica (a signed receipt came back).
     func guardianSummaries(_ db: Database, planID: String, details: PlanDetails) throws -> [GuardianSummary] {
         try guardians(db, of: details).map { guardian in
-            let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT state, delivered_at FROM outbox WHERE plan_id = ? AND contact_id = ? AND type = 'replica'
-                      AND state != 'cancelled' ORDER BY seq DESC LIMIT 1
-                    """,
-                arguments: [planID, guardian.id])
-            let state: OutboxState? = row?["state"]
+            let replica = try OutboxRecord.all().ofPlan(planID).toContact(guardian.id).ofType(.replica)
+                .filter(OutboxRecord.Columns.state != OutboxState.cancelled).order(OutboxRecord.Columns.seq.desc).fetchOne(db)
             return GuardianSummary(
-                contact: guardian.name, state: state?.guardianState ?? .notSent, confirmedAt: row?["delivered_at"])
+                contact: guardian.name, state: replica?.state.guardianState ?? .notSent, confirmedAt: replica?.deliveredAt)
         }
     }
 }

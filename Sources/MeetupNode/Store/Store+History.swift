@@ -1,32 +1,70 @@
 import CheckInCore
 import Foundation
 import GRDB
+import MeetupControl
 
-/// A plan's history: times and kinds in clear, positions and regions sealed in `detail`.
+/// A row of `history`: one line of a plan's history, its time and kind in clear, a position or region
+/// sealed in `detail`.
+struct HistoryRecord: Codable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "history"
+
+    var id: Int64?
+    var planID: String
+    var at: Date
+    var kind: String
+    /// A `LocationFix` or a `RegionTransition`, sealed under `Store.historyColumn(planID)`.
+    var detail: Data?
+
+    enum CodingKeys: String, CodingKey {
+        case id, at, kind, detail
+        case planID = "plan_id"
+    }
+
+    enum Columns {
+        static let id = Column(CodingKeys.id)
+        static let planID = Column(CodingKeys.planID)
+        static let at = Column(CodingKeys.at)
+    }
+
+    mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+
+    /// The plan's lines in the order they happened (the phone's own times may arrive late).
+    static func lines(of planID: String) -> QueryInterfaceRequest<Self> {
+        filter(Columns.planID == planID).order(Columns.at, Columns.id)
+    }
+}
+
 extension Store {
     static func historyColumn(_ planID: String) -> SealedColumn {
         SealedColumn(table: "history", column: "detail", rowKey: planID)
     }
 
     func insertHistory(_ db: Database, planID: String, at: Date, kind: String, detail: Data?) throws {
-        try db.execute(
-            sql: "INSERT INTO history (plan_id, at, kind, detail) VALUES (?, ?, ?, ?)",
-            arguments: [planID, at, kind, detail])
+        var line = HistoryRecord(planID: planID, at: at, kind: kind, detail: detail)
+        try line.insert(db)
     }
 
     /// The plan's history, oldest first, its details opened.
     func historyLines(_ db: Database, planID: String) throws -> [RecordedLine] {
-        try Row.fetchAll(db, sql: "SELECT at, kind, detail FROM history WHERE plan_id = ? ORDER BY at, id", arguments: [planID])
-            .map { row in
-                var line = RecordedLine(at: row["at"], kind: row["kind"])
-                if let detail: Data = row["detail"] {
-                    if line.kind == HistoryEntry.locationKind {
-                        line.fix = try cipher.open(LocationFix.self, from: detail, for: Self.historyColumn(planID))
-                    } else if line.kind.hasPrefix(HistoryEntry.regionKindPrefix) {
-                        line.region = try cipher.open(RegionTransition.self, from: detail, for: Self.historyColumn(planID))
-                    }
+        try HistoryRecord.lines(of: planID).fetchAll(db).map { record in
+            var line = RecordedLine(at: record.at, kind: record.kind)
+            if let detail = record.detail {
+                if line.kind == HistoryEntry.locationKind {
+                    line.fix = try cipher.open(LocationFix.self, from: detail, for: Self.historyColumn(planID))
+                } else if line.kind.hasPrefix(HistoryEntry.regionKindPrefix) {
+                    line.region = try cipher.open(RegionTransition.self, from: detail, for: Self.historyColumn(planID))
                 }
-                return line
             }
+            return line
+        }
+    }
+
+    /// The plan's history: times and kinds only.
+    func log(planID: String) throws -> [LogEntry] {
+        try writer.read { db in
+            try HistoryRecord.lines(of: planID).fetchAll(db).map { LogEntry(at: $0.at, kind: $0.kind) }
+        }
     }
 }

@@ -23,25 +23,29 @@ struct AckRecipients {
     var guardianCards: [ContactCard]
 }
 
-/// What is sealed in `received_alert.content`: the message as received, and the sender's name then.
-struct ReceivedContent: Codable {
-    var from: String
-    var message: AlertMessage
+/// A row of `seen_envelope`: an envelope id accepted, kept until it expires, so that a repeated id is never
+/// stored or shown twice.
+struct SeenEnvelopeRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "seen_envelope"
+
+    var id: Data
+    var expiresAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case expiresAt = "expires_at"
+    }
+
+    static func expired(by now: Date) -> QueryInterfaceRequest<Self> { filter(Column(CodingKeys.expiresAt) <= now) }
 }
 
 extension Store {
-    static func receivedColumn(_ id: String) -> SealedColumn {
-        SealedColumn(table: "received_alert", column: "content", rowKey: id)
-    }
-
     /// In one transaction: records the envelope's id, then `apply`s the message. Returns false, and
     /// applies nothing, when the id was accepted before.
     func acceptOnce(envelopeID: Data, expires: Date, apply: (Database) throws -> Void) throws -> Bool {
         try writer.write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM seen_envelope WHERE id = ?", arguments: [envelopeID]) == true {
-                return false
-            }
-            try db.execute(sql: "INSERT INTO seen_envelope (id, expires_at) VALUES (?, ?)", arguments: [envelopeID, expires])
+            if try SeenEnvelopeRecord.exists(db, key: envelopeID) { return false }
+            try SeenEnvelopeRecord(id: envelopeID, expiresAt: expires).insert(db)
             try apply(db)
             return true
         }
@@ -66,115 +70,57 @@ extension Store {
     ) throws -> AckAgain? {
         let key = contact.signingKey.bytes
         let payload = message.payload
-        let incident = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT id, alert_id, acked_at, via, guardian_cards, revision, content FROM received_alert
-                WHERE sender_key = ? AND ((alert_id = ? AND deadline_at IS ?)
-                  OR (plan_id = ? AND reason = 'missed' AND ? = 'missed' AND deadline_at = ?))
-                """,
-            arguments: [key, message.alert, payload.deadline, payload.plan, payload.reason.rawValue, payload.deadline])
-        if let incident {
-            let id: String = incident["id"]
-            var via = Self.routes(incident["via"])
-            if !via.contains(route) { via.append(route) }
-            var cards = try guardianCards(incident["guardian_cards"], id: id)
+        if var incident = try ReceivedAlertRecord.all().incident(of: message, from: key).fetchOne(db) {
+            if !incident.via.contains(route) { incident.via.append(route) }
+            var cards = try guardianCards(of: incident)
             if let guardianCard, !cards.contains(guardianCard.text) { cards.append(guardianCard.text) }
-            try db.execute(
-                sql: "UPDATE received_alert SET via = ?, guardian_cards = ? WHERE id = ?",
-                arguments: [Self.routesText(via), sealGuardianCards(cards, id: id), id])
+            incident.guardianCards = try sealGuardianCards(cards, id: incident.id)
             var ackAgain: AckAgain?
-            if route == Self.directRoute, incident["alert_id"] != message.alert {
-                try db.execute(sql: "UPDATE received_alert SET alert_id = ? WHERE id = ?", arguments: [message.alert, id])
-                if let ackedAt: Date = incident["acked_at"] {
+            if route == Self.directRoute, incident.alertID != message.alert {
+                incident.alertID = message.alert
+                if let ackedAt = incident.ackedAt {
                     ackAgain = AckAgain(alertID: message.alert, planID: payload.plan, ackedAt: ackedAt)
                 }
             }
             let revision = message.revision ?? 0
-            if route == Self.directRoute, revision > incident["revision"] {
+            if route == Self.directRoute, revision > incident.revision {
                 // An update comes without the photo, which the first copy brought.
                 var update = message
                 if update.photo == nil {
-                    update.photo = try cipher.open(ReceivedContent.self, from: incident["content"], for: Self.receivedColumn(id)).message.photo
+                    update.photo = try cipher.open(
+                        ReceivedContent.self, from: incident.content, for: Self.receivedColumn(incident.id)).message.photo
                 }
-                let content = try cipher.seal(ReceivedContent(from: contact.name, message: update), for: Self.receivedColumn(id))
-                try db.execute(
-                    sql: "UPDATE received_alert SET content = ?, reason = ?, revision = ?, updated_at = ? WHERE id = ?",
-                    arguments: [content, payload.reason.rawValue, revision, now, id])
-                try insertHookJobs(db, alertID: id, hooks: hooks, event: .update, at: now)
+                incident.content = try cipher.seal(ReceivedContent(from: contact.name, message: update), for: Self.receivedColumn(incident.id))
+                incident.reason = payload.reason
+                incident.revision = revision
+                incident.updatedAt = now
+                try insertHookJobs(db, alertID: incident.id, hooks: hooks, event: .update, at: now)
             }
+            try incident.update(db)
             return ackAgain
         }
         let id = newID
-        let content = try cipher.seal(ReceivedContent(from: contact.name, message: message), for: Self.receivedColumn(id))
-        try db.execute(
-            sql: """
-                INSERT INTO received_alert (id, alert_id, sender_key, contact_id, plan_id, reason, raised_at, received_at,
-                                            deadline_at, via, guardian_cards, content, revision)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                id, message.alert, key, contact.id, payload.plan, payload.reason.rawValue, payload.raisedAt, now,
-                payload.deadline, Self.routesText([route]), sealGuardianCards(guardianCard.map { [$0.text] } ?? [], id: id),
-                content, message.revision ?? 0,
-            ])
+        try ReceivedAlertRecord(
+            id: id, alertID: message.alert, senderKey: key, contactID: contact.id, planID: payload.plan, reason: payload.reason,
+            raisedAt: payload.raisedAt, receivedAt: now, deadline: payload.deadline, via: [route],
+            guardianCards: try sealGuardianCards(guardianCard.map { [$0.text] } ?? [], id: id),
+            content: try cipher.seal(ReceivedContent(from: contact.name, message: message), for: Self.receivedColumn(id)),
+            revision: message.revision ?? 0
+        ).insert(db)
         try insertHookJobs(db, alertID: id, hooks: hooks, event: .alert, at: now)
         return nil
-    }
-
-    private func insertHookJobs(_ db: Database, alertID: String, hooks: [HookKind], event: HookEvent, at now: Date) throws {
-        for hook in hooks {
-            try db.execute(
-                sql: "INSERT INTO hook_job (alert_id, hook, event, next_attempt_at) VALUES (?, ?, ?, ?)",
-                arguments: [alertID, hook.rawValue, event.rawValue, now])
-        }
-    }
-
-    private func guardianCards(_ sealed: Data?, id: String) throws -> [String] {
-        guard let sealed else { return [] }
-        return try cipher.open([String].self, from: sealed, for: SealedColumn(table: "received_alert", column: "guardian_cards", rowKey: id))
-    }
-
-    private func sealGuardianCards(_ cards: [String], id: String) throws -> Data? {
-        cards.isEmpty ? nil : try cipher.seal(cards, for: SealedColumn(table: "received_alert", column: "guardian_cards", rowKey: id))
-    }
-
-    static func routes(_ text: String?) -> [String] {
-        (try? JSONDecoder().decode([String].self, from: Data((text ?? "[]").utf8))) ?? []
-    }
-
-    static func routesText(_ routes: [String]) -> String {
-        String(decoding: (try? JSONEncoder().encode(routes)) ?? Data("[]".utf8), as: UTF8.self)
     }
 
     /// Marks the alerts of the plan received from `contact` as resolved or checked in after. Duress and
     /// PIN-failure alerts stay open until someone acknowledges them: a person forced once may be forced
     /// again, and only a human who has spoken to them should close that.
     func applyResolved(_ db: Database, _ message: ResolvedMessage, from contact: ContactRecord) throws {
-        let column = message.state == .done ? "resolved_at" : "checked_in_at"
-        try db.execute(
-            sql: """
-                UPDATE received_alert SET \(column) = COALESCE(\(column), ?)
-                WHERE plan_id = ? AND sender_key = ? AND reason NOT IN ('duress', 'pin-failures')
-                """,
-            arguments: [message.at, message.plan, contact.signingKey.bytes])
-    }
-
-    /// Received alerts, newest first; without `all`, only those not yet acknowledged or resolved.
-    func receivedAlerts(all: Bool) throws -> [ReceivedAlert] {
-        try writer.read { db in
-            // Open: not acknowledged, or updated (Help pressed again) since it was.
-            let filter = all ? "" : "WHERE (acked_at IS NULL OR updated_at > acked_at) AND resolved_at IS NULL"
-            return try Row.fetchAll(db, sql: "SELECT * FROM received_alert \(filter) ORDER BY received_at DESC, id")
-                .map { try receivedAlert($0, withPhoto: false) }
-        }
-    }
-
-    func receivedAlert(id: String) throws -> ReceivedAlert? {
-        try writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM received_alert WHERE id = ?", arguments: [id])
-                .map { try receivedAlert($0, withPhoto: true) }
-        }
+        let columns = ReceivedAlertRecord.Columns.self
+        let column = message.state == .done ? columns.resolvedAt : columns.checkedInAt
+        try ReceivedAlertRecord
+            .filter(columns.planID == message.plan && columns.senderKey == contact.signingKey.bytes)
+            .filter(![AlertReason.duress, AlertReason.pinFailures].contains(columns.reason))
+            .updateAll(db, column.set(to: column ?? message.at))
     }
 
     /// Marks a received alert acknowledged and queues the signed acks `queue` makes for its recipients, in
@@ -184,88 +130,25 @@ extension Store {
         id: String, at now: Date, queue: (AckRecipients) -> (toSender: OutboxEntry?, toGuardians: [CardEnvelope])
     ) throws -> (alert: ReceivedAlert, toldSender: Bool)? {
         try writer.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM received_alert WHERE id = ?", arguments: [id]) else {
-                return nil
-            }
-            let alreadyAcked = (row["acked_at"] as Date?) != nil
-            var toldSender = alreadyAcked
-            if !alreadyAcked {
-                try db.execute(sql: "UPDATE received_alert SET acked_at = ? WHERE id = ?", arguments: [now, id])
-                let senderKey: Data = row["sender_key"]
-                let sender = try Row.fetchOne(
-                    db, sql: "SELECT \(ContactRecord.columns) FROM contact WHERE signing_key = ?", arguments: [senderKey]
-                ).map(ContactRecord.init)
+            guard var alert = try ReceivedAlertRecord.fetchOne(db, key: id) else { return nil }
+            var toldSender = alert.ackedAt != nil
+            if alert.ackedAt == nil {
+                alert.ackedAt = now
+                try alert.update(db)
+                let sender = try contact(db, signingKey: alert.senderKey)
                 // The guardians it came through hold tier-2 copies back on a tier-1 ack, as the user's node does.
-                let cards = try guardianCards(row["guardian_cards"], id: id).compactMap { try? ContactCard(parsing: $0) }
+                let cards = try guardianCards(of: alert).compactMap { try? ContactCard(parsing: $0) }
                 let acks = queue(AckRecipients(
-                    alertID: row["alert_id"], planID: row["plan_id"], userKey: senderKey, sender: sender, guardianCards: cards))
+                    alertID: alert.alertID, planID: alert.planID, userKey: alert.senderKey, sender: sender, guardianCards: cards))
                 if let entry = acks.toSender {
                     try insertOutbox(db, entry)
                     toldSender = true
                 }
                 for relay in acks.toGuardians {
-                    try insertOutbox(db, card: relay, planID: row["plan_id"], now: now)
+                    try insertOutbox(db, card: relay, planID: alert.planID, now: now)
                 }
             }
-            return try Row.fetchOne(db, sql: "SELECT * FROM received_alert WHERE id = ?", arguments: [id])
-                .map { (try receivedAlert($0, withPhoto: false), toldSender) }
-        }
-    }
-
-    private func receivedAlert(_ row: Row, withPhoto: Bool) throws -> ReceivedAlert {
-        let id: String = row["id"]
-        let content = try cipher.open(ReceivedContent.self, from: row["content"], for: Self.receivedColumn(id))
-        let payload = content.message.payload
-        let position = payload.lastLocation?.geo ?? payload.place.geo
-        return ReceivedAlert(
-            id: id, plan: payload.plan, from: content.from, reason: payload.reason.rawValue, late: content.message.late,
-            match: payload.match, place: payload.place.name, geo: payload.place.geo, raisedAt: payload.raisedAt,
-            deadline: payload.deadline, receivedAt: row["received_at"], ackedAt: row["acked_at"],
-            resolvedAt: row["resolved_at"], checkedInAt: row["checked_in_at"], start: payload.start, until: payload.until,
-            trail: payload.trail, checkIns: payload.checkIns, history: payload.history,
-            mapLink: position.map { "https://www.openstreetmap.org/?mlat=\($0.lat)&mlon=\($0.lon)#map=17/\($0.lat)/\($0.lon)" },
-            geoURI: position.map { "geo:\($0.lat),\($0.lon)" }, hasPhoto: content.message.photo != nil,
-            photo: withPhoto ? content.message.photo : nil, via: Self.routes(row["via"]), revision: row["revision"],
-            updatedAt: row["updated_at"])
-    }
-
-    // MARK: Hooks
-
-    /// The jobs due by `now`. A job naming a hook or an event this version does not know has nothing to run:
-    /// it is deleted, as a job whose hook a reload removed is done, so that it cannot hold up the others.
-    func dueHookJobs(now: Date, limit: Int) throws -> [HookJob] {
-        try writer.write { db in
-            var unknown: [Int64] = []
-            let jobs = try Row.fetchAll(
-                db,
-                sql: "SELECT id, alert_id, hook, event, attempts FROM hook_job WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
-                arguments: [now, limit]
-            ).compactMap { row -> HookJob? in
-                let id: Int64 = row["id"]
-                guard let event = HookEvent(rawValue: row["event"]), let hook = HookKind(rawValue: row["hook"]) else {
-                    unknown.append(id)
-                    return nil
-                }
-                return HookJob(id: id, alertID: row["alert_id"], hook: hook, event: event, attempts: row["attempts"])
-            }
-            for id in unknown { try db.execute(sql: "DELETE FROM hook_job WHERE id = ?", arguments: [id]) }
-            return jobs
-        }
-    }
-
-    func earliestHookJob() throws -> Date? {
-        try writer.read { db in try Date.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM hook_job") }
-    }
-
-    func finishHookJob(id: Int64) throws {
-        try writer.write { db in try db.execute(sql: "DELETE FROM hook_job WHERE id = ?", arguments: [id]) }
-    }
-
-    func retryHookJob(id: Int64, next: Date, error: String) throws {
-        try writer.write { db in
-            try db.execute(
-                sql: "UPDATE hook_job SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
-                arguments: [next, error, id])
+            return (try receivedAlert(alert, withPhoto: false), toldSender)
         }
     }
 }

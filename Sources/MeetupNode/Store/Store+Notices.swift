@@ -61,8 +61,8 @@ extension Store {
 
     /// A notice whose rows are damaged: kept with `failed_at`, so that it cannot hold up every other alert.
     func setAsideNotice(id: Int64, at now: Date) throws {
-        try writer.write { db in
-            try db.execute(sql: "UPDATE notice SET failed_at = ? WHERE id = ?", arguments: [now, id])
+        _ = try writer.write { db in
+            try NoticeRecord.filter(key: id).updateAll(db, NoticeRecord.Columns.failedAt.set(to: now))
         }
     }
 

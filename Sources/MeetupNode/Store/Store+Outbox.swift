@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 import MeetupProtocol
 
-/// An envelope to put in the outbox.
+/// An envelope to put in the outbox, for a contact.
 struct OutboxEntry {
     var envelopeID: Data
     var contact: ContactRecord
@@ -25,7 +25,7 @@ struct DueEnvelope: Sendable {
     /// The recipient: a contact, or, for a guardian's relayed alert, the card of someone who is not one.
     var contactID: Int64?
     var card: ContactCard?
-    var type: String
+    var type: MessageType
     var sealed: Data
     var attempts: Int
     var createdAt: Date
@@ -38,35 +38,24 @@ extension Store {
     /// The contacts that must not get `revision` of the alert: a tier-2 contact whose copy a tier-1 ack
     /// cancelled, and one that already has this revision queued (two presses fanned out together).
     func alertCopiesToSkip(_ db: Database, alertID: String, revision: Int) throws -> Set<Int64> {
-        Set(try Int64.fetchAll(
-            db,
-            sql: """
-                SELECT contact_id FROM outbox WHERE alert_id = ? AND type = 'alert' AND contact_id IS NOT NULL
-                  AND (state = 'cancelled' OR revision = ?)
-                """,
-            arguments: [alertID, revision]))
+        let columns = OutboxRecord.Columns.self
+        return Set(try OutboxRecord.all().copies(of: alertID)
+            .filter(columns.contactID != nil && (columns.state == OutboxState.cancelled || columns.revision == revision))
+            .select(columns.contactID, as: Int64.self).fetchAll(db))
     }
 
     /// The contacts an alert of the plan was queued for and not cancelled: who hears that it is over.
     func alertedContacts(_ db: Database, planID: String) throws -> [Int64] {
-        try Int64.fetchAll(
-            db,
-            sql: """
-                SELECT DISTINCT contact_id FROM outbox
-                WHERE plan_id = ? AND type = 'alert' AND state != 'cancelled' AND contact_id IS NOT NULL
-                """,
-            arguments: [planID])
+        let columns = OutboxRecord.Columns.self
+        return try OutboxRecord.all().ofPlan(planID).ofType(.alert)
+            .filter(columns.state != OutboxState.cancelled && columns.contactID != nil)
+            .select(columns.contactID, as: Int64.self).distinct().fetchAll(db)
     }
 
     /// The plan's tier-2 alert copies still waiting to escalate are cancelled: the user is no longer missing.
     func cancelWaitingTierTwo(_ db: Database, planID: String, at now: Date) throws {
-        try db.execute(
-            sql: """
-                UPDATE outbox SET state = 'cancelled', next_attempt_at = NULL
-                WHERE plan_id = ? AND type = 'alert' AND tier = 2 AND state = 'queued' AND attempts = 0
-                  AND next_attempt_at > ?
-                """,
-            arguments: [planID, now])
+        try OutboxRecord.all().ofPlan(planID).ofType(.alert).tierTwoNotAttempted()
+            .filter(OutboxRecord.Columns.nextAttemptAt > now).cancel(db)
     }
 
     static func outboxCardColumn(_ envelopeID: Data) -> SealedColumn {
@@ -82,64 +71,46 @@ extension Store {
 
     /// An envelope to someone who is not a contact, reached through their card.
     func insertOutbox(_ db: Database, card relay: CardEnvelope, planID: String, now: Date) throws {
-        let sealedCard = cipher.seal(Data(relay.card.text.utf8), for: Self.outboxCardColumn(relay.id))
-        try db.execute(
-            sql: """
-                INSERT INTO outbox (envelope_id, contact_id, contact_name, tier, type, plan_id, envelope, card,
-                                    created_at, expires_at, state, next_attempt_at)
-                VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)
-                """,
-            arguments: [
-                relay.id, relay.name, relay.tier, relay.type.description, planID, relay.sealed, sealedCard, now, relay.expires,
-                relay.notBefore,
-            ])
+        var record = OutboxRecord(
+            envelopeID: relay.id, contactID: nil, contactName: relay.name, tier: relay.tier, type: relay.type, planID: planID,
+            alertID: nil, envelope: relay.sealed, card: cipher.seal(Data(relay.card.text.utf8), for: Self.outboxCardColumn(relay.id)),
+            createdAt: now, expiresAt: relay.expires, nextAttemptAt: relay.notBefore, revision: 0)
+        try record.insert(db)
     }
 
     func insertOutbox(_ db: Database, _ entry: OutboxEntry) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO outbox (envelope_id, contact_id, contact_name, tier, type, plan_id, alert_id, envelope,
-                                    created_at, expires_at, state, next_attempt_at, revision)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)
-                """,
-            arguments: [
-                entry.envelopeID, entry.contact.id, entry.contact.name, entry.contact.tier, entry.type.description,
-                entry.planID, entry.alertID, entry.sealed, entry.createdAt, entry.expiresAt, entry.nextAttemptAt,
-                entry.revision,
-            ])
+        var record = OutboxRecord(
+            envelopeID: entry.envelopeID, contactID: entry.contact.id, contactName: entry.contact.name, tier: entry.contact.tier,
+            type: entry.type, planID: entry.planID, alertID: entry.alertID, envelope: entry.sealed, card: nil,
+            createdAt: entry.createdAt, expiresAt: entry.expiresAt, nextAttemptAt: entry.nextAttemptAt, revision: entry.revision)
+        try record.insert(db)
     }
 
     /// Marks expired rows, then returns up to `limit` rows due by `now`. A non-alert envelope waits for the
     /// alert envelopes queued before it to the same contact, so "resolved" never overtakes its alert.
     /// Picked rows are leased: not due again for `lease` seconds, unless their attempt reschedules them.
     func dueEnvelopes(now: Date, limit: Int, lease: TimeInterval) throws -> [DueEnvelope] {
-        try writer.write { db in
-            try db.execute(
-                sql: "UPDATE outbox SET state = 'expired', next_attempt_at = NULL WHERE state = 'queued' AND expires_at <= ?",
-                arguments: [now])
-            try db.execute(sql: "DELETE FROM seen_envelope WHERE expires_at <= ?", arguments: [now])
-            let due = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT seq, envelope_id, contact_id, card, type, envelope, attempts, created_at,
-                      \(Self.silentEnvelope) AS silent
-                    FROM outbox o
-                    WHERE next_attempt_at <= ? AND \(Self.sendableEnvelope)
-                    ORDER BY next_attempt_at LIMIT ?
-                    """,
-                arguments: [now, limit]
-            ).map { row in
-                let seq: Int64 = row["seq"]
-                return DueEnvelope(
-                    seq: seq, envelopeID: row["envelope_id"], contactID: row["contact_id"],
-                    card: try (row["card"] as Data?).map { try outboxCard($0, envelopeID: row["envelope_id"], seq: seq) },
-                    type: row["type"],
-                    sealed: row["envelope"], attempts: row["attempts"], createdAt: row["created_at"], silent: row["silent"])
-            }
+        let columns = OutboxRecord.Columns.self
+        return try writer.write { db in
+            try OutboxRecord.all().queued().filter(columns.expiresAt <= now)
+                .updateAll(db, columns.state.set(to: OutboxState.expired), columns.nextAttemptAt.set(to: nil))
+            try SeenEnvelopeRecord.expired(by: now).deleteAll(db)
+            let due = try OutboxRecord.aliased(TableAlias(name: "o"))
+                .annotated(with: SQL(sql: Self.silentEnvelope).forKey("silent"))
+                .filter(columns.nextAttemptAt <= now).filter(sql: Self.sendableEnvelope)
+                .order(columns.nextAttemptAt).limit(limit)
+                .asRequest(of: Row.self).fetchAll(db)
+                .map { row in
+                    let record = try OutboxRecord(row: row)
+                    let seq = record.seq ?? 0
+                    return DueEnvelope(
+                        seq: seq, envelopeID: record.envelopeID, contactID: record.contactID,
+                        card: try record.card.map { try outboxCard($0, envelopeID: record.envelopeID, seq: seq) },
+                        type: record.type, sealed: record.envelope, attempts: record.attempts, createdAt: record.createdAt,
+                        silent: row["silent"])
+                }
             for envelope in due {
-                try db.execute(
-                    sql: "UPDATE outbox SET next_attempt_at = ? WHERE seq = ?",
-                    arguments: [now.addingTimeInterval(lease), envelope.seq])
+                try OutboxRecord.filter(key: envelope.seq).updateAll(db, columns.nextAttemptAt.set(to: now.addingTimeInterval(lease)))
             }
             return due
         }
@@ -157,40 +128,36 @@ extension Store {
 
     /// Makes every queued envelope due at `now`, except tier-2 copies still waiting to escalate.
     func rescheduleQueued(at now: Date) throws {
-        try writer.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE outbox SET next_attempt_at = ?
-                    WHERE state = 'queued' AND next_attempt_at > ? AND NOT (type = 'alert' AND tier = 2 AND attempts = 0)
-                    """,
-                arguments: [now, now])
+        let columns = OutboxRecord.Columns.self
+        _ = try writer.write { db in
+            try OutboxRecord.all().queued()
+                .filter(columns.nextAttemptAt > now && !(columns.type == MessageType.alert && columns.tier == 2 && columns.attempts == 0))
+                .updateAll(db, columns.nextAttemptAt.set(to: now))
         }
     }
 
     /// The next instant the outbox must look again: the earliest attempt of a row not held back by the
     /// ordering rule, or the expiry of a queued alert copy (which may release the rows behind it).
     func earliestAttempt() throws -> Date? {
-        try writer.read { db in
-            let attempt = try Date.fetchOne(
-                db,
-                sql: """
-                    SELECT MIN(next_attempt_at) FROM outbox o WHERE \(Self.sendableEnvelope)
-                    """)
-            let expiry = try Date.fetchOne(db, sql: "SELECT MIN(expires_at) FROM outbox WHERE state = 'queued' AND type = 'alert'")
+        let columns = OutboxRecord.Columns.self
+        return try writer.read { db in
+            let attempt = try OutboxRecord.aliased(TableAlias(name: "o")).filter(sql: Self.sendableEnvelope)
+                .select(min(columns.nextAttemptAt), as: Date?.self).fetchOne(db) ?? nil
+            let expiry = try OutboxRecord.all().queued().ofType(.alert)
+                .select(min(columns.expiresAt), as: Date?.self).fetchOne(db) ?? nil
             return [attempt, expiry].compactMap { $0 }.min()
         }
     }
 
     /// A receipt is proof: it also turns a copy cancelled while its attempt was in flight into delivered.
     func markDelivered(seq: Int64, at now: Date) throws {
-        try writer.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE outbox SET state = 'delivered', delivered_at = ?, next_attempt_at = NULL,
-                      attempts = attempts + 1, last_error = NULL
-                    WHERE seq = ? AND state IN ('queued', 'cancelled')
-                    """,
-                arguments: [now, seq])
+        let columns = OutboxRecord.Columns.self
+        _ = try writer.write { db in
+            try OutboxRecord.filter(key: seq)
+                .filter([OutboxState.queued, OutboxState.cancelled].contains(columns.state))
+                .updateAll(
+                    db, columns.state.set(to: OutboxState.delivered), columns.deliveredAt.set(to: now),
+                    columns.nextAttemptAt.set(to: nil), columns.attempts += 1, columns.lastError.set(to: nil))
         }
     }
 
@@ -201,14 +168,11 @@ extension Store {
 
     /// A failed attempt: try again at `next`, or give up (`next` nil) as `failed`.
     func markAttemptFailed(seq: Int64, next: Date?, error: String) throws {
+        let columns = OutboxRecord.Columns.self
         try writer.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
-                      state = CASE WHEN ? IS NULL THEN 'failed' ELSE state END
-                    WHERE seq = ? AND state = 'queued'
-                    """,
-                arguments: [error, next, next, seq])
+            var assignments = [columns.attempts += 1, columns.lastError.set(to: error), columns.nextAttemptAt.set(to: next)]
+            if next == nil { assignments.append(columns.state.set(to: OutboxState.failed)) }
+            try OutboxRecord.filter(key: seq).queued().updateAll(db, assignments)
         }
     }
 
@@ -216,27 +180,17 @@ extension Store {
     /// and when the contact is tier 1, tier-2 copies still waiting to escalate are cancelled. An update still
     /// queued is not taken as delivered: the ack may predate it. False when no copy of the alert went to it.
     func recordAck(_ db: Database, alertID: String, contactID: Int64, at now: Date) throws -> Bool {
-        let first = "(SELECT MIN(revision) FROM outbox WHERE alert_id = ?1 AND contact_id = ?2 AND type = 'alert')"
-        try db.execute(
-            sql: """
-                UPDATE outbox SET acked_at = COALESCE(acked_at, ?3),
-                  delivered_at = CASE WHEN revision = \(first) THEN COALESCE(delivered_at, ?3) ELSE delivered_at END,
-                  state = CASE WHEN state = 'queued' AND revision = \(first) THEN 'delivered' ELSE state END,
-                  next_attempt_at = CASE WHEN state = 'queued' AND revision = \(first) THEN NULL ELSE next_attempt_at END
-                WHERE alert_id = ?1 AND contact_id = ?2 AND type = 'alert'
-                """,
-            arguments: [alertID, contactID, now])
-        guard db.changesCount > 0 else { return false }
-        let tier = try Int.fetchOne(
-            db, sql: "SELECT tier FROM outbox WHERE alert_id = ? AND contact_id = ? AND type = 'alert' LIMIT 1",
-            arguments: [alertID, contactID])
+        let columns = OutboxRecord.Columns.self
+        let copies = OutboxRecord.all().copies(of: alertID).toContact(contactID)
+        guard let first = try copies.select(min(columns.revision), as: Int?.self).fetchOne(db) ?? nil else { return false }
+        try copies.updateAll(db, columns.ackedAt.set(to: columns.ackedAt ?? now))
+        try copies.filter(columns.revision == first)
+            .updateAll(db, columns.deliveredAt.set(to: columns.deliveredAt ?? now))
+        try copies.filter(columns.revision == first).queued()
+            .updateAll(db, columns.state.set(to: OutboxState.delivered), columns.nextAttemptAt.set(to: nil))
+        let tier = try copies.select(columns.tier, as: Int.self).fetchOne(db)
         if tier == 1 {
-            try db.execute(
-                sql: """
-                    UPDATE outbox SET state = 'cancelled', next_attempt_at = NULL
-                    WHERE alert_id = ? AND type = 'alert' AND tier = 2 AND state = 'queued' AND attempts = 0
-                    """,
-                arguments: [alertID])
+            try OutboxRecord.all().copies(of: alertID).tierTwoNotAttempted().cancel(db)
         }
         return true
     }

@@ -1,23 +1,72 @@
+import CheckInCore
 import Foundation
 import GRDB
 import MeetupCrypto
 
+/// The row of `owntracks_credential`: the OwnTracks app's HTTP Basic credentials, the generated password
+/// kept as its BLAKE2b hash.
+struct OwnTracksCredentialRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "owntracks_credential"
+    var id = 1
+    var username: String
+    var passwordHash: Data
+    var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, username
+        case passwordHash = "password_hash"
+        case createdAt = "created_at"
+    }
+}
+
+/// A row of `checkin_link`: a plan's check-in page link, looked up by the token's BLAKE2b hash; the token
+/// itself sealed, so that `meetupctl link` can print it again.
+struct CheckInLinkRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "checkin_link"
+    var planID: String
+    var tokenHash: Data
+    var token: Data
+    var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case token
+        case planID = "plan_id"
+        case tokenHash = "token_hash"
+        case createdAt = "created_at"
+    }
+
+    enum Columns {
+        static let planID = Column(CodingKeys.planID)
+        static let tokenHash = Column(CodingKeys.tokenHash)
+    }
+
+    static let plan = belongsTo(PlanRecord.self)
+}
+
+/// A row of `page_nonce`: a check-in page's nonce that has acted, by BLAKE2b hash. Each acts once.
+struct PageNonceRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "page_nonce"
+    var nonceHash: Data
+    var planID: String
+    var usedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case nonceHash = "nonce_hash"
+        case planID = "plan_id"
+        case usedAt = "used_at"
+    }
+}
+
 /// What the phone uses without a terminal: the OwnTracks credentials and each plan's check-in link.
 extension Store {
     func ownTracksCredential() throws -> (username: String, passwordHash: Data)? {
-        try writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT username, password_hash FROM owntracks_credential WHERE id = 1")
-            else { return nil }
-            return (row["username"], row["password_hash"])
-        }
+        try writer.read { db in try OwnTracksCredentialRecord.fetchOne(db, key: 1).map { ($0.username, $0.passwordHash) } }
     }
 
     /// Replaces the credentials: the previous password stops working at once.
     func saveOwnTracksCredential(username: String, passwordHash: Data, at now: Date) throws {
         try writer.write { db in
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO owntracks_credential (id, username, password_hash, created_at) VALUES (1, ?, ?, ?)",
-                arguments: [username, passwordHash, now])
+            try OwnTracksCredentialRecord(username: username, passwordHash: passwordHash, createdAt: now).save(db)
         }
     }
 
@@ -25,39 +74,32 @@ extension Store {
     /// or does not exist.
     func checkInLinkToken(planID: String, newToken: () -> String, at now: Date) throws -> String? {
         try writer.write { db in
-            guard try String.fetchOne(
-                db, sql: "SELECT id FROM plan WHERE id = ? AND phase NOT IN ('done', 'expired')", arguments: [planID]) != nil
-            else { return nil }
+            guard try PlanRecord.filter(key: planID).running().fetchCount(db) > 0 else { return nil }
             let column = Self.linkColumn(planID)
-            if let sealed = try Data.fetchOne(db, sql: "SELECT token FROM checkin_link WHERE plan_id = ?", arguments: [planID]) {
-                return String(decoding: try cipher.open(sealed, for: column), as: UTF8.self)
+            if let link = try CheckInLinkRecord.fetchOne(db, key: planID) {
+                return String(decoding: try cipher.open(link.token, for: column), as: UTF8.self)
             }
             let token = newToken()
-            try db.execute(
-                sql: "INSERT INTO checkin_link (plan_id, token_hash, token, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [planID, Self.linkTokenHash(token), cipher.seal(Data(token.utf8), for: column), now])
+            try CheckInLinkRecord(
+                planID: planID, tokenHash: Self.linkTokenHash(token), token: cipher.seal(Data(token.utf8), for: column),
+                createdAt: now
+            ).insert(db)
             return token
         }
     }
 
     /// Revokes the plan's link; false when it had none.
     func deleteCheckInLink(planID: String) throws -> Bool {
-        try writer.write { db in
-            try db.execute(sql: "DELETE FROM checkin_link WHERE plan_id = ?", arguments: [planID])
-            return db.changesCount > 0
-        }
+        try writer.write { db in try CheckInLinkRecord.deleteOne(db, key: planID) }
     }
 
     /// The running plan a link token opens. The lookup is by the token's hash, so its timing says nothing
     /// about the token; a revoked link, or the link of an ended plan, opens nothing.
     func planID(forLinkToken token: String) throws -> String? {
         try writer.read { db in
-            try String.fetchOne(
-                db, sql: """
-                    SELECT plan.id FROM checkin_link JOIN plan ON plan.id = checkin_link.plan_id
-                    WHERE checkin_link.token_hash = ? AND plan.phase NOT IN ('done', 'expired')
-                    """,
-                arguments: [Self.linkTokenHash(token)])
+            try CheckInLinkRecord.filter(CheckInLinkRecord.Columns.tokenHash == Self.linkTokenHash(token))
+                .joining(required: CheckInLinkRecord.plan.running())
+                .select(CheckInLinkRecord.Columns.planID, as: String.self).fetchOne(db)
         }
     }
 
@@ -65,20 +107,17 @@ extension Store {
     /// tonight does not collect the afternoon's movements.
     func startedPlanIDs(at now: Date) throws -> [String] {
         try writer.read { db in
-            try String.fetchAll(
-                db, sql: """
-                    SELECT id FROM plan WHERE phase IN ('active', 'grace', 'alerted') OR (phase = 'scheduled' AND start_at <= ?)
-                    """,
-                arguments: [now])
+            let columns = PlanRecord.Columns.self
+            return try PlanRecord
+                .filter([Phase.active, .grace, .alerted].contains(columns.phase) || (columns.phase == Phase.scheduled && columns.startAt <= now))
+                .select(columns.id, as: String.self).fetchAll(db)
         }
     }
 
     /// Records that a check-in page's nonce acts now; false when it had acted already.
     func usePageNonce(_ hash: Data, planID: String, at now: Date) throws -> Bool {
         try writer.write { db in
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO page_nonce (nonce_hash, plan_id, used_at) VALUES (?, ?, ?)",
-                arguments: [hash, planID, now])
+            try PageNonceRecord(nonceHash: hash, planID: planID, usedAt: now).insert(db, onConflict: .ignore)
             return db.changesCount == 1
         }
     }

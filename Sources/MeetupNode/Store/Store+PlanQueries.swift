@@ -16,9 +16,7 @@ extension Store {
     /// Every plan not yet expired, newest first.
     func planStatuses() throws -> [PlanStatus] {
         try writer.read { db in
-            try PlanRecord.filter(PlanRecord.Columns.phase != Phase.expired.rawValue)
-                .order(PlanRecord.Columns.createdAt.desc, PlanRecord.Columns.id)
-                .fetchAll(db)
+            try PlanRecord.all().notExpired().newestFirst().fetchAll(db)
                 .map { try status(db, $0) }
         }
     }
@@ -26,8 +24,7 @@ extension Store {
     /// Ids of the plans still running (not ended).
     func runningPlanIDs() throws -> [String] {
         try writer.read { db in
-            try String.fetchAll(
-                db, sql: "SELECT id FROM plan WHERE phase NOT IN ('done', 'expired') ORDER BY created_at DESC")
+            try PlanRecord.all().running().newestFirst().select(PlanRecord.Columns.id, as: String.self).fetchAll(db)
         }
     }
 
@@ -35,40 +32,34 @@ extension Store {
         try writer.read { db in try PlanRecord.exists(db, key: id) }
     }
 
-    /// The plan's history: times and kinds only.
-    func log(planID: String) throws -> [LogEntry] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT at, kind FROM history WHERE plan_id = ? ORDER BY at, id", arguments: [planID])
-                .map { LogEntry(at: $0["at"], kind: $0["kind"]) }
-        }
-    }
-
     /// Rows by kind, for `status`: plans not expired, alerts the user may see, contacts, received alerts,
     /// queued copies of visible alerts.
     func counts() throws -> (plans: Int, alerts: Int, contacts: Int, received: Int, outbox: Int, watching: Int) {
         try writer.read { db in
-            func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM " + sql) ?? 0 }
+            // Alert copies waiting, but not those of silent alerts, which whoever holds the device must not
+            // see; other messages are not counted, since duress changes which are sent.
+            let silentAlerts = AlertRecord.filter(AlertRecord.Columns.silent == true).select(AlertRecord.Columns.id)
             return (
-                try count("plan WHERE phase != 'expired'"), try count("alert WHERE silent = 0"), try count("contact"),
-                try count("received_alert"), try count(
-                    // Alert copies waiting, but not those of silent alerts, which whoever holds the device
-                    // must not see; other messages are not counted, since duress changes which are sent.
-                    "outbox WHERE state = 'queued' AND type = 'alert' AND alert_id NOT IN (SELECT id FROM alert WHERE silent = 1)"),
-                try count("watch WHERE phase = 'watching'"))
+                try PlanRecord.all().notExpired().fetchCount(db),
+                try AlertRecord.filter(AlertRecord.Columns.silent == false).fetchCount(db),
+                try ContactRecord.fetchCount(db),
+                try ReceivedAlertRecord.fetchCount(db),
+                try OutboxRecord.all().queued().ofType(.alert)
+                    .filter(!silentAlerts.contains(OutboxRecord.Columns.alertID)).fetchCount(db),
+                try WatchRecord.all().watching().fetchCount(db))
         }
     }
 
     private func status(_ db: Database, _ record: PlanRecord) throws -> PlanStatus {
         let state = try record.state()
-        let alerts = try Row.fetchAll(
-            db, sql: "SELECT id, reason, raised_at, late FROM alert WHERE plan_id = ? AND silent = 0 ORDER BY raised_at, id",
-            arguments: [record.id]
-        ).map { row in
-            let deliveries = try deliveries(db, alertID: row["id"])
-            return AlertSummary(
-                id: row["id"], reason: row["reason"], raisedAt: row["raised_at"], late: row["late"],
-                deliveries: deliveries, acks: deliveries.filter { $0.ackedAt != nil }.map(\.contact))
-        }
+        let alerts = try AlertRecord.filter(AlertRecord.Columns.planID == record.id && AlertRecord.Columns.silent == false)
+            .order(AlertRecord.Columns.raisedAt, AlertRecord.Columns.id).fetchAll(db)
+            .map { alert in
+                let deliveries = try deliveries(db, alertID: alert.id)
+                return AlertSummary(
+                    id: alert.id, reason: alert.reason.rawValue, raisedAt: alert.raisedAt, late: alert.late,
+                    deliveries: deliveries, acks: deliveries.filter { $0.ackedAt != nil }.map(\.contact))
+            }
         let details = try record.openDetails(with: cipher)
         var contacts: [String] = []
         for id in details.recipients ?? [] {
@@ -84,43 +75,28 @@ extension Store {
     /// Each contact's copy of an alert, from its outbox rows: the newest revision's, once an incident was
     /// updated.
     private func deliveries(_ db: Database, alertID: String) throws -> [DeliverySummary] {
-        try Row.fetchAll(
-            db,
-            sql: """
-                SELECT contact_name, tier, state, created_at, next_attempt_at, attempts, delivered_at, acked_at
-                FROM outbox o WHERE alert_id = ? AND type = 'alert'
-                  AND revision = (SELECT MAX(revision) FROM outbox n
-                                  WHERE n.alert_id = o.alert_id AND n.type = 'alert' AND n.contact_name = o.contact_name)
-                ORDER BY tier, contact_name
-                """,
-            arguments: [alertID]
-        ).map { row in
-            let acked: Date? = row["acked_at"]
-            let raw: String = row["state"]
-            let attempts: Int = row["attempts"]
-            let next: Date? = row["next_attempt_at"]
-            let tier: Int = row["tier"]
-            return DeliverySummary(
-                contact: row["contact_name"], state: acked != nil ? "acked" : raw, tier: tier, queuedAt: row["created_at"],
-                escalatesAt: tier == 2 && attempts == 0 && raw == "queued" ? next : nil,
-                deliveredAt: row["delivered_at"], ackedAt: acked, attempts: attempts)
-        }
+        let columns = OutboxRecord.Columns.self
+        let copy = TableAlias(name: "o")
+        let newest = OutboxRecord.aliased(TableAlias(name: "n")).copies(of: alertID)
+            .filter(Column("contact_name") == copy[Column("contact_name")]).select(max(columns.revision))
+        return try OutboxRecord.aliased(copy).copies(of: alertID).filter(columns.revision == newest)
+            .order(columns.tier, Column("contact_name")).fetchAll(db)
+            .map { row in
+                DeliverySummary(
+                    contact: row.contactName, state: row.ackedAt != nil ? "acked" : row.state.rawValue, tier: row.tier,
+                    queuedAt: row.createdAt,
+                    escalatesAt: row.tier == 2 && row.attempts == 0 && row.state == .queued ? row.nextAttemptAt : nil,
+                    deliveredAt: row.deliveredAt, ackedAt: row.ackedAt, attempts: row.attempts)
+            }
     }
 
     // MARK: PINs
 
     func pinHashes() throws -> (pin: String, duress: String)? {
-        try writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT pin_hash, duress_hash FROM pin WHERE id = 1") else { return nil }
-            return (row["pin_hash"], row["duress_hash"])
-        }
+        try writer.read { db in try PinRecord.fetchOne(db).map { ($0.pinHash, $0.duressHash) } }
     }
 
     func savePINHashes(pin: String, duress: String, at now: Date) throws {
-        try writer.write { db in
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO pin (id, pin_hash, duress_hash, set_at) VALUES (1, ?, ?, ?)",
-                arguments: [pin, duress, now])
-        }
+        try writer.write { db in try PinRecord(pinHash: pin, duressHash: duress, setAt: now).save(db) }
     }
 }

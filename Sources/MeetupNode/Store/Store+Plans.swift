@@ -46,12 +46,10 @@ extension Store {
         let record = PlanRecord(
             id: plan.id, state: state, wakeAt: machine.nextTimer(of: state)?.instant, createdAt: plan.createdAt,
             details: details)
-        let sealedPhoto = photo.map { cipher.seal($0, for: SealedColumn(table: "photo", column: "content", rowKey: plan.id)) }
+        let sealedPhoto = photo.map { PhotoRecord(planID: plan.id, content: cipher.seal($0, for: PhotoRecord.contentColumn(plan.id))) }
         try writer.write { db in
             try record.insert(db)
-            if let sealedPhoto {
-                try db.execute(sql: "INSERT INTO photo (plan_id, content) VALUES (?, ?)", arguments: [plan.id, sealedPhoto])
-            }
+            try sealedPhoto?.insert(db)
             try insertHistory(db, planID: plan.id, at: plan.createdAt, kind: "armed", detail: nil)
             try insertNotice(db, planID: plan.id, kind: .replica, alertID: nil, at: plan.createdAt, quiet: false)
         }
@@ -73,9 +71,7 @@ extension Store {
         to now: Date, limit: Int, _ context: TransitionContext
     ) throws -> (outcomes: [PlanOutcome], failed: [String]) {
         try writer.write { db in
-            let ids = try String.fetchAll(
-                db, sql: "SELECT id FROM plan WHERE wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at LIMIT ?",
-                arguments: [now, limit])
+            let ids = try PlanRecord.all().due(by: now).limit(limit).select(PlanRecord.Columns.id, as: String.self).fetchAll(db)
             var outcomes: [PlanOutcome] = []
             var failed: [String] = []
             for id in ids {
@@ -87,7 +83,7 @@ extension Store {
                         return .commit
                     }
                 } catch where Store.isDamage(error) {
-                    try db.execute(sql: "UPDATE plan SET wake_at = NULL WHERE id = ?", arguments: [id])
+                    try PlanRecord.filter(key: id).updateAll(db, PlanRecord.Columns.wakeAt.set(to: nil))
                     failed.append(id)
                 }
             }
@@ -97,7 +93,7 @@ extension Store {
 
     /// The earliest instant any plan waits for: an index lookup, not a scan.
     package func earliestWake() throws -> Date? {
-        try writer.read { db in try Date.fetchOne(db, sql: "SELECT MIN(wake_at) FROM plan WHERE wake_at IS NOT NULL") }
+        try writer.read { db in try PlanRecord.filter(PlanRecord.Columns.wakeAt != nil).select(min(PlanRecord.Columns.wakeAt), as: Date?.self).fetchOne(db) ?? nil }
     }
 
     private func advance(
@@ -131,7 +127,6 @@ extension Store {
 
     /// The plan's photo, opened, when it has one.
     func photo(_ db: Database, planID: String) throws -> Data? {
-        try Data.fetchOne(db, sql: "SELECT content FROM photo WHERE plan_id = ?", arguments: [planID])
-            .map { try cipher.open($0, for: SealedColumn(table: "photo", column: "content", rowKey: planID)) }
+        try PhotoRecord.fetchOne(db, key: planID).map { try cipher.open($0.content, for: PhotoRecord.contentColumn(planID)) }
     }
 }

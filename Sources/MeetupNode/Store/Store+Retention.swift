@@ -13,24 +13,19 @@ extension Store {
     /// not reviving a plan), so they stay while such a copy could still arrive. Then checkpoints the
     /// WAL into the database and truncates it.
     func purge(now: Date, before cutoff: Date, dedupeBefore dedupeCutoff: Date) throws -> PurgeResult {
-        let ended = Phase.allCases.filter(\.isEnded).map { "'\($0.rawValue)'" }.joined(separator: ", ")
         let result = try writer.write { db in
-            try db.execute(
-                sql: "DELETE FROM plan WHERE phase IN (\(ended)) AND COALESCE(ended_at, created_at) < ?", arguments: [cutoff])
-            let plans = db.changesCount
-            try db.execute(
-                sql: """
-                    DELETE FROM outbox
-                    WHERE (state != 'queued' OR expires_at <= ?)
-                      AND COALESCE(acked_at, delivered_at, next_attempt_at, created_at) < ?
-                      AND (plan_id IS NULL OR plan_id NOT IN (SELECT id FROM plan))
-                    """,
-                arguments: [now, cutoff])
-            try db.execute(sql: "DELETE FROM received_alert WHERE acked_at < ?", arguments: [dedupeCutoff])
-            let receivedAlerts = db.changesCount
-            try db.execute(
-                sql: "DELETE FROM watch WHERE phase = 'ended' AND received_at < ?", arguments: [dedupeCutoff])
-            let watches = db.changesCount
+            let plans = try PlanRecord.all().filter(Phase.allCases.filter(\.isEnded).contains(PlanRecord.Columns.phase))
+                .filter((PlanRecord.Columns.endedAt ?? PlanRecord.Columns.createdAt) < cutoff).deleteAll(db)
+            let outbox = OutboxRecord.Columns.self
+            let plansLeft = PlanRecord.select(PlanRecord.Columns.id)
+            try OutboxRecord
+                .filter(outbox.state != OutboxState.queued || outbox.expiresAt <= now)
+                .filter((outbox.ackedAt ?? outbox.deliveredAt ?? outbox.nextAttemptAt ?? outbox.createdAt) < cutoff)
+                .filter(outbox.planID == nil || !plansLeft.contains(outbox.planID))
+                .deleteAll(db)
+            let receivedAlerts = try ReceivedAlertRecord.filter(ReceivedAlertRecord.Columns.ackedAt < dedupeCutoff).deleteAll(db)
+            let watches = try WatchRecord.filter(WatchRecord.Columns.phase == WatchRecord.Phase.ended)
+                .filter(WatchRecord.Columns.receivedAt < dedupeCutoff).deleteAll(db)
             return PurgeResult(plans: plans, receivedAlerts: receivedAlerts, watches: watches)
         }
         try checkpoint()

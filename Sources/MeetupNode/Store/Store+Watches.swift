@@ -18,48 +18,48 @@ extension Store {
     /// the latest heartbeat does not move it back.
     func storeReplica(_ db: Database, _ replica: ReplicaMessage, from contact: ContactRecord, at now: Date, slack: TimeInterval) throws {
         let key = contact.signingKey.bytes
-        if let current = try Row.fetchOne(
-            db, sql: "SELECT version, phase FROM watch WHERE user_key = ? AND plan_id = ?", arguments: [key, replica.plan])
-        {
-            if current["phase"] as String == "ended" || current["version"] as Int >= replica.version { return }
-        }
+        let current = try WatchRecord.fetchOne(db, key: WatchRecord.key(userKey: key, planID: replica.plan))
+        if let current, current.phase == .ended || current.version >= replica.version { return }
         let deadline = replica.deadline
             ?? min(replica.start.addingTimeInterval(TimeInterval(replica.everySeconds)), replica.until)
+        let wake = Self.watchWake(deadline: deadline, grace: replica.graceSeconds, slack: slack)
         let content = try cipher.seal(replica, for: Self.watchColumn(userKey: key, planID: replica.plan))
-        try db.execute(
-            sql: """
-                INSERT INTO watch (user_key, plan_id, contact_id, version, heartbeat_seq, phase, grace_seconds, deadline_at,
-                                   wake_at, received_at, content)
-                VALUES (?, ?, ?, ?, ?, 'watching', ?, ?, ?, ?, ?)
-                ON CONFLICT (user_key, plan_id) DO UPDATE SET version = excluded.version,
-                  deadline_at = CASE WHEN excluded.heartbeat_seq >= heartbeat_seq THEN excluded.deadline_at ELSE deadline_at END,
-                  wake_at = CASE WHEN excluded.heartbeat_seq >= heartbeat_seq THEN excluded.wake_at ELSE wake_at END,
-                  heartbeat_seq = MAX(heartbeat_seq, excluded.heartbeat_seq), grace_seconds = excluded.grace_seconds,
-                  received_at = excluded.received_at, content = excluded.content
-                """,
-            arguments: [
-                key, replica.plan, contact.id, replica.version, replica.heartbeatSeq, replica.graceSeconds, deadline,
-                Self.watchWake(deadline: deadline, grace: replica.graceSeconds, slack: slack), now, content,
-            ])
+        guard var watch = current else {
+            try WatchRecord(
+                userKey: key, planID: replica.plan, contactID: contact.id, version: replica.version,
+                heartbeatSeq: replica.heartbeatSeq, phase: .watching, graceSeconds: replica.graceSeconds, deadline: deadline,
+                wakeAt: wake, receivedAt: now, content: content
+            ).insert(db)
+            return
+        }
+        // A replica older than the latest heartbeat keeps the heartbeat's deadline.
+        if replica.heartbeatSeq >= watch.heartbeatSeq {
+            watch.deadline = deadline
+            watch.wakeAt = wake
+        }
+        watch.version = replica.version
+        watch.heartbeatSeq = max(watch.heartbeatSeq, replica.heartbeatSeq)
+        watch.graceSeconds = replica.graceSeconds
+        watch.receivedAt = now
+        watch.content = content
+        try watch.update(db)
     }
 
     /// A heartbeat moves the watched deadline; one not newer than the last is refused.
     func applyHeartbeat(_ db: Database, _ heartbeat: HeartbeatMessage, from contact: ContactRecord, slack: TimeInterval) throws {
-        let key = contact.signingKey.bytes
-        guard let row = try Row.fetchOne(
-            db, sql: "SELECT heartbeat_seq, grace_seconds FROM watch WHERE user_key = ? AND plan_id = ? AND phase = 'watching'",
-            arguments: [key, heartbeat.plan])
+        guard var watch = try WatchRecord.fetchOne(db, key: WatchRecord.key(userKey: contact.signingKey.bytes, planID: heartbeat.plan)),
+            watch.phase == .watching
         else { return }
-        guard heartbeat.seq > row["heartbeat_seq"] as Int else { throw EnvelopeError.staleHeartbeat }
+        guard heartbeat.seq > watch.heartbeatSeq else { throw EnvelopeError.staleHeartbeat }
         // A check-in after an alert: the user's node has alerted; nothing to watch until it is resolved.
         let watching = switch heartbeat.phase {
         case .active, .grace: true
         case .scheduled, .alerted, .done, .expired: false
         }
-        let wake = watching ? heartbeat.deadline.map { Self.watchWake(deadline: $0, grace: row["grace_seconds"], slack: slack) } : nil
-        try db.execute(
-            sql: "UPDATE watch SET heartbeat_seq = ?, deadline_at = ?, wake_at = ? WHERE user_key = ? AND plan_id = ?",
-            arguments: [heartbeat.seq, heartbeat.deadline, wake, key, heartbeat.plan])
+        watch.heartbeatSeq = heartbeat.seq
+        watch.deadline = heartbeat.deadline
+        watch.wakeAt = watching ? heartbeat.deadline.map { Self.watchWake(deadline: $0, grace: watch.graceSeconds, slack: slack) } : nil
+        try watch.update(db)
     }
 
     static func watchWake(deadline: Date, grace: Int, slack: TimeInterval) -> Date {
@@ -68,22 +68,21 @@ extension Store {
 
     /// `done` deletes the replica and its escrow; `alerted` records that the user's node raised it itself.
     func applyStandDown(_ db: Database, _ message: StandDownMessage, from contact: ContactRecord, at now: Date) throws {
+        let key = WatchRecord.key(userKey: contact.signingKey.bytes, planID: message.plan)
         switch message.reason {
         case .done:
             // The replica and its escrow go; a tombstone stays so that a late replica cannot revive the plan.
-            try db.execute(
-                sql: """
-                    INSERT INTO watch (user_key, plan_id, contact_id, version, heartbeat_seq, phase, grace_seconds, received_at, content)
-                    VALUES (?, ?, ?, 0, 0, 'ended', 0, ?, x'')
-                    ON CONFLICT (user_key, plan_id) DO UPDATE SET phase = 'ended', wake_at = NULL, deadline_at = NULL, content = x'',
-                      received_at = excluded.received_at
-                    """,
-                arguments: [contact.signingKey.bytes, message.plan, contact.id, now])
+            var watch = try WatchRecord.fetchOne(db, key: key) ?? WatchRecord(
+                userKey: contact.signingKey.bytes, planID: message.plan, contactID: contact.id, version: 0, heartbeatSeq: 0,
+                phase: .ended, graceSeconds: 0, receivedAt: now, content: Data())
+            watch.end(at: now)
+            try watch.save(db)
         case .alerted:
             // The user's node raised it and delivers it: nothing to watch until it checks in again.
-            try db.execute(
-                sql: "UPDATE watch SET alerted_deadline_at = ?, wake_at = NULL WHERE user_key = ? AND plan_id = ?",
-                arguments: [message.deadline, contact.signingKey.bytes, message.plan])
+            guard var watch = try WatchRecord.fetchOne(db, key: key) else { return }
+            watch.alertedDeadline = message.deadline
+            watch.wakeAt = nil
+            try watch.update(db)
         }
     }
 }
@@ -103,68 +102,64 @@ extension Store {
     /// Watches due by `now`, each leased for `lease` seconds while its check runs.
     func dueWatches(now: Date, limit: Int, lease: TimeInterval) throws -> [DueWatch] {
         try writer.write { db in
-            let due = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT user_key, plan_id, contact_id, deadline_at, grace_seconds, heartbeat_seq FROM watch
-                    WHERE wake_at IS NOT NULL AND wake_at <= ? AND contact_id IS NOT NULL AND phase = 'watching'
-                    ORDER BY wake_at LIMIT ?
-                    """,
-                arguments: [now, limit]
-            ).map {
-                DueWatch(
-                    userKey: $0["user_key"], planID: $0["plan_id"], contactID: $0["contact_id"], deadline: $0["deadline_at"],
-                    graceSeconds: $0["grace_seconds"], seq: $0["heartbeat_seq"])
+            let due = try WatchRecord.all().due(by: now).limit(limit).fetchAll(db)
+            for var watch in due {
+                watch.wakeAt = now.addingTimeInterval(lease)
+                try watch.update(db)
             }
-            for watch in due {
-                try db.execute(
-                    sql: "UPDATE watch SET wake_at = ? WHERE user_key = ? AND plan_id = ?",
-                    arguments: [now.addingTimeInterval(lease), watch.userKey, watch.planID])
+            return due.compactMap { watch in
+                watch.contactID.map { contactID in
+                    DueWatch(
+                        userKey: watch.userKey, planID: watch.planID, contactID: contactID, deadline: watch.deadline,
+                        graceSeconds: watch.graceSeconds, seq: watch.heartbeatSeq)
+                }
             }
-            return due
         }
     }
 
     func earliestWatchWake() throws -> Date? {
-        try writer.read { db in try Date.fetchOne(db, sql: "SELECT MIN(wake_at) FROM watch WHERE wake_at IS NOT NULL") }
+        try writer.read { db in
+            try WatchRecord.filter(WatchRecord.Columns.wakeAt != nil).select(min(WatchRecord.Columns.wakeAt), as: Date?.self)
+                .fetchOne(db) ?? nil
+        }
+    }
+
+    /// The watch as picked, unless a newer heartbeat moved it since.
+    private func unchanged(_ watch: DueWatch) -> QueryInterfaceRequest<WatchRecord> {
+        WatchRecord.filter(key: WatchRecord.key(userKey: watch.userKey, planID: watch.planID))
+            .filter(WatchRecord.Columns.heartbeatSeq == watch.seq)
     }
 
     /// The user's node proved the plan alive: watch its new deadline.
     func moveWatch(_ watch: DueWatch, to deadline: Date?, slack: TimeInterval) throws {
-        try writer.write { db in
-            try db.execute(
-                sql: "UPDATE watch SET deadline_at = ?, wake_at = ? WHERE user_key = ? AND plan_id = ? AND heartbeat_seq = ?",
-                arguments: [
-                    deadline, deadline.map { Self.watchWake(deadline: $0, grace: watch.graceSeconds, slack: slack) },
-                    watch.userKey, watch.planID, watch.seq,
-                ])
+        let wake = deadline.map { Self.watchWake(deadline: $0, grace: watch.graceSeconds, slack: slack) }
+        _ = try writer.write { db in
+            try unchanged(watch).updateAll(db, WatchRecord.Columns.deadline.set(to: deadline), WatchRecord.Columns.wakeAt.set(to: wake))
         }
     }
 
     /// Nothing to watch until the next heartbeat or replica.
     func pauseWatch(_ watch: DueWatch) throws {
-        try writer.write { db in
-            try db.execute(
-                sql: "UPDATE watch SET wake_at = NULL WHERE user_key = ? AND plan_id = ? AND heartbeat_seq = ?",
-                arguments: [watch.userKey, watch.planID, watch.seq])
-        }
+        _ = try writer.write { db in try unchanged(watch).updateAll(db, WatchRecord.Columns.wakeAt.set(to: nil)) }
     }
 
     func dropWatch(_ watch: DueWatch) throws {
         try writer.write { db in
-            try db.execute(
-                sql: "UPDATE watch SET phase = 'ended', wake_at = NULL, deadline_at = NULL, content = x'' WHERE user_key = ? AND plan_id = ?",
-                arguments: [watch.userKey, watch.planID])
+            guard var record = try WatchRecord.fetchOne(db, key: WatchRecord.key(userKey: watch.userKey, planID: watch.planID))
+            else { return }
+            let receivedAt = record.receivedAt
+            record.end(at: receivedAt)
+            try record.update(db)
         }
     }
 
     func replica(_ watch: DueWatch) throws -> ReplicaMessage {
-        let sealed = try writer.read { db in
-            try Data.fetchOne(
-                db, sql: "SELECT content FROM watch WHERE user_key = ? AND plan_id = ?", arguments: [watch.userKey, watch.planID])
+        let record = try writer.read { db in
+            try WatchRecord.fetchOne(db, key: WatchRecord.key(userKey: watch.userKey, planID: watch.planID))
         }
-        guard let sealed else { throw StoreError.damagedRow(table: "watch", id: watch.planID) }
-        return try cipher.open(ReplicaMessage.self, from: sealed, for: Self.watchColumn(userKey: watch.userKey, planID: watch.planID))
+        guard let record else { throw StoreError.damagedRow(table: "watch", id: watch.planID) }
+        return try cipher.open(
+            ReplicaMessage.self, from: record.content, for: Self.watchColumn(userKey: watch.userKey, planID: watch.planID))
     }
 
     /// The alarm for the watched deadline, once: the relayed alerts in the outbox and this node's own copy
@@ -174,23 +169,17 @@ extension Store {
         newID: String
     ) throws {
         try writer.write { db in
-            let already = try Row.fetchOne(
-                db,
-                sql: "SELECT alarmed_deadline_at, alerted_deadline_at, heartbeat_seq FROM watch WHERE user_key = ? AND plan_id = ?",
-                arguments: [watch.userKey, watch.planID])
-            guard let already else { return }
+            guard var record = try WatchRecord.fetchOne(db, key: WatchRecord.key(userKey: watch.userKey, planID: watch.planID))
+            else { return }
             // A heartbeat arrived during the check: it set the next watch; nothing to alarm for.
-            guard already["heartbeat_seq"] as Int == watch.seq else { return }
-            let alarmed: Date? = already["alarmed_deadline_at"]
-            let alerted: Date? = already["alerted_deadline_at"]
-            if let deadline = watch.deadline, alarmed == deadline || alerted == deadline {
-                try db.execute(
-                    sql: "UPDATE watch SET wake_at = NULL WHERE user_key = ? AND plan_id = ?", arguments: [watch.userKey, watch.planID])
+            guard record.heartbeatSeq == watch.seq else { return }
+            record.wakeAt = nil
+            if let deadline = watch.deadline, record.alarmedDeadline == deadline || record.alertedDeadline == deadline {
+                try record.update(db)
                 return
             }
-            try db.execute(
-                sql: "UPDATE watch SET alarmed_deadline_at = ?, wake_at = NULL WHERE user_key = ? AND plan_id = ?",
-                arguments: [watch.deadline, watch.userKey, watch.planID])
+            record.alarmedDeadline = watch.deadline
+            try record.update(db)
             for relay in relays {
                 try insertOutbox(db, card: relay, planID: watch.planID, now: now)
             }
@@ -210,7 +199,8 @@ extension Store {
     func watchedPlanContact(_ ack: AckMessage, acker: SigningPublicKey) throws -> (card: ContactCard, tier: Int)? {
         guard let userHex = ack.user, let userKey = Data(hexString: userHex) else { return nil }
         let sealed = try writer.read { db in
-            try Data.fetchOne(db, sql: "SELECT content FROM watch WHERE user_key = ? AND plan_id = ?", arguments: [userKey, ack.plan])
+            try WatchRecord.filter(key: WatchRecord.key(userKey: userKey, planID: ack.plan))
+                .select(WatchRecord.Columns.content, as: Data.self).fetchOne(db)
         }
         guard let sealed else { return nil }
         let replica = try cipher.open(ReplicaMessage.self, from: sealed, for: Self.watchColumn(userKey: userKey, planID: ack.plan))
@@ -222,11 +212,6 @@ extension Store {
 
     /// A tier-1 contact acknowledged: the tier-2 relayed copies not yet sent stay unsent.
     func holdBackTierTwo(_ db: Database, planID: String) throws {
-        try db.execute(
-            sql: """
-                UPDATE outbox SET state = 'cancelled', next_attempt_at = NULL
-                WHERE plan_id = ? AND type = 'relayed-alert' AND tier = 2 AND state = 'queued' AND attempts = 0
-                """,
-            arguments: [planID])
+        try OutboxRecord.all().ofPlan(planID).ofType(.relayedAlert).tierTwoNotAttempted().cancel(db)
     }
 }
