@@ -114,9 +114,7 @@ extension MessageType: Codable, DatabaseValueConvertible {
 
 /// The outbox's questions, named.
 extension DerivableRequest<OutboxRecord> {
-    /// Queued rows. The state is written as a literal, not a bound argument, so that SQLite can use the
-    /// partial index `outbox_due`.
-    func queued() -> Self { filter(sql: "state = 'queued'") }
+    func queued() -> Self { filter(OutboxRecord.Columns.state == OutboxState.queued) }
 
     func ofPlan(_ planID: String) -> Self { filter(OutboxRecord.Columns.planID == planID) }
 
