@@ -95,8 +95,12 @@ public struct CheckInMachine: Sendable {
                 next.roll(at: now)
                 effects.append(.record(.checkIn))
             case .alerted:
+                // A false alarm (one check-in forgotten) must not end the watch: the plan goes back to
+                // active with a new deadline, so that a second miss raises a second alert. Once until +
+                // grace has passed there is nothing left to watch: the plan stays alerted until `done`.
                 next.lastCheckIn = now
                 next.pinFailures = 0
+                if now < state.schedule.until.addingTimeInterval(TimeInterval(state.schedule.grace)) { next.roll(at: now) }
                 effects.append(.record(.checkInAfterAlert))
             case .done, .expired:
                 return ended

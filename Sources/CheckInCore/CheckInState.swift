@@ -8,7 +8,8 @@ public enum Phase: String, Codable, Sendable, CaseIterable {
     case active
     /// `deadline` has passed; the grace period runs until `deadline + grace`.
     case grace
-    /// An alert went out (a missed deadline or panic); the plan stays alerted until `done`.
+    /// An alert went out (a missed deadline or panic); the plan stays alerted until a PIN check-in (which
+    /// puts it back to active, watched again) or `done`.
     case alerted
     /// Ended by the user.
     case done

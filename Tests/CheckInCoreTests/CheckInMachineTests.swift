@@ -75,16 +75,37 @@ struct CheckInMachineTests {
         #expect(started(try hourPlan(every: 4)).reminderAt == nil)
     }
 
-    @Test("an alerted plan stays alerted: a later check-in is recorded as after the alert, done resolves it")
+    @Test("a check-in after an alert is recorded as such and puts the plan back on watch: a second miss alerts again")
     func afterAlert() throws {
         let alerted = machine.catchUp(started(try hourPlan()), to: at(800)).state
+        #expect(alerted.phase == .alerted)
         let checkIn = machine.apply(.checkIn, to: alerted, at: at(900))
-        #expect(checkIn.state.phase == .alerted)
+        #expect(checkIn.state.phase == .active)
+        #expect(checkIn.state.deadline == at(1_500))
+        #expect(checkIn.state.lastCheckIn == at(900))
         #expect(checkIn.effects == [.record(.checkInAfterAlert)])
-        let done = machine.apply(.done, to: checkIn.state, at: at(950))
+        let (missedAgain, steps) = machine.catchUp(checkIn.state, to: at(1_700))
+        #expect(missedAgain.phase == .alerted)
+        #expect(steps.flatMap(\.effects).contains(
+            .raiseAlert(AlertDraft(reason: .missed, raisedAt: at(1_620), deadline: at(1_500), silent: false))))
+        let done = machine.apply(.done, to: missedAgain, at: at(1_650))
         #expect(done.state.phase == .done)
         #expect(done.state.resolved)
         #expect(done.effects == [.record(.resolved)])
+    }
+
+    @Test("after Help, a PIN check-in resumes the watch; past until + grace nothing is left to watch and it stays alerted")
+    func afterPanicAndPastUntil() throws {
+        let panicked = machine.apply(.panic, to: started(try hourPlan()), at: at(100)).state
+        let resumed = machine.apply(.checkIn, to: panicked, at: at(200)).state
+        #expect(resumed.phase == .active)
+        #expect(resumed.deadline == at(800))
+        let late = machine.catchUp(started(try hourPlan(until: 700)), to: at(5_000)).state
+        #expect(late.phase == .alerted)
+        let after = machine.apply(.checkIn, to: late, at: at(5_100))
+        #expect(after.state.phase == .alerted)
+        #expect(after.effects == [.record(.checkInAfterAlert)])
+        #expect(machine.nextTimer(of: after.state) == nil, "no alarm raised by a check-in")
     }
 
     @Test("a plan not ended with done by until + grace alerts, even after late check-ins")

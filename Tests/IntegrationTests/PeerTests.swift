@@ -54,16 +54,26 @@ struct PeerTests {
             #expect(!alert.acked && !alert.resolved)
         }
 
-        // A check-in after the alert reaches the contacts as a follow-up; the alert stays open.
+        // A check-in after the alert reaches the contacts as a follow-up; the alert stays open. The plan is
+        // watched again from the check-in: the next miss is a second alert, for its own deadline.
         let late = try user.ctl(["checkin", plan.plan, "--pin-stdin"], stdin: Daemon.pin + "\n")
         #expect(late.status == 0, "\(late.stderr)")
+        let resumed = try user.plan(plan.plan)
+        #expect(resumed.phase == .active)
+        let secondDeadline = try #require(resumed.nextDeadline)
         for node in [carol, dave] {
-            #expect(try waitFor(5) { try node.receivedAlerts().first?.checkedInAt != nil }, "the follow-up did not arrive")
+            #expect(try waitFor(5) { try node.receivedAlerts().last?.checkedInAt != nil }, "the follow-up did not arrive")
         }
-        #expect(try carol.receivedAlerts().first?.resolved == false)
+        #expect(try carol.receivedAlerts().last?.resolved == false)
+        for node in [carol, dave] {
+            #expect(try waitFor(8) { try node.receivedAlerts().count == 2 }, "the second miss was not alerted")
+            let second = try #require(try node.receivedAlerts().first)
+            #expect(second.reason == "missed" && second.deadline == secondDeadline && second.checkedInAt == nil)
+        }
+        #expect(try user.plan(plan.plan).phase == .alerted)
 
-        // Carol acknowledges: the user's status says so, per contact.
-        let carolsAlert = try #require(try carol.receivedAlerts().first)
+        // Carol acknowledges the first alert: the user's status says so, per contact.
+        let carolsAlert = try #require(try carol.receivedAlerts().last)
         let ack = try carol.ctl(["alerts", "ack", carolsAlert.id])
         #expect(ack.status == 0, "\(ack.stderr)")
         let acked = try waitFor(5) { () -> AlertSummary? in
@@ -79,9 +89,10 @@ struct PeerTests {
         let done = try user.ctl(["done", plan.plan, "--pin-stdin"], stdin: Daemon.pin + "\n")
         #expect(done.status == 0, "\(done.stderr)")
         for node in [carol, dave] {
-            #expect(try waitFor(5) { try node.receivedAlerts().first?.resolved == true }, "resolved did not arrive")
+            #expect(try waitFor(5) { try node.receivedAlerts().allSatisfy(\.resolved) }, "resolved did not arrive")
         }
-        #expect(try carol.receivedAlerts().first?.acked == true)
+        #expect(try carol.receivedAlerts().map(\.acked) == [false, true])
+        #expect(try carol.receivedAlerts().allSatisfy(\.resolved))
         #expect(try carol.json(["alerts"], as: [ReceivedAlert].self).isEmpty, "a resolved alert is not open")
 
         // Nothing the user typed about the match or the place is in any home in clear.
@@ -89,11 +100,11 @@ struct PeerTests {
         // The nodes' own clocks, to the microsecond: when the contact committed the alert, after the instant
         // it belongs to (deadline + grace).
         let raisedAt = try #require(try openStore(user.home).writer.read { db in
-            try Date.fetchOne(db, sql: "SELECT raised_at FROM alert")
+            try Date.fetchOne(db, sql: "SELECT raised_at FROM alert ORDER BY raised_at LIMIT 1")
         })
         for (name, node) in [("Carol", carol), ("Dave", dave)] {
             let receivedAt = try #require(try openStore(node.home).writer.read { db in
-                try Date.fetchOne(db, sql: "SELECT received_at FROM received_alert")
+                try Date.fetchOne(db, sql: "SELECT received_at FROM received_alert ORDER BY received_at LIMIT 1")
             })
             print("node-side delivery latency to \(name): \(String(format: "%.3f", receivedAt.timeIntervalSince(raisedAt))) s")
         }

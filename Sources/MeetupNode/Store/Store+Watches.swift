@@ -51,7 +51,8 @@ extension Store {
             watch.phase == .watching
         else { return }
         guard heartbeat.seq > watch.heartbeatSeq else { throw EnvelopeError.staleHeartbeat }
-        // A check-in after an alert: the user's node has alerted; nothing to watch until it is resolved.
+        // A check-in after an alert puts the plan back to active: watched again. One that leaves it alerted
+        // (past until + grace) leaves nothing to watch: the user's node has alerted.
         let watching = switch heartbeat.phase {
         case .active, .grace: true
         case .scheduled, .alerted, .done, .expired: false
