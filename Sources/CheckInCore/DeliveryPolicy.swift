@@ -56,12 +56,22 @@ public struct AlertStep: Equatable, Sendable {
     }
 }
 
+/// A warning to the user of the plan's own node, through its reminder hooks: never a detail of the match.
+public enum UserWarning: Equatable, Sendable {
+    /// The deadline comes soon: check in before it.
+    case reminder(deadline: Date)
+    /// The deadline passed: the alarm follows at the end of grace unless the user checks in.
+    case overdue(deadline: Date)
+}
+
 /// One thing a transition commits, in order.
 public enum TransitionStep: Equatable, Sendable {
     /// A line of the plan's history as the machine recorded it, at the phone's time when it has one.
     case history(HistoryEntry, at: Date)
     /// A reminder fell due: a history line.
     case reminded(at: Date)
+    /// Something the user is warned of, on their own node.
+    case warnUser(UserWarning, at: Date)
     /// An alert, opened or updated, with its notices.
     case alert(AlertStep, at: Date)
     /// Something to tell contacts or guardians. A quiet notice does the bookkeeping and sends nothing.
@@ -94,8 +104,12 @@ public enum DeliveryPolicy {
                     steps.append(.notice(kind, at: instant, quiet: false))
                 }
                 steps.append(.history(entry, at: entry.reportedAt ?? instant))
-            case .remind:
+                if case let .deadlinePassed(deadline) = entry {
+                    steps.append(.warnUser(.overdue(deadline: deadline), at: instant))
+                }
+            case let .remind(deadline):
                 steps.append(.reminded(at: instant))
+                steps.append(.warnUser(.reminder(deadline: deadline), at: instant))
             case let .raiseAlert(draft):
                 // IncidentPolicy gives one intent per alert, in order.
                 let intent = intents.next() ?? .open(draft)

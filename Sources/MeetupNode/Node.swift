@@ -178,7 +178,9 @@ public final class Node: Sendable {
 
     /// What the store needs to write a plan's transitions.
     package var transitions: TransitionContext {
-        TransitionContext(machine: machine, lateTolerance: configuration.lateTolerance, newAlertID: { RandomID.make() })
+        TransitionContext(
+            machine: machine, lateTolerance: configuration.lateTolerance, newAlertID: { RandomID.make() },
+            warningHooks: { [currentHooks] in currentHooks.value.reminder.kinds })
     }
 
     /// This node as the sender of envelopes.

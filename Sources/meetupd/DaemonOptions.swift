@@ -27,6 +27,9 @@ struct DaemonOptions: ParsableArguments {
     @Option(help: .init(Setting.onAlertWebhook.helpWithDefault)) var onAlertWebhook: String?
     @Option(help: .init(Setting.onAlertNtfy.helpWithDefault)) var onAlertNtfy: String?
     @Flag(inversion: .prefixedNo, help: .init(Setting.hookDetails.helpWithDefault)) var hookDetails: Bool?
+    @Option(help: .init(Setting.onReminderExec.helpWithDefault)) var onReminderExec: String?
+    @Option(help: .init(Setting.onReminderWebhook.helpWithDefault)) var onReminderWebhook: String?
+    @Option(help: .init(Setting.onReminderNtfy.helpWithDefault)) var onReminderNtfy: String?
 
     /// The flags given, by setting key.
     var given: [String: String] {
@@ -34,7 +37,8 @@ struct DaemonOptions: ParsableArguments {
             (.listen, listen), (.advertise, advertise), (.name, name), (.logLevel, logLevel), (.logFormat, logFormat),
             (.pinFailureLimit, pinFailureLimit), (.guardianSlack, guardianSlack), (.retention, retention),
             (.metricsListen, metricsListen), (.peerConnectionLimit, peerConnectionLimit), (.onAlertExec, onAlertExec), (.onAlertWebhook, onAlertWebhook),
-            (.onAlertNtfy, onAlertNtfy), (.hookDetails, hookDetails.map { "\($0)" }),
+            (.onAlertNtfy, onAlertNtfy), (.hookDetails, hookDetails.map { "\($0)" }), (.onReminderExec, onReminderExec),
+            (.onReminderWebhook, onReminderWebhook), (.onReminderNtfy, onReminderNtfy),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { setting, value in value.map { (setting.key, $0) } })
     }

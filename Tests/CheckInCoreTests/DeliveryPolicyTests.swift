@@ -25,7 +25,7 @@ struct DeliveryPolicyTests {
             switch step {
             case let .notice(kind, _, quiet): [(kind, quiet)]
             case let .alert(alert, _): alert.notices.map { ($0, false) }
-            case .history, .reminded: []
+            case .history, .reminded, .warnUser: []
             }
         }
     }
@@ -36,6 +36,7 @@ struct DeliveryPolicyTests {
             switch step {
             case let .history(entry, _): entry.kind
             case .reminded: "reminder"
+            case let .warnUser(warning, _): "warn-\(warning)"
             case let .alert(alert, _): alert.showsInHistory ? "alert-\(alert.intent.draft.reason.rawValue)" : nil
             case .notice: nil
             }
@@ -119,6 +120,20 @@ struct DeliveryPolicyTests {
         #expect(kinds(.deadlinePassed(t)) == [])
     }
 
+    @Test("the user is warned of a reminder and of a passed deadline, each for its deadline, and of nothing else")
+    func userWarnings() {
+        let t = Date(timeIntervalSince1970: 1_000)
+        let deadline = t.addingTimeInterval(150)
+        let reminded = DeliveryPolicy.steps(for: [.remind(deadline: deadline)], open: OpenIncidents(), at: t).steps
+        #expect(reminded == [.reminded(at: t), .warnUser(.reminder(deadline: deadline), at: t)])
+        let overdue = DeliveryPolicy.steps(for: [.record(.deadlinePassed(deadline))], open: OpenIncidents(), at: deadline).steps
+        #expect(overdue == [.history(.deadlinePassed(deadline), at: deadline), .warnUser(.overdue(deadline: deadline), at: deadline)])
+        for entry in [HistoryEntry.started, .checkIn, .checkInAfterAlert, .done, .resolved, .wrongPIN, .extended(until: t)] {
+            let steps = DeliveryPolicy.steps(for: [.record(entry)], open: OpenIncidents(), at: t).steps
+            #expect(!steps.contains { if case .warnUser = $0 { true } else { false } }, "\(entry)")
+        }
+    }
+
     @Test("under duress an end after an alert is a quiet 'done', and the guardians' watch runs on")
     func duressEnd() {
         let t = Date(timeIntervalSince1970: 1_000)
@@ -137,7 +152,10 @@ struct DeliveryPolicyTests {
         let t = Date(timeIntervalSince1970: 1_000)
         let fix = LocationFix(geo: try Coordinate(lat: 1, lon: 2), accuracy: nil, at: t.addingTimeInterval(-30))
         let steps = DeliveryPolicy.steps(for: [.record(.location(fix)), .remind(deadline: t)], open: OpenIncidents(), at: t).steps
-        #expect(steps == [.notice(.replica, at: t, quiet: false), .history(.location(fix), at: fix.at), .reminded(at: t)])
+        #expect(steps == [
+            .notice(.replica, at: t, quiet: false), .history(.location(fix), at: fix.at), .reminded(at: t),
+            .warnUser(.reminder(deadline: t), at: t),
+        ])
     }
 
     @Test("tier 1 is sent at once; tier 2 after the escalation delay, or at once when no tier-1 contact is left")

@@ -9,17 +9,23 @@ import Testing
 
 /// Stands in for the hooks: records each call, and fails while told to.
 final class RecordingHooks: HookPerformer {
-    let calls = Mutex<[(HookKind, HookSummary)]>([])
+    let calls = Mutex<[(kind: HookKind, message: HookMessage, targets: HookTargets)]>([])
     let failing = Mutex(false)
 
     struct Failed: Error {}
 
-    func perform(_ kind: HookKind, summary: HookSummary, hooks: HookConfiguration) async throws {
-        calls.withLock { $0.append((kind, summary)) }
+    func perform(_ kind: HookKind, message: HookMessage, targets: HookTargets) async throws {
+        calls.withLock { $0.append((kind, message, targets)) }
         if failing.withLock({ $0 }) { throw Failed() }
     }
 
     var count: Int { calls.withLock { $0.count } }
+
+    /// The JSON a call's command or webhook was given, as strings.
+    static func fields(_ message: HookMessage) -> [String: String] {
+        let object = (try? JSONSerialization.jsonObject(with: message.json)) as? [String: Any] ?? [:]
+        return object.mapValues { "\($0)" }
+    }
 }
 
 /// The hook runner's passes with the manual clock: a job runs once, a failing one is tried again after its
@@ -61,10 +67,11 @@ struct HookRunnerTests {
     func runsOnce() async throws {
         #expect(try await pass() == nil)
         let calls = hooks.calls.withLock { $0 }
-        #expect(calls.map(\.0) == [.exec, .ntfy])
-        let summary = try #require(calls.first?.1)
-        #expect(summary.event == "alert" && summary.plan == "PLAN1" && summary.from == "Ana" && summary.reason == "missed")
-        #expect(summary.match == nil && summary.place == nil && summary.mapLink == nil)
+        #expect(calls.map(\.kind) == [.exec, .ntfy])
+        let summary = RecordingHooks.fields(try #require(calls.first?.message))
+        #expect(summary["event"] == "alert" && summary["plan"] == "PLAN1" && summary["from"] == "Ana" && summary["reason"] == "missed")
+        #expect(summary["match"] == nil && summary["place"] == nil && summary["map_link"] == nil)
+        #expect(calls.first?.message.title == "meetup alert" && calls.first?.message.priority == "urgent")
         _ = try await pass()
         #expect(hooks.count == 2)
     }
@@ -91,7 +98,7 @@ struct HookRunnerTests {
     func unknownHook() async throws {
         try await node.store.writer.write { db in try db.execute(sql: "UPDATE hook_job SET hook = 'pager' WHERE hook = 'exec'") }
         #expect(try await pass() == nil)
-        #expect(hooks.calls.withLock { $0.map(\.0) } == [.ntfy])
+        #expect(hooks.calls.withLock { $0.map(\.kind) } == [.ntfy])
         #expect(try await node.store.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM hook_job") } == 0)
     }
 
@@ -129,5 +136,74 @@ struct HookRunnerTests {
             try? await Task.sleep(for: .milliseconds(10))
         }
         return condition()
+    }
+}
+
+/// The user's own warnings: a reminder before the deadline and an overdue notice at it, through the reminder
+/// hooks, with times and ids but nothing of the match; a warning that no longer stands is not sent.
+@Suite("HookRunner: the user's warnings")
+struct WarningHookTests {
+    let fixture: NodeFixture
+    var node: Node { fixture.node }
+    var clock: ManualClock { fixture.clock }
+    let hooks = RecordingHooks()
+    let reminder = HookTargets(ntfy: "https://ntfy.example/my-phone")
+
+    init() throws {
+        fixture = try NodeFixture()
+        fixture.node.currentHooks.replace(with: HookConfiguration(alert: HookTargets(exec: "alert-hook"), reminder: reminder))
+    }
+
+    func pass() async throws {
+        var unrecorded: [Int64: HookRunner.HookOutcome] = [:]
+        var runner = node.hookRunner
+        runner.zone = TimeZone(identifier: "Europe/Paris")!
+        _ = try await runner.pass(hooks, unrecorded: &unrecorded)
+    }
+
+    @Test("a reminder, then an overdue notice naming the alarm's time, reach the reminder hooks only, without the match")
+    func reminderThenOverdue() async throws {
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", grace: "2m", length: "1h"))
+        let deadline = try #require(plan.nextDeadline)
+        clock.advance(by: 460)
+        try node.scheduler.runDue()
+        try await pass()
+        clock.advance(by: 150)
+        try node.scheduler.runDue()
+        try await pass()
+        let calls = hooks.calls.withLock { $0 }
+        #expect(calls.map(\.kind) == [.ntfy, .ntfy])
+        #expect(calls.allSatisfy { $0.targets == reminder })
+        let (first, second) = (RecordingHooks.fields(calls[0].message), RecordingHooks.fields(calls[1].message))
+        #expect(first["event"] == "reminder" && second["event"] == "overdue")
+        struct Warning: Decodable { var plan: String; var deadline: Date; var alarm_at: Date }
+        let warnings = try calls.map { try ControlJSON.decoder().decode(Warning.self, from: $0.message.json) }
+        #expect(warnings.allSatisfy { $0.plan == plan.plan && $0.deadline == deadline })
+        #expect(warnings.allSatisfy { $0.alarm_at == deadline.addingTimeInterval(120) })
+        let at = { ClockText.time($0, in: TimeZone(identifier: "Europe/Paris")!) }
+        #expect(calls[0].message.text == "meetup: check in before \(at(deadline)), or your contacts are alerted at \(at(deadline.addingTimeInterval(120))).")
+        #expect(calls[1].message.text.contains("overdue since \(at(deadline))"))
+        #expect(calls[1].message.priority == "urgent" && calls[0].message.priority == "high")
+        for call in calls {
+            let json = String(decoding: call.message.json, as: UTF8.self)
+            #expect(!json.contains("Kiwi") && !json.contains("Cafe") && !call.message.text.contains("Kiwi"))
+        }
+    }
+
+    @Test("a warning that no longer stands is dropped: a check-in before the reminder runs, a miss caught up at once")
+    func staleWarnings() async throws {
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", grace: "2m", length: "1h"))
+        clock.advance(by: 460)
+        try node.scheduler.runDue()
+        _ = try fixture.plans.pinCommand(plan.plan, pin: "1234", .checkIn)
+        try await pass()
+        #expect(hooks.count == 0, "the deadline it warned of no longer stands")
+        // Down across the next deadline and its grace: the reminder and the overdue notice are caught up with
+        // the alert, and neither is sent, since the contacts are alerted already.
+        clock.advance(by: 2 * 3600)
+        try node.scheduler.runDue()
+        try await pass()
+        #expect(hooks.count == 0)
+        #expect(try await node.store.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM hook_job") } == 0)
     }
 }

@@ -180,6 +180,6 @@ struct IncidentTests {
         #expect(try jobs() == ["alert", "update", "update"])
         let summary = HookSummary(try #require(alerts.first), event: .update, details: false)
         #expect(summary.text.hasPrefix("meetup alert from First (updated): panic"))
-        #expect(String(decoding: summary.json(), as: UTF8.self).contains(#""event":"update""#))
+        #expect(String(decoding: summary.message.json, as: UTF8.self).contains(#""event":"update""#))
     }
 }

@@ -103,7 +103,8 @@ public struct NodeSettings: Sendable, CustomStringConvertible {
 
     public var hooks: HookConfiguration {
         HookConfiguration(
-            exec: text(.onAlertExec), webhook: text(.onAlertWebhook), ntfy: text(.onAlertNtfy),
+            alert: HookTargets(exec: text(.onAlertExec), webhook: text(.onAlertWebhook), ntfy: text(.onAlertNtfy)),
+            reminder: HookTargets(exec: text(.onReminderExec), webhook: text(.onReminderWebhook), ntfy: text(.onReminderNtfy)),
             details: text(.hookDetails) == "true")
     }
 

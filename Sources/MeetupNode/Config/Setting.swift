@@ -70,6 +70,15 @@ extension Setting {
     public static let onAlertNtfy = Setting(
         "on-alert-ntfy", .httpURL, default: nil, secret: true, reloadable: true,
         help: "Publish to this ntfy topic URL when an alert arrives (ntfy's plain-text format).")
+    public static let onReminderExec = Setting(
+        "on-reminder-exec", .text(maximumBytes: 4_096), default: nil, secret: true, reloadable: true,
+        help: "Run this shell command to warn you before a deadline and when a check-in is overdue, with JSON on its standard input.")
+    public static let onReminderWebhook = Setting(
+        "on-reminder-webhook", .httpURL, default: nil, secret: true, reloadable: true,
+        help: "POST a JSON warning to this URL before a deadline and when a check-in is overdue.")
+    public static let onReminderNtfy = Setting(
+        "on-reminder-ntfy", .httpURL, default: nil, secret: true, reloadable: true,
+        help: "Publish your warnings (a deadline soon, a check-in overdue) to this ntfy topic URL, like your phone's.")
     public static let hookDetails = Setting(
         "hook-details", .flag, default: "false", reloadable: true,
         help: "Give hooks the match's pseudonym, the place and a map link too (default: ids, sender and reason).")
@@ -91,6 +100,6 @@ extension Setting {
     public static let all: [Setting] = [
         listen, advertise, name, logLevel, logFormat, pinFailureLimit, guardianSlack, retention, metricsListen,
         peerConnectionLimit,
-        onAlertExec, onAlertWebhook, onAlertNtfy, hookDetails,
+        onAlertExec, onAlertWebhook, onAlertNtfy, hookDetails, onReminderExec, onReminderWebhook, onReminderNtfy,
     ]
 }

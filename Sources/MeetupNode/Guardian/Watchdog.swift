@@ -159,7 +159,7 @@ struct Watchdog: Service {
             message.late = late
             own = message
         }
-        try store.commitAlarm(watch, relays: relays, own: own, user: user, at: now, hooks: hooks.value.kinds, newID: RandomID.make())
+        try store.commitAlarm(watch, relays: relays, own: own, user: user, at: now, hooks: hooks.value.alert.kinds, newID: RandomID.make())
     }
 }
 

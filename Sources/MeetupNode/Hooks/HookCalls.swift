@@ -2,21 +2,21 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 
-/// Runs one hook for one alert; the hook runner is given one, so that tests can stand in for the hooks.
+/// Runs one hook for one event; the hook runner is given one, so that tests can stand in for the hooks.
 protocol HookPerformer: Sendable {
-    func perform(_ kind: HookKind, summary: HookSummary, hooks: HookConfiguration) async throws
+    func perform(_ kind: HookKind, message: HookMessage, targets: HookTargets) async throws
 }
 
 /// The real hooks: the command, the webhook, the ntfy topic in force.
 struct HookCalls: HookPerformer {
     let http: HTTPClient
 
-    func perform(_ kind: HookKind, summary: HookSummary, hooks: HookConfiguration) async throws {
+    func perform(_ kind: HookKind, message: HookMessage, targets: HookTargets) async throws {
         // A hook removed by a reload since the job was queued has nothing to run.
         switch kind {
-        case .exec: if let command = hooks.exec { try await HookCall.exec(command, input: summary.json()) }
-        case .webhook: if let url = hooks.webhook { try await HookCall.post(url, body: summary.json(), type: "application/json", http: http) }
-        case .ntfy: if let url = hooks.ntfy { try await HookCall.ntfy(url, summary: summary, http: http) }
+        case .exec: if let command = targets.exec { try await HookCall.exec(command, input: message.json) }
+        case .webhook: if let url = targets.webhook { try await HookCall.post(url, body: message.json, type: "application/json", http: http) }
+        case .ntfy: if let url = targets.ntfy { try await HookCall.ntfy(url, message: message, http: http) }
         }
     }
 }
@@ -64,10 +64,10 @@ enum HookCall {
         }
     }
 
-    /// ntfy's publish format: the message as the body, a title, urgent priority.
-    static func ntfy(_ url: String, summary: HookSummary, http: HTTPClient) async throws {
+    /// ntfy's publish format: the line as the body, with the message's title, priority and tag.
+    static func ntfy(_ url: String, message: HookMessage, http: HTTPClient) async throws {
         try await post(
-            url, body: Data(summary.text.utf8), type: "text/plain; charset=utf-8",
-            headers: [("Title", "meetup alert"), ("Priority", "urgent"), ("Tags", "rotating_light")], http: http)
+            url, body: Data(message.text.utf8), type: "text/plain; charset=utf-8",
+            headers: [("Title", message.title), ("Priority", message.priority), ("Tags", message.tag)], http: http)
     }
 }

@@ -1,19 +1,15 @@
 import Synchronization
 
-/// The notification hooks a contact's node runs when an alert arrives (`--on-alert-exec`,
-/// `--on-alert-webhook`, `--on-alert-ntfy`). Without `details`, a hook learns only the alert's id, who
-/// sent it, why, and when: a notification service or a log should not hold whom a friend was meeting.
-public struct HookConfiguration: Sendable, Equatable {
+/// Where one audience's notifications go: a command, a webhook, an ntfy topic, each optional.
+public struct HookTargets: Sendable, Equatable {
     public var exec: String?
     public var webhook: String?
     public var ntfy: String?
-    public var details: Bool
 
-    public init(exec: String? = nil, webhook: String? = nil, ntfy: String? = nil, details: Bool = false) {
+    public init(exec: String? = nil, webhook: String? = nil, ntfy: String? = nil) {
         self.exec = exec
         self.webhook = webhook
         self.ntfy = ntfy
-        self.details = details
     }
 
     /// The configured hooks.
@@ -25,6 +21,28 @@ public struct HookConfiguration: Sendable, Equatable {
             case .ntfy: ntfy != nil
             }
         }
+    }
+}
+
+/// The notification hooks a node runs. `alert` runs on a contact's node when an alert arrives and when it is
+/// resolved (`--on-alert-exec`, `--on-alert-webhook`, `--on-alert-ntfy`); without `details`, it learns only
+/// the alert's id, who sent it, why, and when: a notification service or a log should not hold whom a friend
+/// was meeting. `reminder` warns the user of this node before a deadline and when a check-in is overdue
+/// (`--on-reminder-exec`, `--on-reminder-webhook`, `--on-reminder-ntfy`), never with a detail of the match.
+public struct HookConfiguration: Sendable, Equatable {
+    public var alert: HookTargets
+    public var reminder: HookTargets
+    public var details: Bool
+
+    public init(alert: HookTargets = HookTargets(), reminder: HookTargets = HookTargets(), details: Bool = false) {
+        self.alert = alert
+        self.reminder = reminder
+        self.details = details
+    }
+
+    /// Where an event's notification goes: the user's own warnings to `reminder`, the rest to `alert`.
+    func targets(for event: HookEvent) -> HookTargets {
+        event.warnsTheUser ? reminder : alert
     }
 }
 

@@ -1,11 +1,13 @@
 import AsyncHTTPClient
+import CheckInCore
 import Foundation
 import Logging
 import MeetupControl
 import NIOCore
 import ServiceLifecycle
 
-/// Runs the notification hooks of received alerts from the durable `hook_job` queue. A failed hook is
+/// Runs the notification hooks, of received alerts and of the user's own warnings, from the durable
+/// `hook_job` queue. A failed hook is
 /// logged and retried with backoff (at most `attemptLimit` times); hooks never hold up delivery, since
 /// the alert and its jobs are committed before the receipt is sent and the hooks run here, later.
 struct HookRunner: Service {
@@ -17,6 +19,8 @@ struct HookRunner: Service {
     let reporter: LoopReporter
     let metrics: NodeMetrics
     let logger: Logger
+    /// The zone the user's warnings give times in: the node's.
+    var zone = TimeZone.current
     static let attemptLimit = 20
     static let timeout: TimeInterval = 30
 
@@ -62,17 +66,28 @@ struct HookRunner: Service {
 
     /// Runs one job's hook. Throws only when the store cannot be read; a failing hook is an outcome.
     private func run(_ job: HookJob, _ performer: any HookPerformer) async throws -> HookOutcome {
-        guard let alert = try await offPool({ try store.receivedAlert(id: job.alertID) }) else { return .done }
         let hooks = hooks.value
-        let summary = HookSummary(alert, event: job.event, details: hooks.details)
+        guard let message = try await offPool({ try message(for: job, details: hooks.details) }) else { return .done }
         do {
-            try await performer.perform(job.hook, summary: summary, hooks: hooks)
+            try await performer.perform(job.hook, message: message, targets: hooks.targets(for: job.event))
             return .done
         } catch {
             let reason = (error as? HookFailure)?.description ?? "\(type(of: error))"
             metrics.hookFailed(kind: job.hook.rawValue)
             if job.attempts + 1 >= Self.attemptLimit { return .gaveUp(reason: reason) }
             return .retry(next: clock.now.addingTimeInterval(Backoff.other.delay(afterAttempts: job.attempts + 2)), reason: reason)
+        }
+    }
+
+    /// What the job's hook is told; nil when there is nothing left to tell: the alert is gone, or the warning
+    /// no longer stands (the user checked in, ended the plan, or was alerted since).
+    private func message(for job: HookJob, details: Bool) throws -> HookMessage? {
+        switch job.subject {
+        case let .receivedAlert(id):
+            return try store.receivedAlert(id: id).map { HookSummary($0, event: job.event, details: details).message }
+        case let .plan(id, deadline):
+            guard let status = try store.planStatus(id: id) else { return nil }
+            return WarningSummary(job.event, plan: status, deadline: deadline, zone: zone)?.message
         }
     }
 
@@ -84,7 +99,11 @@ struct HookRunner: Service {
     }
 
     private func log(_ outcome: HookOutcome, of job: HookJob) {
-        let metadata: Logger.Metadata = ["alert": "\(job.alertID)", "hook": "\(job.hook)"]
+        var metadata: Logger.Metadata = ["hook": "\(job.hook)", "event": "\(job.event.rawValue)"]
+        switch job.subject {
+        case let .receivedAlert(id): metadata["alert"] = "\(id)"
+        case let .plan(id, _): metadata["plan"] = "\(id)"
+        }
         switch outcome {
         case .done: logger.info("hook ran", metadata: metadata)
         case let .retry(_, reason): logger.warning("hook failed; will retry", metadata: metadata.merging(["reason": "\(reason)"]) { $1 })

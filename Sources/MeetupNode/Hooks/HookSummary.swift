@@ -1,19 +1,54 @@
 import Foundation
 import MeetupControl
 
-/// What a hook tells: a new alert, or an update of one it already told (Help pressed again).
-enum HookEvent: String, Sendable {
+/// What a hook tells; the raw value is the job row's `event` and the payload's.
+enum HookEvent: String, Sendable, CaseIterable {
+    /// A contact's alert arrived.
     case alert
+    /// An alert already told was updated (Help pressed again).
     case update
+    /// The user whose alert it was ended the plan.
+    case resolved
+    /// The user checked in after the alert.
+    case checkedIn = "checked-in"
+    /// To this node's user: a deadline comes soon.
+    case reminder
+    /// To this node's user: a deadline passed; the alarm follows at the end of grace.
+    case overdue
+
+    /// Whether the event warns this node's own user (the reminder hooks), rather than telling of a contact's
+    /// alert (the alert hooks).
+    var warnsTheUser: Bool {
+        switch self {
+        case .reminder, .overdue: true
+        case .alert, .update, .resolved, .checkedIn: false
+        }
+    }
 }
 
-/// A queued run of one hook for one received alert.
+/// A queued run of one hook.
 struct HookJob: Sendable {
+    /// What the job is about: a received alert, or a deadline of one of this node's plans.
+    enum Subject: Sendable, Equatable {
+        case receivedAlert(String)
+        case plan(String, deadline: Date)
+    }
+
     var id: Int64
-    var alertID: String
+    var subject: Subject
     var hook: HookKind
     var event: HookEvent
     var attempts: Int
+}
+
+/// What a hook is given: the JSON for a command or a webhook, and the line, title, priority and tag an
+/// ntfy notification shows.
+struct HookMessage: Sendable, Equatable {
+    var json: Data
+    var text: String
+    var title: String
+    var priority: String
+    var tag: String
 }
 
 /// What a hook receives: ids, who and why; the match, place and map link only with `--hook-details`.
@@ -48,8 +83,10 @@ struct HookSummary: Encodable, Sendable {
         }
     }
 
-    func json() -> Data {
-        (try? ControlJSON.encoder().encode(self)) ?? Data()
+    var message: HookMessage {
+        HookMessage(
+            json: (try? ControlJSON.encoder().encode(self)) ?? Data(), text: text, title: "meetup alert", priority: "urgent",
+            tag: "rotating_light")
     }
 
     /// ntfy's message: one line a lock screen can show.

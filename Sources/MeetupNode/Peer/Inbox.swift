@@ -141,7 +141,7 @@ package struct Inbox: Sendable {
         message.payload.raisedAt = relayed.raisedAt
         message.payload.deadline = relayed.deadline
         message.late = relayed.late
-        let hooks = hooks.value.kinds
+        let hooks = hooks.value.alert.kinds
         let relayedMessage = message
         let receiver = alertReceiver(at: now)
         let fresh = try store.acceptOnce(envelopeID: envelope.id, expires: envelope.expires) { db in
@@ -172,7 +172,7 @@ package struct Inbox: Sendable {
             // Escrow comes only inside a guardian's relayed alert, so that contacts see it came via the guardian.
             guard message.escrow != true else { throw EnvelopeError.badBody("an escrowed alert sent directly") }
             try Self.check(message)
-            let hooks = hooks.value.kinds
+            let hooks = hooks.value.alert.kinds
             let receiver = alertReceiver(at: now)
             return { db in
                 try receiver.receive(db, message, from: contact, at: now, hooks: hooks, via: Store.directRoute, guardianCard: nil)

@@ -1,13 +1,16 @@
 import Foundation
 import GRDB
 
-/// A row of `hook_job`: a notification hook still to run for a received alert. `hook` and `event` are kept as
-/// the names they were written with: a row from another version may name one this version does not know.
+/// A row of `hook_job`: a notification hook still to run, for a received alert or, for the user's own
+/// warnings, for a deadline of one of this node's plans. `hook` and `event` are kept as the names they were
+/// written with: a row from another version may name one this version does not know.
 struct HookJobRecord: Codable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "hook_job"
 
     var id: Int64?
-    var alertID: String
+    var alertID: String?
+    var planID: String?
+    var deadline: Date?
     var hook: String
     var event: String
     var attempts: Int
@@ -17,6 +20,8 @@ struct HookJobRecord: Codable, FetchableRecord, MutablePersistableRecord {
     enum CodingKeys: String, CodingKey {
         case id, hook, event, attempts
         case alertID = "alert_id"
+        case planID = "plan_id"
+        case deadline = "deadline_at"
         case nextAttemptAt = "next_attempt_at"
         case lastError = "last_error"
     }
@@ -27,8 +32,13 @@ struct HookJobRecord: Codable, FetchableRecord, MutablePersistableRecord {
         static let lastError = Column(CodingKeys.lastError)
     }
 
-    init(alertID: String, hook: HookKind, event: HookEvent, at now: Date) {
-        self.alertID = alertID
+    init(subject: HookJob.Subject, hook: HookKind, event: HookEvent, at now: Date) {
+        switch subject {
+        case let .receivedAlert(id): alertID = id
+        case let .plan(id, deadline):
+            planID = id
+            self.deadline = deadline
+        }
         self.hook = hook.rawValue
         self.event = event.rawValue
         attempts = 0
@@ -38,7 +48,15 @@ struct HookJobRecord: Codable, FetchableRecord, MutablePersistableRecord {
     /// The job to run; nil when the row names a hook or an event this version does not know.
     var job: HookJob? {
         guard let id, let hook = HookKind(rawValue: hook), let event = HookEvent(rawValue: event) else { return nil }
-        return HookJob(id: id, alertID: alertID, hook: hook, event: event, attempts: attempts)
+        let subject: HookJob.Subject
+        if let alertID {
+            subject = .receivedAlert(alertID)
+        } else if let planID, let deadline {
+            subject = .plan(planID, deadline: deadline)
+        } else {
+            return nil
+        }
+        return HookJob(id: id, subject: subject, hook: hook, event: event, attempts: attempts)
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) {
@@ -47,15 +65,16 @@ struct HookJobRecord: Codable, FetchableRecord, MutablePersistableRecord {
 }
 
 extension Store {
-    func insertHookJobs(_ db: Database, alertID: String, hooks: [HookKind], event: HookEvent, at now: Date) throws {
+    func insertHookJobs(_ db: Database, _ subject: HookJob.Subject, hooks: [HookKind], event: HookEvent, at now: Date) throws {
         for hook in hooks {
-            var job = HookJobRecord(alertID: alertID, hook: hook, event: event, at: now)
+            var job = HookJobRecord(subject: subject, hook: hook, event: event, at: now)
             try job.insert(db)
         }
     }
 
-    /// The jobs due by `now`. A job naming a hook or an event this version does not know has nothing to run:
-    /// it is deleted, as a job whose hook a reload removed is done, so that it cannot hold up the others.
+    /// The jobs due by `now`. A job naming a hook or an event this version does not know, or no subject, has
+    /// nothing to run: it is deleted, as a job whose hook a reload removed is done, so that it cannot hold up
+    /// the others.
     func dueHookJobs(now: Date, limit: Int) throws -> [HookJob] {
         try writer.write { db in
             let rows = try HookJobRecord.filter(HookJobRecord.Columns.nextAttemptAt <= now)

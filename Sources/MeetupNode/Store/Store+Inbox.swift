@@ -94,7 +94,7 @@ extension Store {
                 incident.reason = payload.reason
                 incident.revision = revision
                 incident.updatedAt = now
-                try insertHookJobs(db, alertID: incident.id, hooks: hooks, event: .update, at: now)
+                try insertHookJobs(db, .receivedAlert(incident.id), hooks: hooks, event: .update, at: now)
             }
             try incident.update(db)
             return ackAgain
@@ -107,7 +107,7 @@ extension Store {
             content: try cipher.seal(ReceivedContent(from: contact.name, message: message), for: Self.receivedColumn(id)),
             revision: message.revision ?? 0
         ).insert(db)
-        try insertHookJobs(db, alertID: id, hooks: hooks, event: .alert, at: now)
+        try insertHookJobs(db, .receivedAlert(id), hooks: hooks, event: .alert, at: now)
         return nil
     }
 

@@ -22,6 +22,8 @@ package struct TransitionContext: Sendable {
     /// An alert committed more than this many seconds after its instant is marked late.
     package var lateTolerance: TimeInterval
     package var newAlertID: @Sendable () -> String
+    /// The user's reminder hooks in force when a warning is committed (a reload changes them).
+    var warningHooks: @Sendable () -> [HookKind] = { [] }
 }
 
 /// What one transaction on a plan did.

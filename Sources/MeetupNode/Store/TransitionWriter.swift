@@ -34,6 +34,13 @@ struct TransitionWriter {
                 try store.insertHistory(db, planID: record.id, at: at, kind: entry.kind, detail: try sealedDetail(of: entry))
             case let .reminded(at):
                 try store.insertHistory(db, planID: record.id, at: at, kind: "reminder", detail: nil)
+            case let .warnUser(warning, at):
+                let (event, deadline): (HookEvent, Date) = switch warning {
+                case let .reminder(deadline): (.reminder, deadline)
+                case let .overdue(deadline): (.overdue, deadline)
+                }
+                try store.insertHookJobs(
+                    db, .plan(record.id, deadline: deadline), hooks: context.warningHooks(), event: event, at: at)
             case let .notice(kind, at, quiet):
                 try store.insertNotice(db, planID: record.id, kind: kind, alertID: nil, at: at, quiet: quiet)
             case let .alert(alert, at):

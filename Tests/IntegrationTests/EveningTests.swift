@@ -1,0 +1,42 @@
+import Foundation
+import MeetupControl
+import Testing
+
+/// The evening as the user lives it, with real nodes: warned before the alarm, watched again after a false
+/// alarm.
+@Suite("the evening, for real", .serialized)
+struct EveningTests {
+    @Test("a reminder before the deadline and an overdue notice before the alarm reach the user's own hook, without the match")
+    func warningsBeforeTheAlarm() throws {
+        let hookLog = NSTemporaryDirectory() + "meetup-warnings-\(UUID().uuidString.prefix(8)).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: hookLog) }
+        let user = try Daemon.withPINs(extraArguments: ["--on-reminder-exec", "cat >> '\(hookLog)'; echo >> '\(hookLog)'"])
+        let carol = try Daemon()
+        try pair(user, as: "Ulysse", with: carol, as: "Carol")
+        let plan = try user.arm(PeerTests.matchArguments + ["--every", "8s", "--grace", "4s", "--for", "1h"])
+        let deadline = try #require(plan.nextDeadline)
+        let alarm = deadline.addingTimeInterval(4)
+        var seen: [String: Date] = [:]
+        _ = waitFor(20, poll: 0.05) { () -> Bool? in
+            for line in jsonLines(hookLog) {
+                if let event = line["event"] as? String, seen[event] == nil { seen[event] = Date() }
+            }
+            return seen.count == 2 ? true : nil
+        }
+        let reminder = try #require(seen["reminder"], "no reminder reached the hook: \(user.log)")
+        let overdue = try #require(seen["overdue"], "no overdue notice reached the hook")
+        print("measured: reminder \(String(format: "%.2f", deadline.timeIntervalSince(reminder))) s before the deadline, overdue notice \(String(format: "%.2f", alarm.timeIntervalSince(overdue))) s before the alarm")
+        #expect(reminder < deadline, "the reminder came after the deadline")
+        #expect(overdue >= deadline && overdue < alarm, "the overdue notice came outside grace")
+        let lines = jsonLines(hookLog)
+        #expect(lines.map { $0["event"] as? String } == ["reminder", "overdue"])
+        #expect(lines.allSatisfy { $0["plan"] as? String == plan.plan })
+        #expect(lines.last?["text"] as? String ?? "" != "")
+        let raw = (try? String(contentsOfFile: hookLog, encoding: .utf8)) ?? ""
+        for needle in ["Alexandre", "Le Quetzal", "coco", "48.8566", "+33"] {
+            #expect(!raw.contains(needle), "\(needle) in a warning")
+        }
+        // The alarm itself still goes, at its time.
+        #expect(try waitFor(10) { try carol.receivedAlerts().isEmpty ? nil : true } == true)
+    }
+}
