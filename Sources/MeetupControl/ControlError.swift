@@ -14,13 +14,15 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
     case planNotFound(id: String)
     /// `PLAN` was left out, and no plan is running.
     case noActivePlan
-    /// `PLAN` was left out, and more than one plan is running.
-    case planAmbiguous(count: Int)
+    /// `PLAN` was left out, and more than one plan is running: their ids, newest first.
+    case planAmbiguous(ids: [String])
     case planNotStarted
     case planEnded
     case wrongPIN
     case pinNotSet
     case unknownContact(name: String)
+    /// Nobody to alert: the node has no contact.
+    case noContacts
     case contactNotFound(name: String)
     /// The name or the card is already a contact; the message says which.
     case contactExists(String)
@@ -54,6 +56,7 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         case .wrongPIN: "wrong_pin"
         case .pinNotSet: "pin_not_set"
         case .unknownContact: "unknown_contact"
+        case .noContacts: "no_contacts"
         case .contactNotFound: "contact_not_found"
         case .contactExists: "contact_exists"
         case .contactInUse: "contact_in_use"
@@ -74,7 +77,7 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidRequest, .invalidArgument, .unknownContact, .invalidCard: 400
         case .wrongPIN: 403
         case .requestTooLarge: 413
-        case .planAmbiguous, .planNotStarted, .planEnded, .pinNotSet, .contactExists, .contactInUse: 409
+        case .planAmbiguous, .planNotStarted, .planEnded, .pinNotSet, .noContacts, .contactExists, .contactInUse: 409
         case .busy, .storeUnavailable: 503
         case .internalError: 500
         case let .refused(_, _, status): status
@@ -89,12 +92,13 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .invalidArgument(message): message
         case let .planNotFound(id): "no plan \(id)"
         case .noActivePlan: "no plan is running; name one, or arm one with meetupctl arm"
-        case let .planAmbiguous(count): "\(count) plans are running; name the one you mean"
+        case let .planAmbiguous(ids): "\(ids.count) plans are running (\(ids.joined(separator: ", "))); name the one you mean, or see meetupctl plans"
         case .planNotStarted: "the plan has not started yet"
         case .planEnded: "the plan has ended"
         case .wrongPIN: "wrong PIN"
         case .pinNotSet: "no PIN is set; set one first with meetupctl pin set"
         case let .unknownContact(name): "--contacts: no contact named \"\(name)\""
+        case .noContacts: "no contact to alert; add one first with meetupctl contacts add NAME CARD"
         case let .contactNotFound(name): "no contact named \"\(name)\"; see meetupctl contacts list"
         case let .contactExists(message): message
         case let .contactInUse(name, plan):

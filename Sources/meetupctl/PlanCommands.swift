@@ -86,7 +86,7 @@ struct WhereCommand: AsyncParsableCommand {
 
 struct PanicCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "panic", abstract: "Alert your contacts now. No PIN needed.")
+        commandName: "panic", abstract: "Alert your contacts now. No PIN needed; with no plan running, every contact.")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var target: PlanArgument

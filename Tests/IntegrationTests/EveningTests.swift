@@ -40,3 +40,35 @@ struct EveningTests {
         #expect(try waitFor(10) { try carol.receivedAlerts().isEmpty ? nil : true } == true)
     }
 }
+
+extension EveningTests {
+    @Test("panic with no plan running reaches every contact with the last known position; where and panic again update it")
+    func panicWithoutPlan() throws {
+        let user = try Daemon.withPINs()
+        let carol = try Daemon()
+        let dave = try Daemon()
+        try pair(user, as: "Ulysse", with: carol, as: "Carol")
+        try pair(user, as: "Ulysse", with: dave, as: "Dave")
+        let earlier = try user.arm(PeerTests.matchArguments + ["--every", "30m", "--for", "2h", "--contacts", "Carol"])
+        #expect(try user.ctl(["where", earlier.plan, "48.8701,2.3401"]).status == 0)
+        #expect(try user.ctl(["done", earlier.plan, "--pin-stdin"], stdin: Daemon.pin + "\n").status == 0)
+        let panic = try user.ctl(["panic"])
+        #expect(panic.status == 0, "\(panic.stderr)")
+        for node in [carol, dave] {
+            let alert = try #require(try waitFor(10) { try node.receivedAlerts().first }, "no alert at \(node.home)")
+            #expect(alert.reason == "panic")
+            #expect(alert.trail.last?.geo.lat == 48.8701, "the last known position")
+            #expect(alert.mapLink?.contains("48.8701") == true)
+        }
+        // The plan made for Help takes positions like any running plan; the next press carries them.
+        let moved = try user.ctl(["where", "48.8802,2.3502"])
+        #expect(moved.status == 0, "\(moved.stderr)")
+        #expect(try user.ctl(["panic"]).status == 0)
+        let updated = try #require(try waitFor(10) { try carol.receivedAlerts().first.flatMap { $0.revision == 1 ? $0 : nil } })
+        #expect(updated.trail.last?.geo.lat == 48.8802)
+        #expect(try carol.receivedAlerts().count == 1, "one incident, updated")
+        // Safe: done with the PIN ends it, and the contacts see it resolved.
+        #expect(try user.ctl(["done", "--pin-stdin"], stdin: Daemon.pin + "\n").status == 0)
+        #expect(try waitFor(10) { try carol.receivedAlerts().first?.resolved == true ? true : nil } == true)
+    }
+}

@@ -104,7 +104,7 @@ struct CheckInPageTests {
         #expect(try fixture.plans.log(plan.plan) == before)
     }
 
-    @Test("an unknown, revoked or ended link gets exactly the 404 of any unknown path")
+    @Test("an unknown or revoked link, or one whose plan's retention ended, gets exactly the 404 of any unknown path; an ended plan's offers Help only")
     func unknown() async throws {
         let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
         let link = try fixture.plans.link(plan.plan)
@@ -125,6 +125,11 @@ struct CheckInPageTests {
             same(try await get(client, path(link)))
             let again = try fixture.plans.link(plan.plan)
             _ = try fixture.plans.pinCommand(plan.plan, pin: "1234", .done)
+            let ended = try await get(client, path(again))
+            #expect(ended.status == .ok)
+            #expect(ended.html.contains("This plan has ended. If you need help now, Help still alerts your contacts."))
+            #expect(ended.html.contains(#"value="help""#) && !ended.html.contains(#"value="check-in""#) && !ended.html.contains("PIN</label>"))
+            _ = try fixture.plans.revokeLink(plan.plan)
             same(try await get(client, path(again)))
         }
     }
@@ -202,6 +207,46 @@ struct CheckInPageTests {
             #expect(forged.html.contains("out of date"), "Help still needs this link's own nonce")
         }
         #expect(try fixture.plans.status(plan.plan).alerts.map(\.reason) == ["panic"])
+    }
+
+    @Test("Help on an ended plan's page alerts its contacts on a plan made for it, with its match and last position; a second press joins it; after retention, 404")
+    func helpAfterTheEnd() async throws {
+        try fixture.addContact("Anne")
+        try fixture.addContact("Bea")
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", contacts: ["Anne"]))
+        let link = try fixture.plans.link(plan.plan)
+        _ = try fixture.plans.location(plan.plan, LocationRequest(geo: "48.8600,2.3500", accuracy: nil))
+        _ = try fixture.plans.pinCommand(plan.plan, pin: "1234", .done)
+        let app = Application(router: node.peerServer.router)
+        try await app.test(.live) { client in
+            let page = try await get(client, path(link))
+            let help = try await submit(client, path(link), ["nonce": try #require(page.nonce), "action": "help"])
+            #expect(help.html.contains("Help is called"))
+            let again = try await submit(client, path(link), ["nonce": try #require(help.nonce), "action": "help"])
+            #expect(again.html.contains("Help is called"))
+        }
+        let running = try fixture.plans.list().plans.filter { !$0.phase.isEnded }
+        #expect(running.count == 1, "one plan made for Help, joined by the second press")
+        let helpPlan = try #require(running.first)
+        #expect(helpPlan.phase == .alerted && helpPlan.contacts == ["Anne"])
+        #expect(helpPlan.alerts.map(\.reason) == ["panic"])
+        #expect(alertRevision(helpPlan.plan) == 1, "the second press updated the alert")
+        let store = node.store
+        let alert = try #require(try await store.writer.read { db in try store.latestAlert(db, planID: helpPlan.plan, silent: false) })
+        let payload = try store.openPayload(of: alert)
+        #expect(payload.match.pseudonym == "Kiwi" && payload.place.name == "Cafe")
+        #expect(payload.lastLocation?.geo.lat == 48.86, "the last known position, from the ended plan")
+        // Once the ended plan's retention is over, its link opens nothing.
+        fixture.clock.advance(by: TimeInterval(node.configuration.rules.retention) + 60)
+        try node.scheduler.runDue()
+        try await app.test(.live) { client in
+            let gone = try await get(client, path(link))
+            #expect(gone.status == .notFound)
+        }
+    }
+
+    func alertRevision(_ planID: String) -> Int? {
+        try? node.store.writer.read { db in try Int.fetchOne(db, sql: "SELECT revision FROM alert WHERE plan_id = ?", arguments: [planID]) }
     }
 
     @Test("a POST redirects to a result view: reloading it or resubmitting the form does nothing more")

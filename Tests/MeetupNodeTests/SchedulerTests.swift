@@ -107,11 +107,12 @@ struct SchedulerTests {
 
     @Test("PLAN left out means the one running plan; none or several is refused")
     func currentPlan() throws {
-        #expect(throws: ControlError.noActivePlan) { try plans.panic(PlanStatus.currentID) }
+        #expect(throws: ControlError.noActivePlan) { try plans.status(PlanStatus.currentID) }
+        #expect(throws: ControlError.noContacts, "Help with no plan and nobody to alert") { try plans.panic(PlanStatus.currentID) }
         let plan = try arm()
         #expect(try plans.status(PlanStatus.currentID).plan == plan.plan)
         _ = try arm()
-        #expect(throws: ControlError.planAmbiguous(count: 2)) { try plans.panic(PlanStatus.currentID) }
+        #expect(throws: ControlError.planAmbiguous(ids: try plans.list().plans.map(\.plan))) { try plans.panic(PlanStatus.currentID) }
         #expect(throws: ControlError.planNotFound(id: "nope")) { try plans.status("nope") }
     }
 

@@ -30,7 +30,7 @@ struct CheckInPage: Sendable {
         var isError: Bool
     }
 
-    /// The page for a link; nil when the link opens nothing (unknown, revoked, or its plan ended). Throws
+    /// The page for a link; nil when the link opens nothing (unknown, revoked, or its plan's retention ended). Throws
     /// when the store cannot answer, so that the phone is told, not shown a 404. `result` is the sealed
     /// outcome a POST redirected to: shown, never acted on, so a reload does nothing.
     func show(token: String, result: String? = nil) throws -> String? {
@@ -120,6 +120,7 @@ struct CheckInPage: Sendable {
         case .notStarted: Message(text: "The plan has not started yet.", isError: true)
         case .planEnded: Message(text: "This plan has ended.", isError: true)
         case .busy: Message(text: "Your node is busy, so nothing was done. Try again in a moment, or use Help.", isError: true)
+        case .noContacts: Message(text: "Your node has no contact to alert. If you are in danger, call 112 (17 in France) now.", isError: true)
         case .failed: Message(text: "Something went wrong on your node; nothing may have been done. Try again, or use Help.", isError: true)
         }
     }
@@ -130,6 +131,7 @@ struct CheckInPage: Sendable {
         case .planNotStarted: .notStarted
         case .planEnded, .planNotFound: .planEnded
         case .busy: .busy
+        case .noContacts: .noContacts
         case .routeNotFound, .invalidRequest, .requestTooLarge, .invalidArgument, .noActivePlan, .planAmbiguous, .pinNotSet,
              .unknownContact, .contactNotFound, .contactExists, .contactInUse, .invalidCard, .alertNotFound, .linkNotFound,
              .storeUnavailable, .internalError, .refused:
@@ -162,7 +164,12 @@ struct CheckInPage: Sendable {
         case .alerted:
             context["note"] = "Your contacts have been alerted. Check in or end the plan once you are safe."
             running = true
-        case .done, .expired, nil:
+        case .done:
+            // Until the plan's retention ends, Help still works: the night is not over because the plan is.
+            context["note"] = "This plan has ended. If you need help now, Help still alerts your contacts."
+            context["helpForm"] = ["nonce": nonce(token: token, now: now)]
+            running = false
+        case .expired, nil:
             context["note"] = "This plan has ended; this link no longer works."
             running = false
         }

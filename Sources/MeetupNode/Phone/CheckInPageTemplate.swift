@@ -42,6 +42,15 @@ enum CheckInPageTemplate {
         <p class="hint">Help needs no PIN: your contacts are alerted at once.</p>
         </form>
         {{/form}}
+        {{#helpForm}}
+        <form method="post" id="help-only" autocomplete="off">
+        <input type="hidden" name="nonce" value="{{nonce}}">
+        <input type="hidden" name="lat" id="lat"><input type="hidden" name="lon" id="lon"><input type="hidden" name="acc" id="acc">
+        <p class="share" id="share" hidden><label><input type="checkbox" id="geo"> Share my location</label></p>
+        <button type="submit" name="action" value="help" id="help" class="help">Help</button>
+        <p class="hint">Help needs no PIN: your contacts are alerted at once.</p>
+        </form>
+        {{/helpForm}}
         </main>
         <script>{{{script}}}</script>
         </body>
@@ -73,7 +82,7 @@ enum CheckInPageTemplate {
         if(t){var d=new Date(t.getAttribute('datetime'));if(!isNaN(d)){\
         var today=d.toDateString()===new Date().toDateString();\
         t.textContent=d.toLocaleString([],today?{hour:'2-digit',minute:'2-digit'}:{weekday:'short',hour:'2-digit',minute:'2-digit'});}}\
-        var form=document.getElementById('actions');\
+        var form=document.getElementById('actions')||document.getElementById('help-only');\
         if(!form||!window.isSecureContext||!navigator.geolocation)return;\
         document.getElementById('share').hidden=false;\
         var box=document.getElementById('geo'),sending=false;\

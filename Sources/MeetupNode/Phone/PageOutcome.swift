@@ -20,6 +20,8 @@ enum PageOutcome: Codable, Equatable {
     case planEnded
     /// Too many PIN checks were waiting; nothing was checked.
     case busy
+    /// Help found nobody to alert: the node has no contact.
+    case noContacts
     case failed
 
     func sealed(token: String, cipher: DataCipher) -> String {

@@ -105,8 +105,16 @@ struct PlanService: Sendable {
         return try pinCommand(id, pin: request.pin, .extend(until: until))
     }
 
+    /// Help, at any time: on the running plan; with no plan running, or on an ended plan, on a plan made for
+    /// it (PlanService+Help.swift).
     func panic(_ requested: String) throws(ControlError) -> PlanStatus {
-        try apply(try resolve(requested), .panic)
+        if requested == PlanStatus.currentID, try storeCall({ try store.runningPlanIDs() }).isEmpty {
+            return try helpWithoutPlan(after: nil)
+        }
+        let id = try resolve(requested, runningOnly: false)
+        guard let plan = try storeCall({ try store.planStatus(id: id) }) else { throw .planNotFound(id: id) }
+        if plan.phase.isEnded { return try helpWithoutPlan(after: id) }
+        return try apply(id, .panic)
     }
 
     func location(_ requested: String, _ request: LocationRequest) throws(ControlError) -> PlanStatus {
@@ -165,7 +173,7 @@ struct PlanService: Sendable {
         case 0:
             if !runningOnly, let newest = try storeCall({ try store.planStatuses() }).first { return newest.plan }
             throw .noActivePlan
-        default: throw .planAmbiguous(count: running.count)
+        default: throw .planAmbiguous(ids: running)
         }
     }
 

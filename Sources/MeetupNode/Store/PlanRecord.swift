@@ -145,6 +145,12 @@ struct PhotoRecord: Codable, FetchableRecord, PersistableRecord {
 
 /// What `plan.details` holds, sealed.
 package struct PlanDetails: Codable, Equatable {
+    init(_ plan: Plan, recipients: [Int64], helpAfter: String? = nil) {
+        self.init(
+            match: plan.match, place: plan.place, contacts: plan.contacts, recipients: recipients,
+            escalateAfter: plan.escalateAfter, helpAfter: helpAfter)
+    }
+
     var match: MatchDetails
     var place: Place
     var contacts: [String]
@@ -152,14 +158,19 @@ package struct PlanDetails: Codable, Equatable {
     var recipients: [Int64]?
     /// Seconds before tier-2 recipients receive an alert no tier-1 recipient acknowledged.
     var escalateAfter: Int?
+    /// For a plan made for Help pressed on an ended plan's page: that plan's id, so that the next press joins
+    /// the same incident.
+    var helpAfter: String?
 
     package init(
-        match: MatchDetails, place: Place, contacts: [String], recipients: [Int64]? = nil, escalateAfter: Int? = nil
+        match: MatchDetails, place: Place, contacts: [String], recipients: [Int64]? = nil, escalateAfter: Int? = nil,
+        helpAfter: String? = nil
     ) {
         self.match = match
         self.place = place
         self.contacts = contacts
         self.recipients = recipients
         self.escalateAfter = escalateAfter
+        self.helpAfter = helpAfter
     }
 }

@@ -24,6 +24,7 @@ struct HistoryRecord: Codable, FetchableRecord, MutablePersistableRecord {
         static let id = Column(CodingKeys.id)
         static let planID = Column(CodingKeys.planID)
         static let at = Column(CodingKeys.at)
+        static let kind = Column(CodingKeys.kind)
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) {

@@ -93,12 +93,13 @@ extension Store {
         try writer.write { db in try CheckInLinkRecord.deleteOne(db, key: planID) }
     }
 
-    /// The running plan a link token opens. The lookup is by the token's hash, so its timing says nothing
-    /// about the token; a revoked link, or the link of an ended plan, opens nothing.
+    /// The plan a link token opens: running, or ended and still kept (its page then offers Help only). The
+    /// lookup is by the token's hash, so its timing says nothing about the token; a revoked link, or the link
+    /// of a plan whose retention ended, opens nothing.
     func planID(forLinkToken token: String) throws -> String? {
         try writer.read { db in
             try CheckInLinkRecord.filter(CheckInLinkRecord.Columns.tokenHash == Self.linkTokenHash(token))
-                .joining(required: CheckInLinkRecord.plan.running())
+                .joining(required: CheckInLinkRecord.plan.notExpired())
                 .select(CheckInLinkRecord.Columns.planID, as: String.self).fetchOne(db)
         }
     }

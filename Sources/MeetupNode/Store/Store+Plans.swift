@@ -39,22 +39,22 @@ package struct PlanOutcome {
 extension Store {
     /// Stores a newly armed plan, its photo and its first history line, in one transaction.
     func insertPlan(_ plan: Plan, recipients: [Int64], photo: Data?, machine: CheckInMachine) throws {
+        try writer.write { db in
+            try insertPlan(db, plan, details: PlanDetails(plan, recipients: recipients), photo: photo, machine: machine)
+        }
+    }
+
+    func insertPlan(_ db: Database, _ plan: Plan, details: PlanDetails, photo: Data?, machine: CheckInMachine) throws {
         let state = CheckInState(schedule: plan.schedule)
-        let details = try cipher.seal(
-            PlanDetails(
-                match: plan.match, place: plan.place, contacts: plan.contacts, recipients: recipients,
-                escalateAfter: plan.escalateAfter),
-            for: PlanRecord.detailsColumn(plan.id))
         let record = PlanRecord(
             id: plan.id, state: state, wakeAt: machine.nextTimer(of: state)?.instant, createdAt: plan.createdAt,
-            details: details)
-        let sealedPhoto = photo.map { PhotoRecord(planID: plan.id, content: cipher.seal($0, for: PhotoRecord.contentColumn(plan.id))) }
-        try writer.write { db in
-            try record.insert(db)
-            try sealedPhoto?.insert(db)
-            try insertHistory(db, planID: plan.id, at: plan.createdAt, kind: "armed", detail: nil)
-            try insertNotice(db, planID: plan.id, kind: .replica, alertID: nil, at: plan.createdAt, quiet: false)
+            details: try cipher.seal(details, for: PlanRecord.detailsColumn(plan.id)))
+        try record.insert(db)
+        if let photo {
+            try PhotoRecord(planID: plan.id, content: cipher.seal(photo, for: PhotoRecord.contentColumn(plan.id))).insert(db)
         }
+        try insertHistory(db, planID: plan.id, at: plan.createdAt, kind: "armed", detail: nil)
+        try insertNotice(db, planID: plan.id, kind: .replica, alertID: nil, at: plan.createdAt, quiet: false)
     }
 
     /// In one write transaction: runs the plan's timers due by `now`, each at its own instant, then
