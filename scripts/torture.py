@@ -103,7 +103,7 @@ def cycle(user, nodes, rng, stats):
     action = rng.choice(["arm", "arm", "checkin", "checkin", "panic", "done", "duress"]) if plans else "arm"
     try:
         if action == "arm" and len(plans) < 4:
-            user.ctl(["arm", "--match", "Kiwi", "--place", "Cafe", "--every", "2s", "--grace", "1s", "--for", "1h"])
+            user.ctl(["arm", "--also", "--match", "Kiwi", "--place", "Cafe", "--every", "2s", "--grace", "1s", "--for", "1h"])
         elif action == "checkin" and plans:
             user.ctl(["checkin", rng.choice(plans), "--pin-stdin"], stdin=PIN + "\n", check=False)
         elif action == "duress" and plans:

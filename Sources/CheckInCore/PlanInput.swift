@@ -21,18 +21,24 @@ public struct PlanInput: Codable, Sendable {
     public var contacts: [String]?
     /// How long tier-1 contacts have to acknowledge an alert before tier-2 contacts receive it.
     public var escalateAfter: String?
+    /// Arm although another plan is running (`--also`): a second `arm` is most often the same command run
+    /// twice.
+    public var also: Bool?
+    /// Arm although no contact would hear of an alert (`--no-contacts`): the user means it.
+    public var noContacts: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case match, place, geo, platform, profile, phone, note, photo, start, every, grace, until, contacts
+        case match, place, geo, platform, profile, phone, note, photo, start, every, grace, until, contacts, also
         case length = "for"
         case escalateAfter = "escalate_after"
+        case noContacts = "no_contacts"
     }
 
     public init(
         match: String?, place: String?, geo: String? = nil, platform: String? = nil, profile: String? = nil,
         phone: String? = nil, note: String? = nil, photo: Data? = nil, start: String? = nil, every: String? = nil,
         grace: String? = nil, until: String? = nil, length: String? = nil, contacts: [String]? = nil,
-        escalateAfter: String? = nil
+        escalateAfter: String? = nil, also: Bool? = nil, noContacts: Bool? = nil
     ) {
         self.match = match
         self.place = place
@@ -49,6 +55,8 @@ public struct PlanInput: Codable, Sendable {
         self.length = length
         self.contacts = contacts
         self.escalateAfter = escalateAfter
+        self.also = also
+        self.noContacts = noContacts
     }
 
     /// Photos larger than this are refused: a photo travels in every alert.

@@ -23,6 +23,8 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownContact(name: String)
     /// Nobody to alert: the node has no contact.
     case noContacts
+    /// `arm` while plans run, without `--also`: their ids, newest first.
+    case planRunning(ids: [String])
     case contactNotFound(name: String)
     /// The name or the card is already a contact; the message says which.
     case contactExists(String)
@@ -57,6 +59,7 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         case .pinNotSet: "pin_not_set"
         case .unknownContact: "unknown_contact"
         case .noContacts: "no_contacts"
+        case .planRunning: "plan_running"
         case .contactNotFound: "contact_not_found"
         case .contactExists: "contact_exists"
         case .contactInUse: "contact_in_use"
@@ -77,7 +80,7 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidRequest, .invalidArgument, .unknownContact, .invalidCard: 400
         case .wrongPIN: 403
         case .requestTooLarge: 413
-        case .planAmbiguous, .planNotStarted, .planEnded, .pinNotSet, .noContacts, .contactExists, .contactInUse: 409
+        case .planAmbiguous, .planNotStarted, .planEnded, .pinNotSet, .noContacts, .planRunning, .contactExists, .contactInUse: 409
         case .busy, .storeUnavailable: 503
         case .internalError: 500
         case let .refused(_, _, status): status
@@ -99,6 +102,8 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         case .pinNotSet: "no PIN is set; set one first with meetupctl pin set"
         case let .unknownContact(name): "--contacts: no contact named \"\(name)\""
         case .noContacts: "no contact to alert; add one first with meetupctl contacts add NAME CARD"
+        case let .planRunning(ids):
+            "plan \(ids.joined(separator: ", ")) is already running; arm --also to run another beside it, or end it first with meetupctl done"
         case let .contactNotFound(name): "no contact named \"\(name)\"; see meetupctl contacts list"
         case let .contactExists(message): message
         case let .contactInUse(name, plan):

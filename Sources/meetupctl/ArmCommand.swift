@@ -32,6 +32,8 @@ struct ArmCommand: AsyncParsableCommand {
     @Option(help: "Contacts to alert, comma-separated (default: all).") var contacts: String?
     @Option(help: "How long tier-1 contacts have to acknowledge before tier-2 contacts are alerted (default 5m).")
     var escalateAfter: String?
+    @Flag(help: "Arm although another plan is running (on a terminal, arm asks instead).") var also = false
+    @Flag(help: "Arm although no contact would hear of an alert.") var noContacts = false
 
     func run() async throws {
         var photoBytes: Data?
@@ -46,10 +48,22 @@ struct ArmCommand: AsyncParsableCommand {
             match: details["match"], place: details["place"], geo: details["geo"], platform: details["platform"],
             profile: details["profile"], phone: details["phone"], note: details["note"], photo: photoBytes, start: start, every: every, grace: grace, until: until, length: length,
             contacts: contacts?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-            escalateAfter: escalateAfter)
+            escalateAfter: escalateAfter, also: also ? true : nil, noContacts: noContacts ? true : nil)
         let client = global.client()
+        let armed: PlanStatus
+        do {
+            armed = try await client.arm(request)
+        } catch {
+            // A plan runs already: on a terminal, ask; in a script, the refusal stands (exit 1).
+            guard let question = ArmFollowUp.alsoQuestion(for: error), isatty(STDIN_FILENO) != 0 else { throw error }
+            FileHandle.standardError.write(Data(question.utf8))
+            guard ArmFollowUp.isYes(readLine(strippingNewline: true)) else { throw ValidationFailure("nothing was armed") }
+            var again = request
+            again.also = true
+            armed = try await client.arm(again)
+        }
         // Give the guardians a few seconds to confirm; a calm word if none does.
-        let plan = try await ArmFollowUp.waitForGuardian(try await client.arm(request)) { try await client.plan($0) }
+        let plan = try await ArmFollowUp.waitForGuardian(armed) { try await client.plan($0) }
         for note in ArmFollowUp.notes(for: plan) { FileHandle.standardError.write(Data((note + "\n").utf8)) }
         if global.json { return try Output.printJSON(plan) }
         print("Armed plan \(plan.plan).")

@@ -72,3 +72,27 @@ extension EveningTests {
         #expect(try waitFor(10) { try carol.receivedAlerts().first?.resolved == true ? true : nil } == true)
     }
 }
+
+extension EveningTests {
+    @Test("the easy slips with the real meetupctl: arm with no contact, and a second arm in a script, are refused with exit 1")
+    func slips() throws {
+        let user = try Daemon.withPINs()
+        let arguments = ["--match", "Kiwi", "--place", "Cafe", "--every", "30m", "--for", "2h"]
+        let alone = try user.ctl(["arm"] + arguments)
+        #expect(alone.status == 1)
+        #expect(alone.stderr.contains("no contact would hear of an alert") && alone.stderr.contains("--no-contacts"), "\(alone.stderr)")
+        #expect(try user.status().counts.plans == 0)
+        let carol = try Daemon()
+        try pair(user, as: "Ulysse", with: carol, as: "Carol")
+        let first = try user.ctl(["arm", "--json"] + arguments)
+        #expect(first.status == 0, "\(first.stderr)")
+        let plan = try ControlJSON.decoder().decode(PlanStatus.self, from: Data(first.stdout.utf8))
+        let twice = try user.ctl(["arm"] + arguments, stdin: "")
+        #expect(twice.status == 1)
+        #expect(twice.stderr.contains("plan \(plan.plan) is already running") && twice.stderr.contains("--also"), "\(twice.stderr)")
+        #expect(try user.status().counts.plans == 1)
+        #expect(try user.ctl(["arm", "--also"] + arguments).status == 0)
+        let ambiguous = try user.ctl(["checkin", "--pin-stdin"], stdin: Daemon.pin + "\n")
+        #expect(ambiguous.status == 1 && ambiguous.stderr.contains(plan.plan), "the ids are named: \(ambiguous.stderr)")
+    }
+}

@@ -20,8 +20,10 @@ extension Daemon {
         try #require(set.status == 0, "\(set.stderr)")
     }
 
+    /// Arms a plan, beside any running one, whether or not a contact would hear of it: the tests of those
+    /// refusals call `ctl(["arm", ...])` themselves.
     func arm(_ arguments: [String]) throws -> PlanStatus {
-        try json(["arm"] + arguments, as: PlanStatus.self)
+        try json(["arm", "--also", "--no-contacts"] + arguments, as: PlanStatus.self)
     }
 
     func plan(_ id: String) throws -> PlanStatus {

@@ -73,10 +73,20 @@ struct ArmFollowUpTests {
         }
     }
 
-    @Test("no contacts at all: a warning that an alert would reach no one")
+    @Test("armed with --no-contacts: a warning that an alert would reach no one")
     func noContacts() {
         #expect(ArmFollowUp.notes(for: plan(guardians: [], contacts: []))
-            == ["warning: you have no contacts: an alert would reach no one. Add one with meetupctl contacts add."])
+            == ["warning: no contact will hear of this plan's alerts (--no-contacts). Add one with meetupctl contacts add."])
+    }
+
+    @Test("a second arm: the question only for the daemon's plan_running refusal; only y or yes arms")
+    func alsoQuestion() {
+        let running = ControlClientError.refused(.refused(code: "plan_running", message: "plan p1 is already running", status: 409))
+        #expect(ArmFollowUp.alsoQuestion(for: running) == "plan p1 is already running.\nArm another plan beside it anyway? [y/N] ")
+        #expect(ArmFollowUp.alsoQuestion(for: ControlClientError.refused(.refused(code: "wrong_pin", message: "", status: 403))) == nil)
+        #expect(ArmFollowUp.alsoQuestion(for: ControlClientError.daemonNotRunning(socketPath: "/s")) == nil)
+        #expect(ArmFollowUp.isYes("y") && ArmFollowUp.isYes(" Yes ") && !ArmFollowUp.isYes("") && !ArmFollowUp.isYes(nil))
+        #expect(!ArmFollowUp.isYes("n") && !ArmFollowUp.isYes("yep"))
     }
 
     @Test("waits with the real clock: 3 attempts of 50 ms take at least 150 ms")

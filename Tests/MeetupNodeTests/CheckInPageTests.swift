@@ -61,7 +61,7 @@ struct CheckInPageTests {
 
     @Test("the link: 128 random bits on the advertised endpoint, the same until revoked, none for an ended plan")
     func link() throws {
-        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", also: true, noContacts: true))
         let link = try fixture.plans.link(plan.plan)
         #expect(link.url.hasPrefix("http://127.0.0.1:7744/c/"))
         #expect(link.warning?.hasPrefix("this address works only on this machine") == true)
@@ -80,7 +80,7 @@ struct CheckInPageTests {
 
     @Test("GET shows the deadline and no match detail, with strict headers, and changes nothing")
     func show() async throws {
-        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe de Flore", every: "10m", length: "1h"))
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe de Flore", every: "10m", length: "1h", also: true, noContacts: true))
         let link = try fixture.plans.link(plan.plan)
         // The scheduler's tick starts the plan.
         _ = try node.store.advanceDue(to: fixture.clock.now, limit: 10, node.transitions)
@@ -106,7 +106,7 @@ struct CheckInPageTests {
 
     @Test("an unknown or revoked link, or one whose plan's retention ended, gets exactly the 404 of any unknown path; an ended plan's offers Help only")
     func unknown() async throws {
-        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", also: true, noContacts: true))
         let link = try fixture.plans.link(plan.plan)
         let app = Application(router: node.peerServer.router)
         try await app.test(.live) { client in
@@ -137,7 +137,7 @@ struct CheckInPageTests {
     @Test("I'm OK with the real and the duress PIN: the same page; the duress one alerts silently")
     func duress() async throws {
         try fixture.addContact("Anne")
-        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", also: true, noContacts: true))
         let link = try fixture.plans.link(plan.plan)
         let app = Application(router: node.peerServer.router)
         try await app.test(.live) { client in
@@ -155,13 +155,13 @@ struct CheckInPageTests {
     @Test("no nonce or a forged one: nothing done; wrong PINs lock the PIN but never Help")
     func protections() async throws {
         try fixture.addContact("Anne")
-        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", also: true, noContacts: true))
         let link = try fixture.plans.link(plan.plan)
         let app = Application(router: node.peerServer.router)
         try await app.test(.live) { client in
             let noNonce = try await submit(client, path(link), ["pin": "1234", "action": "check-in"])
             #expect(noNonce.html.contains("out of date"))
-            let otherPlan = try fixture.plans.arm(ArmRequest(match: "Pear", place: "Bar", every: "10m", length: "1h"))
+            let otherPlan = try fixture.plans.arm(ArmRequest(match: "Pear", place: "Bar", every: "10m", length: "1h", also: true, noContacts: true))
             let otherLink = try fixture.plans.link(otherPlan.plan)
             let otherNonce = try await get(client, path(otherLink)).nonce!
             let moved = try await submit(client, path(link), ["nonce": otherNonce, "pin": "1234", "action": "check-in"])
@@ -192,7 +192,7 @@ struct CheckInPageTests {
     @Test("a page older than the nonce's lifetime: the PIN actions ask to press again, Help still goes out")
     func oldPage() async throws {
         try fixture.addContact("Anne")
-        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "20h", length: "24h"))
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "20h", length: "24h", also: true, noContacts: true))
         let link = try fixture.plans.link(plan.plan)
         let app = Application(router: node.peerServer.router)
         try await app.test(.live) { client in
@@ -213,7 +213,7 @@ struct CheckInPageTests {
     func helpAfterTheEnd() async throws {
         try fixture.addContact("Anne")
         try fixture.addContact("Bea")
-        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", contacts: ["Anne"]))
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", contacts: ["Anne"], also: true, noContacts: true))
         let link = try fixture.plans.link(plan.plan)
         _ = try fixture.plans.location(plan.plan, LocationRequest(geo: "48.8600,2.3500", accuracy: nil))
         _ = try fixture.plans.pinCommand(plan.plan, pin: "1234", .done)
@@ -252,7 +252,7 @@ struct CheckInPageTests {
     @Test("a POST redirects to a result view: reloading it or resubmitting the form does nothing more")
     func actsOnce() async throws {
         try fixture.addContact("Anne")
-        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", also: true, noContacts: true))
         let link = try fixture.plans.link(plan.plan)
         let app = Application(router: node.peerServer.router)
         try await app.test(.live) { client in

@@ -46,7 +46,7 @@ struct ControlClientTests {
         try await serving { client in
             let status = try await client.status()
             #expect(status.nodeID == node.keys.fingerprint.nodeID)
-            let armed = try await client.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+            let armed = try await client.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", also: true, noContacts: true))
             #expect(try await client.plan(armed.plan) == fixture.plans.status(armed.plan))
             #expect(try await client.plan(nil).plan == armed.plan, "no id: the one running plan, as `current`")
         }

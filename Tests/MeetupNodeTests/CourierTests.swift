@@ -77,7 +77,7 @@ struct CourierTests {
 
     /// Panic on a fresh plan; returns the alert's copy to Ana, due now.
     func alertCopy() throws -> DueEnvelope {
-        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", also: true, noContacts: true))
         _ = try fixture.plans.panic(plan.plan)
         try node.courier.fanOut(at: clock.now)
         return try #require(try node.store.dueEnvelopes(now: clock.now, limit: 10, lease: Courier.lease).first { $0.type == .alert })

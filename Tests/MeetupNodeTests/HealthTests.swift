@@ -51,7 +51,7 @@ struct HealthTests {
         node.schedulerPassed(at: clock.now)
         let plans = fixture.plans
         try fixture.addContact("First")
-        let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", also: true, noContacts: true))
         _ = try plans.panic(plan.plan)
         _ = try node.courier.noticeFanOut(at: clock.now).run(limit: 10, now: clock.now)
         clock.advance(by: 600)

@@ -163,7 +163,7 @@ struct WarningHookTests {
 
     @Test("a reminder, then an overdue notice naming the alarm's time, reach the reminder hooks only, without the match")
     func reminderThenOverdue() async throws {
-        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", grace: "2m", length: "1h"))
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", grace: "2m", length: "1h", also: true, noContacts: true))
         let deadline = try #require(plan.nextDeadline)
         clock.advance(by: 460)
         try node.scheduler.runDue()
@@ -192,7 +192,7 @@ struct WarningHookTests {
 
     @Test("a warning that no longer stands is dropped: a check-in before the reminder runs, a miss caught up at once")
     func staleWarnings() async throws {
-        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", grace: "2m", length: "1h"))
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", grace: "2m", length: "1h", also: true, noContacts: true))
         clock.advance(by: 460)
         try node.scheduler.runDue()
         _ = try fixture.plans.pinCommand(plan.plan, pin: "1234", .checkIn)

@@ -30,7 +30,7 @@ struct IncidentTests {
 
     @Test("Help pressed three times is one alert, updated twice, sent again under its id; after a real check-in Help is a new alert")
     func helpPressedAgain() throws {
-        let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h")).plan
+        let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", also: true, noContacts: true)).plan
         for press in 0..<3 {
             clock.advance(by: 10)
             _ = try plans.apply(plan, .location(LocationFix(geo: try Coordinate(lat: 48.85 + Double(press) / 100, lon: 2.35), accuracy: nil, at: clock.now)))
@@ -58,7 +58,7 @@ struct IncidentTests {
 
     @Test("eight duress check-ins are one silent alert, updated seven times, and none shows on the user's node")
     func duressJoins() throws {
-        let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h")).plan
+        let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", also: true, noContacts: true)).plan
         for _ in 0..<8 {
             clock.advance(by: 30)
             _ = try plans.pinCommand(plan, pin: "9876", .checkIn)
@@ -71,7 +71,7 @@ struct IncidentTests {
 
     @Test("wrong PINs, then the duress PIN: one silent incident that reads duress; Help after a missed check-in reads panic")
     func graverReasonWins() throws {
-        let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h")).plan
+        let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", also: true, noContacts: true)).plan
         for _ in 0..<node.configuration.rules.pinFailureLimit {
             _ = try? plans.pinCommand(plan, pin: "0000", .checkIn)
         }
@@ -79,7 +79,7 @@ struct IncidentTests {
         _ = try plans.pinCommand(plan, pin: "9876", .checkIn)
         #expect(try alertRows(plan).map(\.reason) == ["duress"], "contacts must read duress, not only wrong PINs")
 
-        let other = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", grace: "5m", length: "1h")).plan
+        let other = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", grace: "5m", length: "1h", also: true, noContacts: true)).plan
         clock.advance(by: 16 * 60)
         _ = try node.scheduler.runDue()
         _ = try plans.panic(other)
@@ -89,7 +89,7 @@ struct IncidentTests {
 
     @Test("an ack delivers the first copy only: an update still queued for that contact goes out")
     func ackKeepsUpdatesQueued() throws {
-        let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h")).plan
+        let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", also: true, noContacts: true)).plan
         _ = try plans.panic(plan)
         _ = try node.courier.noticeFanOut(at: clock.now).run(limit: 20, now: clock.now)
         _ = try plans.panic(plan)

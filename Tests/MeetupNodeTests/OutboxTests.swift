@@ -25,7 +25,7 @@ struct OutboxTests {
     }
 
     func panicked(escalateAfter: String = "1m") throws -> PlanStatus {
-        let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", escalateAfter: escalateAfter))
+        let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", escalateAfter: escalateAfter, also: true, noContacts: true))
         _ = try plans.panic(plan.plan)
         #expect(try node.courier.noticeFanOut(at: clock.now).run(limit: 10, now: clock.now).queued == 2)
         return try plans.status(plan.plan)
@@ -110,10 +110,10 @@ struct OutboxTests {
 
     @Test("a notice that cannot be opened is set aside; the others still go out")
     func damagedNoticeIsSetAside() throws {
-        let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        let plan = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", also: true, noContacts: true))
         _ = try plans.panic(plan.plan)
         try node.store.writer.write { db in try db.execute(sql: "UPDATE alert SET payload = x'00'") }
-        let other = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        let other = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", also: true, noContacts: true))
         _ = try plans.panic(other.plan)
         let result = try node.courier.noticeFanOut(at: clock.now).run(limit: 10, now: clock.now)
         #expect(result.failed.count == 1)
@@ -130,10 +130,10 @@ struct OutboxTests {
         _ = try contacts.remove("First")
         let after = try plans.status(plan.plan).alerts.first?.deliveries.map { "\($0.contact) \($0.state)" }
         #expect(after == ["First cancelled", "Second queued"], "only the removed contact's copies")
-        let next = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        let next = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", also: true, noContacts: true))
         #expect(next.contacts == ["Second"])
         #expect(throws: ControlError.unknownContact(name: "First")) {
-            try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", length: "1h", contacts: ["First"]))
+            try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", length: "1h", contacts: ["First"], also: true, noContacts: true))
         }
     }
 

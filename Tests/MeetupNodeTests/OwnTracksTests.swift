@@ -75,7 +75,7 @@ struct OwnTracksTests {
     func trailAndNoCheckIn() async throws {
         let setup = try node.ownTracks.setUp()
         let auth = Self.basic(setup.username, setup.password)
-        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", grace: "5m", length: "1h"))
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", grace: "5m", length: "1h", also: true, noContacts: true))
         let start = clock.now
         let app = Application(router: node.peerServer.router)
         try await app.test(.live) { client in
@@ -110,7 +110,7 @@ struct OwnTracksTests {
     @Test("bad or missing credentials: 401 naming Basic; after 10 a minute, 429 even with the right ones")
     func credentials() async throws {
         let setup = try node.ownTracks.setUp()
-        _ = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        _ = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", also: true, noContacts: true))
         let body = location(lat: 48.1, lon: 2.3, tst: clock.now)
         let app = Application(router: node.peerServer.router)
         try await app.test(.live) { client in
@@ -134,7 +134,7 @@ struct OwnTracksTests {
     func transitionsAndOthers() async throws {
         let setup = try node.ownTracks.setUp()
         let auth = Self.basic(setup.username, setup.password)
-        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", also: true, noContacts: true))
         let tst = Int(clock.now.timeIntervalSince1970)
         let app = Application(router: node.peerServer.router)
         try await app.test(.live) { client in
@@ -183,7 +183,7 @@ struct OwnTracksTests {
             #expect(status == .ok)
             #expect(body == "[]")
             // A plan armed for later does not collect the movements before it starts.
-            _ = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", start: "+2h", every: "10m", length: "1h"))
+            _ = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", start: "+2h", every: "10m", length: "1h", also: true, noContacts: true))
             #expect(try await post(client, location(lat: 48.1, lon: 2.3, tst: clock.now), authorization: auth).0 == .ok)
         }
         let rows = try await node.store.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM history WHERE kind = 'location'") }

@@ -44,7 +44,7 @@ struct RetentionTests {
     func purgeLeavesNothing() throws {
         let user = try fixture.addContact("Ulysse")
 
-        let ended = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h"))
+        let ended = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", also: true, noContacts: true))
         _ = try plans.location(ended.plan, LocationRequest(geo: "48.85,2.35", accuracy: nil))
         _ = try plans.panic(ended.plan)
         _ = try node.courier.noticeFanOut(at: clock.now).run(limit: 10, now: clock.now)
@@ -54,7 +54,7 @@ struct RetentionTests {
         try receivedAlert(from: user, id: "OPENALERTID22")
         let acked = try #require(try contacts.alerts(all: true).alerts.first { $0.plan == "PLANACKEDALERTID1" })
         _ = try contacts.ack(acked.id)
-        let running = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "60d"))
+        let running = try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "60d", also: true, noContacts: true))
 
         let gone = [ended.plan, alertID, "ACKEDALERTID1", acked.id]
         let before = try databaseBytes()

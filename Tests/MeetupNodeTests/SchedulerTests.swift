@@ -22,7 +22,7 @@ struct SchedulerTests {
     }
 
     func arm(every: String = "10m", grace: String = "2m") throws -> PlanStatus {
-        try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: every, grace: grace, length: "1h"))
+        try plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: every, grace: grace, length: "1h", also: true, noContacts: true))
     }
 
     @Test("nothing fires before its instant; grace over fires the missed alert at its own instant, not late")
@@ -116,6 +116,21 @@ struct SchedulerTests {
         #expect(throws: ControlError.planNotFound(id: "nope")) { try plans.status("nope") }
     }
 
+    @Test("the easy slips: arming with nobody to alert, or while a plan runs, is refused until the user says they mean it")
+    func slips() throws {
+        let alone = ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h")
+        #expect(throws: ControlError.self) { try plans.arm(alone) }
+        #expect(try plans.list().plans.isEmpty, "nothing armed")
+        var meant = alone
+        meant.noContacts = true
+        let first = try plans.arm(meant)
+        #expect(throws: ControlError.planRunning(ids: [first.plan])) { try plans.arm(meant) }
+        meant.also = true
+        let second = try plans.arm(meant)
+        #expect(Set(try plans.list().plans.map(\.plan)) == [first.plan, second.plan])
+        #expect(ControlError.planRunning(ids: [first.plan]).message.contains("arm --also"))
+    }
+
     @Test("changing the PINs needs the current one; the duress PIN changes them too, and alerts silently")
     func changePIN() throws {
         let plan = try arm()
@@ -139,8 +154,8 @@ struct SchedulerResilienceTests {
         let node = try Node.forTests(in: directory, clock: clock)
         let plans = node.plans
         _ = try plans.setPIN(PINSetRequest(pin: "1234", duressPIN: "9876", currentPIN: nil))
-        let broken = try plans.arm(ArmRequest(match: "A", place: "P", every: "10m", grace: "1m"))
-        let healthy = try plans.arm(ArmRequest(match: "B", place: "P", every: "10m", grace: "1m"))
+        let broken = try plans.arm(ArmRequest(match: "A", place: "P", every: "10m", grace: "1m", also: true, noContacts: true))
+        let healthy = try plans.arm(ArmRequest(match: "B", place: "P", every: "10m", grace: "1m", also: true, noContacts: true))
         try node.store.writer.write { db in
             try db.execute(sql: "UPDATE plan SET details = x'00' WHERE id = ?", arguments: [broken.plan])
         }

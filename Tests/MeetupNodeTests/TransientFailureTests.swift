@@ -43,7 +43,7 @@ struct TransientFailureTests {
     }
 
     func armed() throws -> String {
-        try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", grace: "5m", length: "2h")).plan
+        try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", grace: "5m", length: "2h", also: true, noContacts: true)).plan
     }
 
     func wakeAt(_ plan: String) throws -> Date? {

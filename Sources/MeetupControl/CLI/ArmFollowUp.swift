@@ -29,8 +29,21 @@ public enum ArmFollowUp {
             notes.append("note: not yet watched by a guardian; meetupctl status \(plan.plan) shows when one confirms.")
         }
         if plan.contacts.isEmpty {
-            notes.append("warning: you have no contacts: an alert would reach no one. Add one with meetupctl contacts add.")
+            notes.append("warning: no contact will hear of this plan's alerts (--no-contacts). Add one with meetupctl contacts add.")
         }
         return notes
+    }
+
+    /// The question `arm` asks on a terminal when the daemon refused because a plan is running; nil for any
+    /// other error, which stands.
+    public static func alsoQuestion(for error: any Error) -> String? {
+        guard case let .refused(refusal) = error as? ControlClientError, refusal.code == "plan_running" else { return nil }
+        return "\(refusal.message).\nArm another plan beside it anyway? [y/N] "
+    }
+
+    /// Whether an answer to `alsoQuestion` is yes.
+    public static func isYes(_ answer: String?) -> Bool {
+        guard let answer = answer?.trimmingCharacters(in: .whitespaces).lowercased() else { return false }
+        return answer == "y" || answer == "yes"
     }
 }

@@ -132,6 +132,7 @@ struct CheckInPage: Sendable {
         case .planEnded, .planNotFound: .planEnded
         case .busy: .busy
         case .noContacts: .noContacts
+        case .planRunning: .failed
         case .routeNotFound, .invalidRequest, .requestTooLarge, .invalidArgument, .noActivePlan, .planAmbiguous, .pinNotSet,
              .unknownContact, .contactNotFound, .contactExists, .contactInUse, .invalidCard, .alertNotFound, .linkNotFound,
              .storeUnavailable, .internalError, .refused:

@@ -70,6 +70,13 @@ struct PlanService: Sendable {
         }
         if plan.contacts.isEmpty { recipients = try storeCall { try store.contacts() }.map(\.id) }
         guard try storeCall({ try store.pinHashes() }) != nil else { throw .pinNotSet }
+        // The easy slips: nobody to alert, or the same command run twice.
+        guard !recipients.isEmpty || request.noContacts == true else {
+            throw .invalidArgument(
+                "no contact would hear of an alert: add one first with meetupctl contacts add NAME CARD, or arm --no-contacts if you mean it")
+        }
+        let running = try storeCall { try store.runningPlanIDs() }
+        guard running.isEmpty || request.also == true else { throw .planRunning(ids: running) }
         try storeCall { try store.insertPlan(plan, recipients: recipients, photo: request.photo, machine: transitions.machine) }
         logger.info("plan armed", metadata: ["plan": "\(id)"])
         return try status(id)
