@@ -27,4 +27,21 @@ public struct Coordinate: Codable, Equatable, Hashable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(lat: container.decode(Double.self, forKey: .lat), lon: container.decode(Double.self, forKey: .lon))
     }
+
+    /// The position on OpenStreetMap, zoomed to the street.
+    public var mapLink: String {
+        "https://www.openstreetmap.org/?mlat=\(lat)&mlon=\(lon)#map=17/\(lat)/\(lon)"
+    }
+
+    /// The `geo:` URI a phone opens in its maps app.
+    public var geoURI: String { "geo:\(lat),\(lon)" }
+
+    /// The great-circle distance to `other`, in kilometres (haversine, on a sphere of 6,371 km).
+    public func kilometres(to other: Coordinate) -> Double {
+        let radians = { (degrees: Double) in degrees * .pi / 180 }
+        let dLat = radians(other.lat - lat)
+        let dLon = radians(other.lon - lon)
+        let a = sin(dLat / 2) * sin(dLat / 2) + cos(radians(lat)) * cos(radians(other.lat)) * sin(dLon / 2) * sin(dLon / 2)
+        return 6_371 * 2 * atan2(a.squareRoot(), (1 - a).squareRoot())
+    }
 }

@@ -29,7 +29,7 @@ public enum PlanError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .badDuration(flag, error): "\(flag): \(error)"
         case let .durationTooShort(flag, seconds): "\(flag): must be at least 1s, got \(DurationText.format(seconds))"
         case let .malformedInstant(flag, text):
-            "\(flag) \"\(text)\": expected an ISO 8601 time like 2026-11-23T21:00:00Z, or +DURATION like +15m"
+            "\(flag) \"\(text)\": expected a time like 23:30 or 2026-11-23 23:30 (your zone), ISO 8601 with a zone like 2026-11-23T21:00:00Z, or +DURATION like +15m"
         case let .startInPast(flag): "\(flag): the time is in the past"
         case .untilNotAfterStart: "--until: the end must come after the start"
         case .conflictingEnd: "--until and --for: give one or the other"

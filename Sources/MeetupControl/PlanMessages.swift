@@ -56,7 +56,8 @@ public struct LocationRequest: Codable, Sendable {
     }
 }
 
-/// One plan as `status` shows it: ids, states and times, never match details or places.
+/// One plan as `status` shows it: ids, states and times, and the place's name and position so that the user
+/// can tell plans apart and check what `arm` took; never the match's details.
 public struct PlanStatus: Codable, Sendable, Equatable {
     public var plan: String
     public var phase: Phase
@@ -73,9 +74,14 @@ public struct PlanStatus: Codable, Sendable, Equatable {
     public var contacts: [String]
     /// Each guardian of the plan, and whether it holds the plan's latest replica.
     public var guardians: [GuardianSummary]
+    /// Where the user meets the match, as armed.
+    public var place: String?
+    public var geo: Coordinate?
+    /// What `arm` found worth a second look (a position far from the last known one); only in its answer.
+    public var warnings: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case plan, phase, start, until, resolved, alerts, contacts, guardians
+        case plan, phase, start, until, resolved, alerts, contacts, guardians, place, geo, warnings
         /// The old name of `phase`, written and read for one more version (docs/PROTOCOL.md, "Control API").
         case state
         case nextDeadline = "next_deadline"
@@ -88,7 +94,7 @@ public struct PlanStatus: Codable, Sendable, Equatable {
     public init(
         plan: String, phase: Phase, start: Date, nextDeadline: Date?, reminderAt: Date?, until: Date,
         everySeconds: Int, graceSeconds: Int, lastCheckIn: Date?, resolved: Bool, alerts: [AlertSummary],
-        contacts: [String], guardians: [GuardianSummary]
+        contacts: [String], guardians: [GuardianSummary], place: String? = nil, geo: Coordinate? = nil
     ) {
         self.plan = plan
         self.phase = phase
@@ -103,6 +109,8 @@ public struct PlanStatus: Codable, Sendable, Equatable {
         self.alerts = alerts
         self.contacts = contacts
         self.guardians = guardians
+        self.place = place
+        self.geo = geo
     }
 
     public init(from decoder: any Decoder) throws {
@@ -120,6 +128,9 @@ public struct PlanStatus: Codable, Sendable, Equatable {
         alerts = try container.decode([AlertSummary].self, forKey: .alerts)
         contacts = try container.decode([String].self, forKey: .contacts)
         guardians = try container.decode([GuardianSummary].self, forKey: .guardians)
+        place = try container.decodeIfPresent(String.self, forKey: .place)
+        geo = try container.decodeIfPresent(Coordinate.self, forKey: .geo)
+        warnings = try container.decodeIfPresent([String].self, forKey: .warnings)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -138,6 +149,9 @@ public struct PlanStatus: Codable, Sendable, Equatable {
         try container.encode(alerts, forKey: .alerts)
         try container.encode(contacts, forKey: .contacts)
         try container.encode(guardians, forKey: .guardians)
+        try container.encodeIfPresent(place, forKey: .place)
+        try container.encodeIfPresent(geo, forKey: .geo)
+        try container.encodeIfPresent(warnings, forKey: .warnings)
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CheckInCore
 import Foundation
 import MeetupControl
 
@@ -24,10 +25,11 @@ struct ArmCommand: AsyncParsableCommand {
     @Option(help: "Their phone number.") var phone: String?
     @Option(help: "A note for your contacts.") var note: String?
     @Option(help: "A photo of them: JPEG, PNG or WebP, 5 MiB at most.") var photo: String?
-    @Option(help: "When the plan starts: ISO 8601 or +DURATION (default: now).") var start: String?
+    @Option(help: "When the plan starts: 22:00 (the next one), 2026-12-01 22:00, ISO 8601 with a zone, or +DURATION (default: now).")
+    var start: String?
     @Option(help: "Check-in interval, like 15m (default 15m).") var every: String?
     @Option(help: "Grace after a missed check-in before the alert, like 5m (default 5m).") var grace: String?
-    @Option(help: "When the plan ends, ISO 8601.") var until: String?
+    @Option(help: "When the plan ends: 23:30 (the next one), 2026-12-01 23:30, ISO 8601 with a zone, or +DURATION.") var until: String?
     @Option(name: .customLong("for"), help: "How long the plan runs, like 3h (default 3h).") var length: String?
     @Option(help: "Contacts to alert, comma-separated (default: all).") var contacts: String?
     @Option(help: "How long tier-1 contacts have to acknowledge before tier-2 contacts are alerted (default 5m).")
@@ -46,7 +48,7 @@ struct ArmCommand: AsyncParsableCommand {
         let details = try self.details()
         let request = ArmRequest(
             match: details["match"], place: details["place"], geo: details["geo"], platform: details["platform"],
-            profile: details["profile"], phone: details["phone"], note: details["note"], photo: photoBytes, start: start, every: every, grace: grace, until: until, length: length,
+            profile: details["profile"], phone: details["phone"], note: details["note"], photo: photoBytes, start: start.map(Self.local), every: every, grace: grace, until: until.map(Self.local), length: length,
             contacts: contacts?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
             escalateAfter: escalateAfter, also: also ? true : nil, noContacts: noContacts ? true : nil)
         let client = global.client()
@@ -68,6 +70,11 @@ struct ArmCommand: AsyncParsableCommand {
         if global.json { return try Output.printJSON(plan) }
         print("Armed plan \(plan.plan).")
         Output.printPlan(plan)
+    }
+
+    /// A local time in the user's zone (`$TZ`), made ISO 8601 with its offset; other forms go as typed.
+    static func local(_ text: String) -> String {
+        LocalTimeText.resolve(text, now: Date(), zone: .current)
     }
 
     /// The match's details: the flags, plus standard input's lines with `--details-stdin`, plus answers at

@@ -10,7 +10,7 @@ struct Meetupctl: AsyncParsableCommand {
         version: MeetupVersion.current,
         subcommands: [
             PinCommand.self, ArmCommand.self, CheckInCommand.self, WhereCommand.self, ExtendCommand.self,
-            DoneCommand.self, PanicCommand.self, StatusCommand.self, LogCommand.self, IdCommand.self,
+            DoneCommand.self, PanicCommand.self, PlansCommand.self, StatusCommand.self, LogCommand.self, IdCommand.self,
             LinkCommand.self, OwnTracksCommand.self, ContactsCommand.self, AlertsCommand.self, PurgeCommand.self,
             ExportCommand.self,
         ])

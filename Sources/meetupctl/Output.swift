@@ -21,6 +21,11 @@ enum Output {
     /// A plan, short and calm. It shows exactly what the daemon sent: nothing here can tell a duress PIN.
     static func printPlan(_ plan: PlanStatus) {
         var rows = [("plan", plan.plan), ("phase", plan.phase.rawValue)]
+        if let place = plan.place { rows.append(("place", TerminalText.clean(place))) }
+        if let geo = plan.geo {
+            rows.append(("position", "\(geo.lat),\(geo.lon)"))
+            rows.append(("map", geo.mapLink))
+        }
         if let next = plan.nextDeadline { rows.append(("next check-in", "by " + time(next))) }
         if let reminder = plan.reminderAt { rows.append(("reminder", time(reminder))) }
         rows.append(("until", time(plan.until)))
@@ -40,6 +45,19 @@ enum Output {
             }
         }
         printTable(rows)
+    }
+
+    /// Plans, one line each: id, phase, start, next check-in, place.
+    static func printPlanList(_ plans: [PlanStatus]) {
+        let rows = [["PLAN", "PHASE", "START", "NEXT CHECK-IN", "PLACE"]] + plans.map { plan in
+            [plan.plan, plan.phase.rawValue, time(plan.start), plan.nextDeadline.map(time) ?? "-",
+             TerminalText.clean(plan.place ?? "-")]
+        }
+        let widths = (0..<5).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .trimmingCharacters(in: .whitespaces))
+        }
     }
 
     /// Metres, without trapping on whatever a peer sent.
@@ -91,11 +109,9 @@ enum Output {
     }
 
     /// Local time, with the date: `2026-11-23 21:45:10`.
+    /// A time in the user's zone (`$TZ`), with the zone: `2026-12-01 21:40:05 GMT+1`.
     static func time(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return formatter.string(from: date)
+        ClockText.dateTime(date, in: .current)
     }
 }
 

@@ -52,11 +52,11 @@ struct ExtendCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var target: PlanArgument
     @Option(help: "Extend by a duration, like 30m.") var by: String?
-    @Option(help: "Extend until a time, ISO 8601.") var until: String?
+    @Option(help: "Extend until a time: 23:30 (the next one), 2026-12-01 23:30, or ISO 8601 with a zone.") var until: String?
     @OptionGroup var pin: PINSource
 
     func run() async throws {
-        let request = ExtendRequest(pin: try pin.read(), by: by, until: until)
+        let request = ExtendRequest(pin: try pin.read(), by: by, until: until.map(ArmCommand.local))
         let plan = try await global.client().extend(target.plan, request)
         if global.json { return try Output.printJSON(plan) }
         print("Extended.")
@@ -109,5 +109,21 @@ struct LogCommand: AsyncParsableCommand {
         let log = try await global.client().log(target.plan)
         if global.json { return try Output.printJSON(log) }
         for event in log.events { print("\(Output.time(event.at))  \(event.kind)") }
+    }
+}
+
+struct PlansCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plans", abstract: "The plans running: id, phase, start, next check-in and place.")
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Also the plans that have ended and are still kept.") var all = false
+
+    func run() async throws {
+        let list = try await global.client().plans()
+        let plans = PlanList(plans: list.plans.filter { all || !$0.phase.isEnded })
+        if global.json { return try Output.printJSON(plans) }
+        guard !plans.plans.isEmpty else { return print(all ? "No plans." : "No plan is running.") }
+        Output.printPlanList(plans.plans)
     }
 }

@@ -96,3 +96,39 @@ extension EveningTests {
         #expect(ambiguous.status == 1 && ambiguous.stderr.contains(plan.plan), "the ids are named: \(ambiguous.stderr)")
     }
 }
+
+extension EveningTests {
+    @Test("local clock times in $TZ, the place echoed with its map link, a far --geo warned of, and plans listed")
+    func arming() throws {
+        let user = try Daemon.withPINs()
+        let carol = try Daemon()
+        try pair(user, as: "Ulysse", with: carol, as: "Carol")
+        #expect(try user.ctl(["where", "48.8768,2.3570"]).status == 1, "no plan: nowhere to record it")
+        let earlier = try user.arm(["--match", "A", "--place", "Home", "--every", "30m", "--for", "1h"])
+        #expect(try user.ctl(["where", earlier.plan, "48.8768,2.3570"]).status == 0)
+        #expect(try user.ctl(["done", earlier.plan, "--pin-stdin"], stdin: Daemon.pin + "\n").status == 0)
+
+        // The next 23:30 in Paris, whatever the daemon's zone: the plan ends then.
+        let paris = TimeZone(identifier: "Europe/Paris")!
+        let armed = try user.ctl(
+            ["arm", "--match", "Kiwi", "--place", "Café du Nord", "--geo", "2.3570,48.8768", "--every", "30m", "--until", "23:30"],
+            environment: ["TZ": "Europe/Paris"])
+        #expect(armed.status == 0, "\(armed.stderr)")
+        #expect(armed.stdout.contains("Café du Nord") && armed.stdout.contains("https://www.openstreetmap.org/?mlat=2.357&mlon=48.8768"), "\(armed.stdout)")
+        #expect(armed.stderr.contains("km from your last known position"), "\(armed.stderr)")
+        #expect(armed.stderr.contains("did you swap latitude and longitude? --geo 48.8768,2.357"), "\(armed.stderr)")
+        #expect(armed.stdout.contains("GMT+1") || armed.stdout.contains("GMT+2"), "times with their zone: \(armed.stdout)")
+        let plans = try user.json(["plans"], as: PlanList.self).plans
+        #expect(plans.count == 1 && plans.first?.place == "Café du Nord")
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = paris
+        let until = try #require(plans.first?.until)
+        #expect(calendar.component(.hour, from: until) == 23 && calendar.component(.minute, from: until) == 30)
+        #expect(until > Date() && until <= Date().addingTimeInterval(86_400))
+        let listed = try user.ctl(["plans"])
+        #expect(listed.stdout.hasPrefix("PLAN") && listed.stdout.contains(plans[0].plan) && listed.stdout.contains("Café du Nord"))
+        #expect(try user.ctl(["plans", "--all"]).stdout.contains(earlier.plan))
+        let bad = try user.ctl(["extend", "--until", "tonight", "--pin-stdin"], stdin: Daemon.pin + "\n")
+        #expect(bad.status == 1 && bad.stderr.contains("a time like 23:30"), "\(bad.stderr)")
+    }
+}

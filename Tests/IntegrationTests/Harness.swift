@@ -52,8 +52,8 @@ func run(_ path: String, _ arguments: [String], stdin: String? = nil, environmen
 }
 
 /// `meetupctl` against one home.
-func meetupctl(home: String, _ arguments: [String], stdin: String? = nil) throws -> CommandResult {
-    try run(Binaries.meetupctl, ["--home", home] + arguments, stdin: stdin)
+func meetupctl(home: String, _ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil) throws -> CommandResult {
+    try run(Binaries.meetupctl, ["--home", home] + arguments, stdin: stdin, environment: environment)
 }
 
 /// A real `meetupd` process in its own temporary home, listening on a free loopback port.
@@ -124,8 +124,11 @@ final class Daemon {
         return try ControlJSON.decoder().decode(NodeStatus.self, from: Data(result.stdout.utf8))
     }
 
-    func ctl(_ arguments: [String], stdin: String? = nil) throws -> CommandResult {
-        try meetupctl(home: home, arguments, stdin: stdin)
+    /// `environment` adds to this process's.
+    func ctl(_ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil) throws -> CommandResult {
+        try meetupctl(
+            home: home, arguments, stdin: stdin,
+            environment: environment.map { ProcessInfo.processInfo.environment.merging($0) { $1 } })
     }
 
     var log: String {

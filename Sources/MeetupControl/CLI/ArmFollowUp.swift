@@ -22,9 +22,10 @@ public enum ArmFollowUp {
         plan.guardians.contains { $0.state == .confirmed }
     }
 
-    /// The lines for standard error, calm first: no guardian confirmed yet; no contact at all.
+    /// The lines for standard error: what the daemon found worth a second look in the place's position; no
+    /// guardian confirmed yet; no contact at all.
     public static func notes(for plan: PlanStatus) -> [String] {
-        var notes: [String] = []
+        var notes = (plan.warnings ?? []).map { "warning: " + $0 }
         if !plan.guardians.isEmpty, !isWatched(plan) {
             notes.append("note: not yet watched by a guardian; meetupctl status \(plan.plan) shows when one confirms.")
         }

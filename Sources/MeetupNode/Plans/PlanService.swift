@@ -77,9 +77,15 @@ struct PlanService: Sendable {
         }
         let running = try storeCall { try store.runningPlanIDs() }
         guard running.isEmpty || request.also == true else { throw .planRunning(ids: running) }
+        let lastKnown = try storeCall { try store.newestFix(in: nil) }
         try storeCall { try store.insertPlan(plan, recipients: recipients, photo: request.photo, machine: transitions.machine) }
         logger.info("plan armed", metadata: ["plan": "\(id)"])
-        return try status(id)
+        var armed = try status(id)
+        if let geo = plan.place.geo {
+            let warnings = PlaceCheck.warnings(geo: geo, lastKnown: lastKnown?.geo)
+            if !warnings.isEmpty { armed.warnings = warnings }
+        }
+        return armed
     }
 
     /// A PIN-protected command. The real and the duress PIN give the same answer, byte for byte.

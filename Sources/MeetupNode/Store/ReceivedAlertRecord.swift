@@ -136,8 +136,7 @@ extension Store {
             deadline: payload.deadline, receivedAt: record.receivedAt, ackedAt: record.ackedAt,
             resolvedAt: record.resolvedAt, checkedInAt: record.checkedInAt, start: payload.start, until: payload.until,
             trail: payload.trail, checkIns: payload.checkIns, history: payload.history,
-            mapLink: position.map { "https://www.openstreetmap.org/?mlat=\($0.lat)&mlon=\($0.lon)#map=17/\($0.lat)/\($0.lon)" },
-            geoURI: position.map { "geo:\($0.lat),\($0.lon)" }, hasPhoto: content.message.photo != nil,
+            mapLink: position?.mapLink, geoURI: position?.geoURI, hasPhoto: content.message.photo != nil,
             photo: withPhoto ? content.message.photo : nil, via: record.via, revision: record.revision,
             updatedAt: record.updatedAt)
     }

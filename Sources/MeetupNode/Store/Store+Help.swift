@@ -25,13 +25,22 @@ extension Store {
         try writer.write { db in
             let photo = try base.flatMap { try self.photo(db, planID: $0) }
             try insertPlan(db, plan, details: details, photo: photo, machine: machine)
-            var lines = HistoryRecord.filter(HistoryRecord.Columns.kind == HistoryEntry.locationKind)
-            if let base { lines = lines.filter(HistoryRecord.Columns.planID == base) }
-            guard let last = try lines.order(HistoryRecord.Columns.at.desc).fetchOne(db), let sealed = last.detail else { return }
-            let fix = try cipher.open(LocationFix.self, from: sealed, for: Self.historyColumn(last.planID))
+            guard let fix = try newestFix(db, in: base) else { return }
             try insertHistory(
-                db, planID: plan.id, at: last.at, kind: HistoryEntry.locationKind,
+                db, planID: plan.id, at: fix.at, kind: HistoryEntry.locationKind,
                 detail: try cipher.seal(fix, for: Self.historyColumn(plan.id)))
         }
+    }
+
+    /// The newest position recorded in `planID`, or in any plan kept when nil.
+    func newestFix(in planID: String?) throws -> LocationFix? {
+        try writer.read { db in try newestFix(db, in: planID) }
+    }
+
+    private func newestFix(_ db: Database, in planID: String?) throws -> LocationFix? {
+        var lines = HistoryRecord.filter(HistoryRecord.Columns.kind == HistoryEntry.locationKind && HistoryRecord.Columns.detail != nil)
+        if let planID { lines = lines.filter(HistoryRecord.Columns.planID == planID) }
+        guard let last = try lines.order(HistoryRecord.Columns.at.desc).fetchOne(db), let sealed = last.detail else { return nil }
+        return try cipher.open(LocationFix.self, from: sealed, for: Self.historyColumn(last.planID))
     }
 }

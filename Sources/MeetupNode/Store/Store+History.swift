@@ -25,6 +25,7 @@ struct HistoryRecord: Codable, FetchableRecord, MutablePersistableRecord {
         static let planID = Column(CodingKeys.planID)
         static let at = Column(CodingKeys.at)
         static let kind = Column(CodingKeys.kind)
+        static let detail = Column(CodingKeys.detail)
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) {

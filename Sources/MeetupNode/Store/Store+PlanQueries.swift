@@ -69,7 +69,8 @@ extension Store {
             plan: record.id, phase: state.phase, start: state.schedule.start, nextDeadline: state.nextDeadline,
             reminderAt: state.reminderAt, until: state.schedule.until, everySeconds: state.schedule.every,
             graceSeconds: state.schedule.grace, lastCheckIn: state.lastCheckIn, resolved: state.resolved, alerts: alerts,
-            contacts: contacts, guardians: try guardianSummaries(db, planID: record.id, details: details))
+            contacts: contacts, guardians: try guardianSummaries(db, planID: record.id, details: details),
+            place: details.place.name, geo: details.place.geo)
     }
 
     /// Each contact's copy of an alert, from its outbox rows: the newest revision's, once an incident was
