@@ -90,7 +90,8 @@ enum Output {
         rows.append(("photo", alert.hasPhoto ? "yes (--save-photo FILE)" : "no"))
         rows.append(("state", alert.resolved ? "resolved \(alert.resolvedAt.map(time) ?? "")"
             : alert.acked ? "acknowledged \(alert.ackedAt.map(time) ?? "")" : "OPEN: acknowledge with meetupctl alerts ack \(alert.id)"))
-        if let at = alert.checkedInAt { rows.append(("checked in after", time(at))) }
+        if let at = alert.checkedInAt { rows.append(("checked in after", "the alert, at " + time(at))) }
+        if !alert.via.isEmpty { rows.append(("via", alert.via.joined(separator: ", "))) }
         printTable(rows.map { ($0.0, TerminalText.clean($0.1)) })
         if alert.trail.count > 1 {
             print("\ntrail:")

@@ -76,6 +76,25 @@ struct HookRunnerTests {
         #expect(hooks.count == 2)
     }
 
+    @Test("the end of the plan and a check-in after the alert are told once each, with a line for chats")
+    func standDown() async throws {
+        _ = try await pass()
+        let ana = try #require(try node.store.contact(named: "Ana"))
+        for state in [ResolvedMessage.State.checkedIn, .checkedIn, .done, .done] {
+            try await node.store.writer.write { db in
+                try node.store.applyResolved(
+                    db, ResolvedMessage(plan: "PLAN1", state: state, at: clock.now), from: ana, hooks: [.ntfy], at: clock.now)
+            }
+        }
+        _ = try await pass()
+        let calls = hooks.calls.withLock { $0 }.dropFirst(2)
+        #expect(calls.map { RecordingHooks.fields($0.message)["event"] } == ["checked-in", "resolved"], "each told once")
+        #expect(calls.first?.message.text == "meetup: Ana checked in after the missed alert (alert \(try #require(try node.store.receivedAlerts(all: true).first).id))")
+        #expect(calls.last?.message.text.hasPrefix("meetup: Ana ended the plan after the missed alert: safe") == true)
+        #expect(calls.last?.message.priority == "default" && calls.last?.message.title == "meetup: stand down")
+        #expect(RecordingHooks.fields(try #require(calls.last?.message))["text"]?.hasPrefix("meetup: Ana ended the plan") == true)
+    }
+
     @Test("a failing hook is tried again after its backoff, not before, and given up after the attempt limit")
     func retries() async throws {
         hooks.failing.withLock { $0 = true }

@@ -51,7 +51,8 @@ struct HookMessage: Sendable, Equatable {
     var tag: String
 }
 
-/// What a hook receives: ids, who and why; the match, place and map link only with `--hook-details`.
+/// What a contact's hook receives: ids, who and why, and a one-line `text` for chat webhooks; the match, the
+/// place, the map link of the last known position and the match's phone only with `--hook-details`.
 struct HookSummary: Encodable, Sendable {
     var event: String
     var id: String
@@ -59,12 +60,15 @@ struct HookSummary: Encodable, Sendable {
     var from: String
     var reason: String
     var receivedAt: Date
+    var at: Date?
+    var text = ""
     var match: String?
     var place: String?
     var mapLink: String?
+    var phone: String?
 
     enum CodingKeys: String, CodingKey {
-        case event, id, plan, from, reason, match, place
+        case event, id, plan, from, reason, match, place, phone, text, at
         case receivedAt = "received_at"
         case mapLink = "map_link"
     }
@@ -76,23 +80,39 @@ struct HookSummary: Encodable, Sendable {
         from = alert.from
         reason = alert.reason
         receivedAt = alert.receivedAt
+        // When what is told happened: the alert's arrival or update, the end, the check-in after it.
+        at = switch event {
+        case .alert: alert.receivedAt
+        case .update: alert.updatedAt
+        case .resolved: alert.resolvedAt
+        case .checkedIn: alert.checkedInAt
+        case .reminder, .overdue: nil
+        }
         if details {
             match = alert.match.pseudonym
             place = alert.place
             mapLink = alert.mapLink
+            phone = alert.match.phone
         }
+        text = Self.line(event: event, from: from, reason: reason, id: id, match: match, place: place)
     }
 
     var message: HookMessage {
-        HookMessage(
-            json: (try? ControlJSON.encoder().encode(self)) ?? Data(), text: text, title: "meetup alert", priority: "urgent",
-            tag: "rotating_light")
+        let calm = event == HookEvent.resolved.rawValue || event == HookEvent.checkedIn.rawValue
+        return HookMessage(
+            json: (try? ControlJSON.encoder().encode(self)) ?? Data(), text: text,
+            title: calm ? "meetup: stand down" : "meetup alert", priority: calm ? "default" : "urgent",
+            tag: calm ? "white_check_mark" : "rotating_light")
     }
 
-    /// ntfy's message: one line a lock screen can show.
-    var text: String {
-        let update = event == HookEvent.update.rawValue ? " (updated)" : ""
-        var line = "meetup alert from \(from)\(update): \(reason) (alert \(id))"
+    /// One line a lock screen or a chat can show.
+    static func line(event: HookEvent, from: String, reason: String, id: String, match: String?, place: String?) -> String {
+        var line = switch event {
+        case .alert, .reminder, .overdue: "meetup alert from \(from): \(reason) (alert \(id))"
+        case .update: "meetup alert from \(from) (updated): \(reason) (alert \(id))"
+        case .resolved: "meetup: \(from) ended the plan after the \(reason) alert: safe (alert \(id))"
+        case .checkedIn: "meetup: \(from) checked in after the \(reason) alert (alert \(id))"
+        }
         if let match, let place { line += " — meeting \(match) at \(place)" }
         return line
     }

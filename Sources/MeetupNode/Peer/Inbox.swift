@@ -186,7 +186,8 @@ package struct Inbox: Sendable {
             }
         case .resolved:
             let message = try WireJSON.decode(ResolvedMessage.self, from: envelope.body)
-            return { db in try store.applyResolved(db, message, from: contact) }
+            let hooks = hooks.value.alert.kinds
+            return { db in try store.applyResolved(db, message, from: contact, hooks: hooks, at: now) }
         case .replica:
             let message = try WireJSON.decode(ReplicaMessage.self, from: envelope.body)
             // Any contact may ask this node to watch a plan: pairing with them was the consent.

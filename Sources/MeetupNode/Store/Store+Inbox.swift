@@ -111,16 +111,20 @@ extension Store {
         return nil
     }
 
-    /// Marks the alerts of the plan received from `contact` as resolved or checked in after. Duress and
-    /// PIN-failure alerts stay open until someone acknowledges them: a person forced once may be forced
-    /// again, and only a human who has spoken to them should close that.
-    func applyResolved(_ db: Database, _ message: ResolvedMessage, from contact: ContactRecord) throws {
+    /// Marks the alerts of the plan received from `contact` as resolved or checked in after, and queues the
+    /// hooks that tell of it (a friend woken at 2 a.m. must hear that it is over). Duress and PIN-failure
+    /// alerts stay open until someone acknowledges them: a person forced once may be forced again, and only a
+    /// human who has spoken to them should close that. Each is told once: a repeated message changes nothing.
+    func applyResolved(_ db: Database, _ message: ResolvedMessage, from contact: ContactRecord, hooks: [HookKind], at now: Date) throws {
         let columns = ReceivedAlertRecord.Columns.self
-        let column = message.state == .done ? columns.resolvedAt : columns.checkedInAt
-        try ReceivedAlertRecord
+        let (column, event): (Column, HookEvent) = message.state == .done ? (columns.resolvedAt, .resolved) : (columns.checkedInAt, .checkedIn)
+        let told = ReceivedAlertRecord
             .filter(columns.planID == message.plan && columns.senderKey == contact.signingKey.bytes)
             .filter(![AlertReason.duress, AlertReason.pinFailures].contains(columns.reason))
-            .updateAll(db, column.set(to: column ?? message.at))
+            .filter(column == nil)
+        let ids = try told.select(columns.id, as: String.self).fetchAll(db)
+        try told.updateAll(db, column.set(to: message.at))
+        for id in ids { try insertHookJobs(db, .receivedAlert(id), hooks: hooks, event: event, at: now) }
     }
 
     /// Marks a received alert acknowledged and queues the signed acks `queue` makes for its recipients, in
