@@ -7,6 +7,9 @@ public enum OwnTracksReport: Equatable, Sendable {
     case location(LocationFix)
     /// `_type: transition`: a region entered or left (`event`, `desc`, with `lat`, `lon`, `tst`).
     case transition(RegionTransition)
+    /// `_type: encrypted`: the app's payload encryption (owntracks.org/booklet/features/encrypt); `data` is
+    /// base64 of `nonce || secretbox`, to be opened with the key the setup gave the app and read again.
+    case encrypted(Data)
     /// Any other `_type` (waypoint, lwt, card, status…), and the empty body the app posts when a friend is
     /// removed: accepted, and nothing is kept.
     case ignored(type: String)
@@ -34,9 +37,19 @@ public enum OwnTracksReport: Equatable, Sendable {
             }
             let name = fields.desc.map { String($0.prefix(regionNameLimit)) }
             return .transition(RegionTransition(direction: direction, region: name, fix: try fields.fix(now: now)))
+        case "encrypted":
+            guard let text = try decode(EncryptedFields.self, from: body).data else {
+                throw OwnTracksError(field: "data", problem: "missing")
+            }
+            guard let data = Data(base64Encoded: text) else { throw OwnTracksError(field: "data", problem: "not base64") }
+            return .encrypted(data)
         default:
             return .ignored(type: type)
         }
+    }
+
+    private struct EncryptedFields: Decodable {
+        var data: String?
     }
 
     private static func decode<T: Decodable>(_ type: T.Type, from body: Data) throws(OwnTracksError) -> T {
@@ -101,6 +114,11 @@ public enum OwnTracksReport: Equatable, Sendable {
 public struct OwnTracksError: Error, Equatable, Sendable, CustomStringConvertible {
     public var field: String?
     public var problem: String
+
+    public init(field: String?, problem: String) {
+        self.field = field
+        self.problem = problem
+    }
 
     public var description: String { field.map { "\($0): \(problem)" } ?? problem }
 }

@@ -80,8 +80,9 @@ public struct ControlClient: Sendable {
         try await send("DELETE", Self.path(plan, "link"), as: Done.self)
     }
 
-    public func setUpOwnTracks() async throws(ControlClientError) -> OwnTracksSetup {
-        try await send("POST", "/v1/owntracks/setup", as: OwnTracksSetup.self)
+    /// The OwnTracks settings in force (made on first use); new ones with `rotate`.
+    public func setUpOwnTracks(rotate: Bool = false) async throws(ControlClientError) -> OwnTracksSetup {
+        try await send("POST", "/v1/owntracks/setup" + (rotate ? "?rotate=true" : ""), as: OwnTracksSetup.self)
     }
 
     public func identity() async throws(ControlClientError) -> IdentityInfo {

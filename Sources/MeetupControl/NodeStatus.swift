@@ -20,6 +20,9 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     /// What keeps work from going out, as `/healthz` says it: a loop failing for more than a minute (its
     /// work still queued), damaged rows set aside. Empty when all is well.
     public var problems: [String]
+    /// When the OwnTracks app's last report arrived, and the battery it gave; nil when none has.
+    public var ownTracksLastReport: Date?
+    public var ownTracksBattery: Int?
 
     /// Plans not yet expired, the alerts the user may see, contacts, alerts received from contacts,
     /// envelopes waiting in the outbox, and plans watched as a guardian.
@@ -61,12 +64,14 @@ public struct NodeStatus: Codable, Sendable, Equatable {
         case listen, advertise
         case schemaVersion = "schema_version"
         case counts, envelopes, problems
+        case ownTracksLastReport = "owntracks_last_report"
+        case ownTracksBattery = "owntracks_battery"
     }
 
     public init(
         nodeID: String, fingerprint: String, version: String, home: String, startedAt: Date,
         uptimeSeconds: Int, listen: String?, advertise: String?, schemaVersion: Int, counts: Counts,
-        envelopes: Envelopes, problems: [String] = []
+        envelopes: Envelopes, problems: [String] = [], ownTracksLastReport: Date? = nil, ownTracksBattery: Int? = nil
     ) {
         self.nodeID = nodeID
         self.fingerprint = fingerprint
@@ -80,6 +85,8 @@ public struct NodeStatus: Codable, Sendable, Equatable {
         self.counts = counts
         self.envelopes = envelopes
         self.problems = problems
+        self.ownTracksLastReport = ownTracksLastReport
+        self.ownTracksBattery = ownTracksBattery
     }
 }
 

@@ -40,17 +40,29 @@ struct OwnTracksCommand: AsyncParsableCommand {
 struct OwnTracksSetupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "setup",
-        abstract: "Make a new OwnTracks password and print what to enter in the app (the old password stops working).")
+        abstract: "Print what to enter in the OwnTracks app: the settings in force, or new ones with --rotate.")
 
     @OptionGroup var global: GlobalOptions
+    @Flag(help: "Make a new password and encryption key: the old ones stop working, and the phone must be set up again.")
+    var rotate = false
 
     func run() async throws {
-        let setup = try await global.client().setUpOwnTracks()
+        let setup = try await global.client().setUpOwnTracks(rotate: rotate)
         if global.json { return try Output.printJSON(setup) }
-        Output.printTable([("mode", "HTTP"), ("url", setup.url), ("username", setup.username), ("password", setup.password)])
+        var rows = [("mode", "HTTP"), ("url", setup.url), ("username", setup.username), ("password", setup.password),
+                    ("encryption key", setup.encryptionKey), ("monitoring", "move")]
+        if let at = setup.lastReportAt {
+            rows.append(("last report", Output.time(at) + (setup.lastBattery.map { ", battery \($0)%" } ?? "")))
+        }
+        Output.printTable(rows)
         print("\nOr scan this with the phone's camera to configure the app in one step (it holds the password):")
         Output.printQRCode(setup.configURL)
         print("Locations join the trail of plans that have started, and never count as a check-in.")
+        if setup.rotated, !rotate {
+            print("These are new settings: enter them in the app.")
+        } else if setup.rotated {
+            print("New settings: the old password and key no longer work; set the phone up again.")
+        }
         if let warning = setup.warning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
     }
 }

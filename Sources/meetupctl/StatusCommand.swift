@@ -19,7 +19,7 @@ struct StatusCommand: AsyncParsableCommand {
         }
         let status = try await client.status()
         if global.json { return try Output.printJSON(status) }
-        Output.printTable([
+        var rows = [
             ("node", status.nodeID),
             ("fingerprint", status.fingerprint),
             ("version", status.version),
@@ -33,7 +33,11 @@ struct StatusCommand: AsyncParsableCommand {
             ("received alerts", "\(status.counts.received)"),
             ("outbox", "\(status.counts.outbox) queued"),
             ("watching", "\(status.counts.watching) plans, as a guardian"),
-        ])
+        ]
+        if let at = status.ownTracksLastReport {
+            rows.append(("owntracks", "last report " + Output.time(at) + (status.ownTracksBattery.map { ", battery \($0)%" } ?? "")))
+        }
+        Output.printTable(rows)
         for problem in status.problems { print("problem: \(problem)") }
         for plan in try await client.plans().plans where plan.phase != .done {
             print("")

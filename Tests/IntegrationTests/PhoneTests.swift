@@ -116,16 +116,33 @@ struct PhoneTests {
             #expect(answer.body == "[]")
         }
         #expect(try post(#"{"_type":"location","lat":1,"lon":2,"tst":1}"#, password: "wrong").code == "401")
+        // Reading the settings again keeps the phone's password; the app's encryption, made by PyNaCl's
+        // SecretBox with the key padded as the booklet says, opens and lands in the trail.
+        let again = try user.json(["owntracks", "setup"], as: OwnTracksSetup.self)
+        #expect(again.password == setup.password && again.encryptionKey == setup.encryptionKey && !again.rotated)
+        let plain = #"{"_type":"location","acc":9,"batt":61,"lat":48.8572,"lon":2.3522,"tst":\#(now - 30)}"#
+        let sealed = try run("/usr/bin/env", ["python3", "-c", """
+            import base64, sys, nacl.secret
+            key = sys.argv[1].encode()[:32].ljust(32, b"\\0")
+            print(base64.b64encode(nacl.secret.SecretBox(key).encrypt(sys.argv[2].encode())).decode())
+            """, setup.encryptionKey, plain])
+        try #require(sealed.status == 0, "PyNaCl: \(sealed.stderr)")
+        let encrypted = #"{"_type":"encrypted","data":"\#(sealed.stdout.trimmingCharacters(in: .whitespacesAndNewlines))"}"#
+        #expect(try post(encrypted, password: setup.password).code == "200")
         #expect(try user.plan(plan.plan).lastCheckIn == nil, "locations are not check-ins")
         #expect(try user.ctl(["panic", plan.plan]).status == 0)
         let alert = try #require(try waitFor(10) { try anne.receivedAlerts().first })
-        #expect(alert.trail.map(\.geo.lat) == [48.8566, 48.8568, 48.8570])
-        #expect(alert.trail.last?.battery == 64)
+        #expect(alert.trail.map(\.geo.lat) == [48.8566, 48.8568, 48.8570, 48.8572], "the encrypted report's point last")
+        #expect(alert.trail.last?.battery == 61)
         let shown = try anne.ctl(["alerts", "show", alert.id])
-        #expect(alert.mapLink?.contains("mlat=48.857&mlon=2.3522") == true, "the map link is the last point: \(alert.mapLink ?? "-")")
-        #expect(shown.stdout.contains("48.857,2.3522 at"), "\(shown.stdout)")
-        #expect(shown.stdout.contains("battery 64%"), "\(shown.stdout)")
-        #expect(shown.stdout.contains("openstreetmap.org/?mlat=48.857"), "\(shown.stdout)")
+        #expect(alert.mapLink?.contains("mlat=48.8572&mlon=2.3522") == true, "the map link is the last point: \(alert.mapLink ?? "-")")
+        #expect(shown.stdout.contains("48.8572,2.3522 at"), "\(shown.stdout)")
+        #expect(shown.stdout.contains("battery 61%"), "\(shown.stdout)")
+        #expect(shown.stdout.contains("openstreetmap.org/?mlat=48.8572"), "\(shown.stdout)")
+        let settings = try user.ctl(["owntracks", "setup"])
+        #expect(settings.stdout.contains("last report") && settings.stdout.contains("battery 61%"), "\(settings.stdout)")
+        let status = try user.ctl(["status"])
+        #expect(status.stdout.contains("owntracks") && status.stdout.contains("battery 61%"), "\(status.stdout)")
     }
 }
 

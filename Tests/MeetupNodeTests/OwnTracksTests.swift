@@ -4,6 +4,7 @@ import GRDB
 import HTTPTypes
 import HummingbirdTesting
 import MeetupControl
+import MeetupCrypto
 @testable import MeetupNode
 import Hummingbird
 import NIOCore
@@ -47,28 +48,60 @@ struct OwnTracksTests {
         return try node.store.cipher.open(AlertPayload.self, from: #require(sealed), for: SealedColumn(table: "alert", column: "payload", rowKey: id))
     }
 
-    @Test("setup: URL on the advertised endpoint, a fresh password each time, and the app's configuration link")
+    @Test("setup: the same settings until --rotate, the app's configuration link with the key and move mode")
     func setUp() throws {
         let receiver = node.ownTracks
         let first = try receiver.setUp()
         #expect(first.url == "http://127.0.0.1:7744/v1/owntracks")
         #expect(first.warning != nil, "a loopback address is no use to a phone")
         #expect(first.username == "meetup")
-        #expect(first.password.count == 26)
-        let second = try receiver.setUp()
-        #expect(second.password != first.password)
+        #expect(first.password.count == 26 && first.encryptionKey.count == 26)
+        #expect(first.rotated, "the first setup makes them")
+        let again = try receiver.setUp()
+        #expect(again.password == first.password && again.encryptionKey == first.encryptionKey && !again.rotated,
+                "showing the settings again does not break the phone")
+        let second = try receiver.setUp(rotate: true)
+        #expect(second.password != first.password && second.encryptionKey != first.encryptionKey && second.rotated)
         let inline = try #require(second.configURL.split(separator: "=", maxSplits: 1).last)
         #expect(second.configURL.hasPrefix("owntracks:///config?inline="))
         let json = try #require(Data(base64Encoded: String(inline)))
         let configuration = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
         #expect(configuration["_type"] as? String == "configuration")
         #expect(configuration["mode"] as? Int == 3)
+        #expect(configuration["monitoring"] as? Int == 2, "move mode")
         #expect(configuration["url"] as? String == second.url)
         #expect(configuration["username"] as? String == "meetup")
         #expect(configuration["password"] as? String == second.password)
-        let stored = try #require(try node.store.ownTracksCredential())
-        #expect(stored.passwordHash.count == 32)
-        #expect(!String(decoding: stored.passwordHash, as: UTF8.self).contains(second.password))
+        #expect(configuration["encryptionKey"] as? String == second.encryptionKey)
+        let stored = try node.store.writer.read { db in try OwnTracksCredentialRecord.fetchOne(db, key: 1) }
+        let record = try #require(stored)
+        #expect(record.passwordHash.count == 32)
+        for sealed in [record.password, record.encryptionKey] {
+            let bytes = try #require(sealed)
+            #expect(!String(decoding: bytes, as: UTF8.self).contains(second.password) && !String(decoding: bytes, as: UTF8.self).contains(second.encryptionKey))
+        }
+    }
+
+    @Test("an encrypted report (the app's secretbox) is opened with the setup's key and lands in the trail; another key's is refused")
+    func encrypted() async throws {
+        let setup = try node.ownTracks.setUp()
+        let auth = Self.basic(setup.username, setup.password)
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", length: "1h", also: true, noContacts: true))
+        _ = try node.store.advanceDue(to: clock.now, limit: 10, node.transitions)
+        @Sendable func wrapped(_ plain: String, key: String) -> String {
+            let box = SecretBox.seal(Data(plain.utf8), key: OwnTracksReceiver.secretBoxKey(key))
+            return #"{"_type":"encrypted","data":"\#(box.base64EncodedString())"}"#
+        }
+        let app = Application(router: node.peerServer.router)
+        try await app.test(.live) { client in
+            let good = try await post(client, wrapped(location(lat: 48.5, lon: 2.3, tst: clock.now), key: setup.encryptionKey), authorization: auth)
+            #expect(good.0 == .ok)
+            let bad = try await post(client, wrapped(location(lat: 48.6, lon: 2.3, tst: clock.now), key: "another key"), authorization: auth)
+            #expect(bad.0 == .badRequest && bad.1.contains("does not open"), "\(bad.1)")
+        }
+        #expect(try fixture.plans.log(plan.plan).events.filter { $0.kind == "location" }.count == 1)
+        let settings = try #require(try node.store.ownTracksSettings())
+        #expect(settings.lastReportAt == clock.now && settings.lastBattery == 76)
     }
 
     @Test("locations join the trail in order of tst, answered with []; a location is never a check-in")

@@ -106,7 +106,10 @@ struct ControlServer: Service {
             let id = try context.parameters.require("id")
             return try await offPool { try plans.revokeLink(id) }
         }
-        router.post("/v1/owntracks/setup") { _, _ in try await offPool { try ownTracks.setUp() } }
+        router.post("/v1/owntracks/setup") { request, _ in
+            let rotate = request.uri.queryParameters["rotate"] == "true"
+            return try await offPool { try ownTracks.setUp(rotate: rotate) }
+        }
         Self.addContactRoutes(to: router, contacts: contacts)
         return router
     }

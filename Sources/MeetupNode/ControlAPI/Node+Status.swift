@@ -6,6 +6,7 @@ extension Node {
         let fingerprint = keys.fingerprint
         let now = clock.now
         let counts = try store.counts()
+        let ownTracks = try store.ownTracksSettings()
         return NodeStatus(
             nodeID: fingerprint.nodeID,
             fingerprint: fingerprint.hex,
@@ -19,6 +20,7 @@ extension Node {
             counts: NodeStatus.Counts(
                 plans: counts.plans, alerts: counts.alerts, contacts: counts.contacts, received: counts.received,
                 outbox: counts.outbox, watching: counts.watching),
-            envelopes: envelopeCounters.snapshot, problems: workProblems(now: now))
+            envelopes: envelopeCounters.snapshot, problems: workProblems(now: now),
+            ownTracksLastReport: ownTracks?.lastReportAt, ownTracksBattery: ownTracks?.lastBattery)
     }
 }

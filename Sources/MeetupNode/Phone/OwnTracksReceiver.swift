@@ -33,28 +33,44 @@ struct OwnTracksReceiver: Sendable {
         case unavailable
     }
 
-    /// A new password; the previous one stops working. What the app needs, as fields and as one link.
-    func setUp() throws(ControlError) -> OwnTracksSetup {
+    /// The settings the app needs, as fields and as one link: those in force, or new ones with `rotate` (or
+    /// when there are none), after which the phone must be set up again. Settings made before they were kept
+    /// can only be rotated.
+    func setUp(rotate: Bool = false) throws(ControlError) -> OwnTracksSetup {
         guard let url = address.url(path: Self.path) else {
             throw .internalError(reason: "the node has no usable endpoint for OwnTracks (see --advertise)")
         }
-        let password = RandomID.make()
-        do {
-            try store.saveOwnTracksCredential(username: Self.username, passwordHash: blake2b(Data(password.utf8)), at: clock.now)
-        } catch {
-            throw .internalError(reason: "the credentials could not be stored")
+        let current: OwnTracksSettings?
+        do { current = try store.ownTracksSettings() } catch { throw .internalError(reason: "the settings could not be read") }
+        var password = current?.password
+        var key = current?.encryptionKey
+        let rotated = rotate || password == nil || key == nil
+        if rotated {
+            if current != nil, !rotate {
+                throw .invalidArgument("owntracks setup: these settings were made before they were kept; make new ones with --rotate")
+            }
+            password = RandomID.make()
+            key = RandomID.make()
+            do {
+                try store.saveOwnTracksSettings(username: Self.username, password: password!, encryptionKey: key!, at: clock.now)
+            } catch {
+                throw .internalError(reason: "the credentials could not be stored")
+            }
+            logger.info("owntracks credentials set")
         }
-        logger.info("owntracks credentials set")
+        let (finalPassword, finalKey) = (password ?? "", key ?? "")
         return OwnTracksSetup(
-            url: url, username: Self.username, password: password,
-            configURL: Self.configURL(url: url, username: Self.username, password: password),
+            url: url, username: Self.username, password: finalPassword, encryptionKey: finalKey,
+            configURL: Self.configURL(url: url, username: Self.username, password: finalPassword, encryptionKey: finalKey),
+            rotated: rotated, lastReportAt: current?.lastReportAt, lastBattery: current?.lastBattery,
             warning: PlanService.phoneWarning(url))
     }
 
     /// `owntracks:///config?inline=` and the base64 of a `_type: configuration` object: HTTP mode (3), the
-    /// URL and the credentials (owntracks.org/booklet/features/remoteconfig).
-    static func configURL(url: String, username: String, password: String) -> String {
-        let configuration = OwnTracksConfiguration(url: url, username: username, password: password)
+    /// URL, the credentials, the payload encryption key, and `move` monitoring (2), which reports as the
+    /// phone moves (owntracks.org/booklet/features/remoteconfig).
+    static func configURL(url: String, username: String, password: String, encryptionKey: String) -> String {
+        let configuration = OwnTracksConfiguration(url: url, username: username, password: password, encryptionKey: encryptionKey)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let json = (try? encoder.encode(configuration)) ?? Data()
@@ -64,25 +80,44 @@ struct OwnTracksReceiver: Sendable {
     func receive(body: Data, authorization: String?, from address: String) -> Outcome {
         let now = clock.now
         if let wait = failures.retryAfter(address, now: now) { return .limited(retryAfter: Int(wait.rounded(.up))) }
-        let stored: (username: String, passwordHash: Data)?
-        do { stored = try store.ownTracksCredential() } catch { return .unavailable }
-        guard let stored, Self.authorized(authorization, stored) else {
+        let stored: OwnTracksSettings?
+        do { stored = try store.ownTracksSettings() } catch { return .unavailable }
+        guard let stored, Self.authorized(authorization, (stored.username, stored.passwordHash)) else {
             failures.fail(address, now: now)
             logger.notice("owntracks credentials refused")
             return .unauthorized
         }
-        let report: OwnTracksReport
+        var report: OwnTracksReport
         do { report = try OwnTracksReport.parse(body, now: now) } catch { return .refused(error) }
+        if case let .encrypted(data) = report {
+            // The app's payload encryption: opened with the key the setup gave it, then read as if sent plain.
+            guard let key = stored.encryptionKey, let opened = try? SecretBox.open(data, key: Self.secretBoxKey(key)) else {
+                return .refused(OwnTracksError(field: "data", problem: "does not open with this node's encryption key (set the app up again)"))
+            }
+            do { report = try OwnTracksReport.parse(opened, now: now) } catch { return .refused(error) }
+            if case .encrypted = report { return .refused(OwnTracksError(field: "_type", problem: "encrypted twice")) }
+        }
         do {
             switch report {
-            case let .location(fix): try plans.phoneReport(.location(fix))
-            case let .transition(transition): try plans.phoneReport(.region(transition))
-            case .ignored: break
+            case let .location(fix):
+                try plans.phoneReport(.location(fix))
+                try? store.noteOwnTracksReport(at: now, battery: fix.battery)
+            case let .transition(transition):
+                try plans.phoneReport(.region(transition))
+                try? store.noteOwnTracksReport(at: now, battery: transition.fix.battery)
+            case .ignored, .encrypted: break
             }
         } catch {
             return .unavailable
         }
         return .accepted
+    }
+
+    /// The app's key: the passphrase's first 32 bytes, padded with zeros, as the booklet says the apps do.
+    static func secretBoxKey(_ passphrase: String) -> Data {
+        var key = Data(passphrase.utf8.prefix(SecretBox.keyByteCount))
+        key.append(Data(count: SecretBox.keyByteCount - key.count))
+        return key
     }
 
     /// `Basic base64(user:password)`, checked against the stored hash in constant time.
@@ -100,17 +135,19 @@ struct OwnTracksReceiver: Sendable {
     }
 }
 
-/// The app's `_type: configuration` object: HTTP mode is mode 3.
+/// The app's `_type: configuration` object: HTTP mode is mode 3, `move` monitoring is 2.
 private struct OwnTracksConfiguration: Encodable {
     let type = "configuration"
     let mode = 3
+    let monitoring = 2
     let url: String
     let auth = true
     let username: String
     let password: String
+    let encryptionKey: String
 
     enum CodingKeys: String, CodingKey {
         case type = "_type"
-        case mode, url, auth, username, password
+        case mode, monitoring, url, auth, username, password, encryptionKey
     }
 }

@@ -268,6 +268,17 @@ extension Store {
             try db.drop(table: "hook_job")
             try db.rename(table: "hook_job_v7", to: "hook_job")
         }
+        migrator.registerMigration("v8-owntracks-settings") { db in
+            // `owntracks setup` shows the settings in force until `--rotate`: the password (its hash still
+            // checks it) and the app's payload encryption key, both sealed; and when the last report came,
+            // with the battery it gave, for `status`.
+            try db.alter(table: "owntracks_credential") { table in
+                table.add(column: "password", .blob)
+                table.add(column: "encryption_key", .blob)
+                table.add(column: "last_report_at", .datetime)
+                table.add(column: "last_battery", .integer)
+            }
+        }
         return migrator
     }
 }

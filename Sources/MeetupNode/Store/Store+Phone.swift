@@ -3,20 +3,40 @@ import Foundation
 import GRDB
 import MeetupCrypto
 
-/// The row of `owntracks_credential`: the OwnTracks app's HTTP Basic credentials, the generated password
-/// kept as its BLAKE2b hash.
+/// The row of `owntracks_credential`: the OwnTracks app's settings. The password is checked by its BLAKE2b
+/// hash; it and the payload encryption key are kept sealed, so that `owntracks setup` can show them again.
 struct OwnTracksCredentialRecord: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "owntracks_credential"
     var id = 1
     var username: String
     var passwordHash: Data
     var createdAt: Date
+    /// The password, sealed under `Store.ownTracksColumn("password")`; nil in a row from before it was kept.
+    var password: Data?
+    /// The app's `encryptionKey`, sealed under `Store.ownTracksColumn("encryption_key")`.
+    var encryptionKey: Data?
+    var lastReportAt: Date?
+    var lastBattery: Int?
 
     enum CodingKeys: String, CodingKey {
-        case id, username
+        case id, username, password
         case passwordHash = "password_hash"
         case createdAt = "created_at"
+        case encryptionKey = "encryption_key"
+        case lastReportAt = "last_report_at"
+        case lastBattery = "last_battery"
     }
+}
+
+/// The OwnTracks settings in force, opened.
+struct OwnTracksSettings: Equatable {
+    var username: String
+    var passwordHash: Data
+    /// Nil for settings made before they were kept: `--rotate` makes new ones.
+    var password: String?
+    var encryptionKey: String?
+    var lastReportAt: Date?
+    var lastBattery: Int?
 }
 
 /// A row of `checkin_link`: a plan's check-in page link, looked up by the token's BLAKE2b hash; the token
@@ -59,14 +79,38 @@ struct PageNonceRecord: Codable, FetchableRecord, PersistableRecord {
 
 /// What the phone uses without a terminal: the OwnTracks credentials and each plan's check-in link.
 extension Store {
-    func ownTracksCredential() throws -> (username: String, passwordHash: Data)? {
-        try writer.read { db in try OwnTracksCredentialRecord.fetchOne(db, key: 1).map { ($0.username, $0.passwordHash) } }
+    static func ownTracksColumn(_ column: String) -> SealedColumn {
+        SealedColumn(table: "owntracks_credential", column: column, rowKey: "1")
     }
 
-    /// Replaces the credentials: the previous password stops working at once.
-    func saveOwnTracksCredential(username: String, passwordHash: Data, at now: Date) throws {
+    func ownTracksSettings() throws -> OwnTracksSettings? {
+        guard let record = try writer.read({ db in try OwnTracksCredentialRecord.fetchOne(db, key: 1) }) else { return nil }
+        let open = { (sealed: Data?, column: String) throws -> String? in
+            try sealed.map { String(decoding: try cipher.open($0, for: Self.ownTracksColumn(column)), as: UTF8.self) }
+        }
+        return OwnTracksSettings(
+            username: record.username, passwordHash: record.passwordHash, password: try open(record.password, "password"),
+            encryptionKey: try open(record.encryptionKey, "encryption_key"), lastReportAt: record.lastReportAt,
+            lastBattery: record.lastBattery)
+    }
+
+    /// Replaces the settings: the previous password and key stop working at once.
+    func saveOwnTracksSettings(username: String, password: String, encryptionKey: String, at now: Date) throws {
         try writer.write { db in
-            try OwnTracksCredentialRecord(username: username, passwordHash: passwordHash, createdAt: now).save(db)
+            try OwnTracksCredentialRecord(
+                username: username, passwordHash: blake2b(Data(password.utf8)), createdAt: now,
+                password: cipher.seal(Data(password.utf8), for: Self.ownTracksColumn("password")),
+                encryptionKey: cipher.seal(Data(encryptionKey.utf8), for: Self.ownTracksColumn("encryption_key"))
+            ).save(db)
+        }
+    }
+
+    /// A report was accepted now, with the battery it gave.
+    func noteOwnTracksReport(at now: Date, battery: Int?) throws {
+        _ = try writer.write { db in
+            try OwnTracksCredentialRecord.filter(key: 1).updateAll(
+                db, Column(OwnTracksCredentialRecord.CodingKeys.lastReportAt).set(to: now),
+                Column(OwnTracksCredentialRecord.CodingKeys.lastBattery).set(to: battery))
         }
     }
 
