@@ -53,6 +53,7 @@ enum FuzzTarget: String, CaseIterable {
         case .receipt: _ = try? WireJSON.decode(ReceiptMessage.self, from: body)
         case .ack: _ = try? WireJSON.decode(AckMessage.self, from: body)
         case .resolved: _ = try? WireJSON.decode(ResolvedMessage.self, from: body)
+        case .acked: _ = try? WireJSON.decode(AckedMessage.self, from: body)
         case .replica: _ = try? WireJSON.decode(ReplicaMessage.self, from: body)
         case .heartbeat: _ = try? WireJSON.decode(HeartbeatMessage.self, from: body)
         case .livenessRequest: _ = try? WireJSON.decode(LivenessRequestMessage.self, from: body)

@@ -163,12 +163,14 @@ public struct ReceivedAlert: Codable, Sendable, Equatable {
     public var photo: Data?
     /// The routes the incident came through: the user's node, guardians by the user's names for them.
     public var via: [String]
+    /// The user's other contacts who acknowledged it, as the user's node names them: who is on it.
+    public var acks: [AckNote]
     /// How often the incident was updated (Help pressed again) since it arrived, and when last.
     public var revision: Int
     public var updatedAt: Date?
 
     enum CodingKeys: String, CodingKey {
-        case id, plan, from, reason, late, match, place, geo, acked, resolved, start, until, trail, history, photo, via, revision
+        case id, plan, from, reason, late, match, place, geo, acked, resolved, start, until, trail, history, photo, via, revision, acks
         case updatedAt = "updated_at"
         case raisedAt = "raised_at"
         case deadline
@@ -187,7 +189,7 @@ public struct ReceivedAlert: Codable, Sendable, Equatable {
         geo: Coordinate?, raisedAt: Date, deadline: Date?, receivedAt: Date, ackedAt: Date?, resolvedAt: Date?,
         checkedInAt: Date?, start: Date, until: Date, trail: [LocationFix], checkIns: [Date], history: [HistoryLine],
         mapLink: String?, geoURI: String?, hasPhoto: Bool, photo: Data?, via: [String], revision: Int = 0,
-        updatedAt: Date? = nil
+        updatedAt: Date? = nil, acks: [AckNote] = []
     ) {
         self.id = id
         self.plan = plan
@@ -217,6 +219,18 @@ public struct ReceivedAlert: Codable, Sendable, Equatable {
         self.via = via
         self.revision = revision
         self.updatedAt = updatedAt
+        self.acks = acks
+    }
+}
+
+/// Another contact on an alert: their name as the user's node knows them, and when they acknowledged it.
+public struct AckNote: Codable, Sendable, Equatable {
+    public var name: String
+    public var at: Date
+
+    public init(name: String, at: Date) {
+        self.name = name
+        self.at = at
     }
 }
 

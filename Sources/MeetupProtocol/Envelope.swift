@@ -7,6 +7,7 @@ public enum MessageType: UInt8, Sendable, CaseIterable, CustomStringConvertible 
     case receipt = 2
     case ack = 3
     case resolved = 4
+    case acked = 5
     case replica = 16
     case heartbeat = 17
     case livenessRequest = 18
@@ -20,6 +21,7 @@ public enum MessageType: UInt8, Sendable, CaseIterable, CustomStringConvertible 
         case .receipt: "receipt"
         case .ack: "ack"
         case .resolved: "resolved"
+        case .acked: "acked"
         case .replica: "replica"
         case .heartbeat: "heartbeat"
         case .livenessRequest: "liveness-request"

@@ -28,6 +28,7 @@ struct AlertsList: AsyncParsableCommand {
             if alert.checkedInAt != nil, !alert.resolved { state += ", checked in after" }
             print(TerminalText.clean("\(alert.id)  \(Output.time(alert.receivedAt))  from \(alert.from)  \(alert.reason)  \(state)"))
             print(TerminalText.clean("    meeting \(alert.match.pseudonym) at \(alert.place)"))
+            for ack in alert.acks { print(TerminalText.clean("    \(ack.name) is on it since \(Output.time(ack.at))")) }
         }
     }
 }

@@ -92,6 +92,7 @@ enum Output {
             : alert.acked ? "acknowledged \(alert.ackedAt.map(time) ?? "")" : "OPEN: acknowledge with meetupctl alerts ack \(alert.id)"))
         if let at = alert.checkedInAt { rows.append(("checked in after", "the alert, at " + time(at))) }
         if !alert.via.isEmpty { rows.append(("via", alert.via.joined(separator: ", "))) }
+        for ack in alert.acks { rows.append(("on it", "\(ack.name) is on it since \(time(ack.at))")) }
         printTable(rows.map { ($0.0, TerminalText.clean($0.1)) })
         if alert.trail.count > 1 {
             print("\ntrail:")

@@ -84,6 +84,16 @@ struct PeerTests {
         #expect(summary.deliveries.map(\.contact) == ["Carol", "Dave"])
         #expect(summary.deliveries.map(\.state) == ["acked", "delivered"])
         #expect(summary.deliveries.allSatisfy { $0.deliveredAt != nil })
+        // Dave, the other contact, is told that Carol is on it, under the user's name for her.
+        let onIt = try waitFor(5) { () -> ReceivedAlert? in
+            let first = try dave.receivedAlerts().last
+            return first?.acks.map(\.name) == ["Carol"] ? first : nil
+        }
+        let davesAlert = try #require(onIt, "Dave was not told that Carol is on it")
+        #expect(try dave.receivedAlerts().first?.acks.isEmpty == true, "the second alert was not acknowledged")
+        let shownToDave = try dave.ctl(["alerts", "show", davesAlert.id])
+        #expect(shownToDave.stdout.contains("Carol is on it since"), "\(shownToDave.stdout)")
+        #expect(try carol.receivedAlerts().last?.acks.isEmpty == true, "Carol is not told of her own ack")
 
         // The user is safe: both contacts see the alert resolved.
         let done = try user.ctl(["done", plan.plan, "--pin-stdin"], stdin: Daemon.pin + "\n")

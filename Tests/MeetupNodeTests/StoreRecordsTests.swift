@@ -44,6 +44,38 @@ struct StoreRecordsTests {
         #expect(plans.outbox.contains("outbox_due"), "\(plans.outbox)")
     }
 
+    @Test("the table rebuilds keep their rows: an outbox row and a hook job from before v7 and v9 survive, with their ids and indexes")
+    func rebuildsKeepRows() throws {
+        let queue = try DatabaseQueue()
+        try Store.migrator.migrate(queue, upTo: "v6-incidents")
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO contact (id, name, signing_key, sealing_key, tier, guardian, added_at, card) VALUES (7, 'Ana', x'01', x'02', 1, 0, 0, x'')")
+            try db.execute(sql: """
+                INSERT INTO outbox (seq, envelope_id, contact_id, contact_name, tier, type, alert_id, envelope, created_at, expires_at,
+                                    state, next_attempt_at, revision)
+                VALUES (42, x'aa', 7, 'Ana', 1, 'alert', 'A1', x'bb', 0, 9999999999, 'queued', 5, 3)
+                """)
+            try db.execute(sql: """
+                INSERT INTO received_alert (id, alert_id, sender_key, plan_id, reason, raised_at, received_at, content)
+                VALUES ('R1', 'X', x'01', 'P', 'missed', 0, 0, x'')
+                """)
+            try db.execute(sql: "INSERT INTO hook_job (id, alert_id, hook, event, next_attempt_at) VALUES (9, 'R1', 'ntfy', 'update', 0)")
+        }
+        try Store.migrator.migrate(queue)
+        try queue.read { db in
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT seq, contact_id, revision, state FROM outbox"))
+            #expect(row["seq"] as Int64 == 42 && row["contact_id"] as Int64 == 7 && row["revision"] as Int == 3)
+            let indexes = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox'")
+            #expect(Set(indexes).isSuperset(of: ["outbox_due", "outbox_on_contact_id", "outbox_on_alert_id"]), "\(indexes)")
+            let job = try #require(try Row.fetchOne(db, sql: "SELECT id, alert_id, event, plan_id FROM hook_job"))
+            #expect(job["id"] as Int64 == 9 && job["alert_id"] as String == "R1" && job["event"] as String == "update")
+            #expect(try String.fetchOne(db, sql: "SELECT acks FROM received_alert") == "[]")
+        }
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO outbox (envelope_id, contact_name, tier, type, envelope, created_at, expires_at, state) VALUES (x'cc', 'B', 1, 'acked', x'', 0, 0, 'queued')")
+        }
+    }
+
     /// SQLite's plan for the request, one line per step.
     private func plan(_ request: some FetchRequest, _ db: Database) throws -> String {
         let statement = try request.makePreparedRequest(db, forSingleResult: false).statement

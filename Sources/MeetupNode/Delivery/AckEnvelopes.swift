@@ -23,4 +23,16 @@ struct AckEnvelopes: Sendable {
             recipients.guardianCards.map { sealToCard(.ack, WireJSON.encode(ack), $0) }
         )
     }
+
+    /// On the user's node: that `by` acknowledged the alert, to each of its other contacts (type 5), so that
+    /// they can coordinate. Bound to the alert, so that they go after it and stay as silent as it is.
+    func relays(of ack: AckMessage, by name: String, to holders: [ContactRecord]) -> [OutboxEntry] {
+        let body = WireJSON.encode(AckedMessage(alert: ack.alert, plan: ack.plan, by: name, ackedAt: ack.ackedAt))
+        return holders.map { holder in
+            var entry = seal(.acked, body, holder)
+            entry.planID = ack.plan
+            entry.alertID = ack.alert
+            return entry
+        }
+    }
 }

@@ -180,10 +180,19 @@ package struct Inbox: Sendable {
         case .ack:
             let message = try WireJSON.decode(AckMessage.self, from: envelope.body)
             let watched = try store.watchedPlanContact(message, acker: contact.signingKey)
+            let sealers = signer.sealers(at: now)
+            let acks = AckEnvelopes(seal: sealers.contact, sealToCard: sealers.card)
             return { db in
-                _ = try store.recordAck(db, alertID: message.alert, contactID: contact.id, at: now)
+                if try store.recordAck(db, alertID: message.alert, contactID: contact.id, at: now) {
+                    // The alert's other contacts hear who is on it.
+                    let holders = try store.alertCopyHolders(db, alertID: message.alert, excluding: contact.id)
+                    for entry in acks.relays(of: message, by: contact.name, to: holders) { try store.insertOutbox(db, entry) }
+                }
                 if watched?.tier == 1 { try store.holdBackTierTwo(db, planID: message.plan) }
             }
+        case .acked:
+            let message = try WireJSON.decode(AckedMessage.self, from: envelope.body)
+            return { db in try store.applyAcked(db, message, from: contact) }
         case .resolved:
             let message = try WireJSON.decode(ResolvedMessage.self, from: envelope.body)
             let hooks = hooks.value.alert.kinds

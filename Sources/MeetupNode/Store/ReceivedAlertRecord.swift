@@ -32,9 +32,11 @@ struct ReceivedAlertRecord: Codable, FetchableRecord, PersistableRecord {
     var content: Data
     var revision: Int
     var updatedAt: Date?
+    /// The user's other contacts who acknowledged it (type 5, `acked`): names as the user's node gave them.
+    var acks: [AckNote] = []
 
     enum CodingKeys: String, CodingKey {
-        case id, reason, via, content, revision
+        case id, reason, via, content, revision, acks
         case alertID = "alert_id"
         case senderKey = "sender_key"
         case contactID = "contact_id"
@@ -138,6 +140,6 @@ extension Store {
             trail: payload.trail, checkIns: payload.checkIns, history: payload.history,
             mapLink: position?.mapLink, geoURI: position?.geoURI, hasPhoto: content.message.photo != nil,
             photo: withPhoto ? content.message.photo : nil, via: record.via, revision: record.revision,
-            updatedAt: record.updatedAt)
+            updatedAt: record.updatedAt, acks: record.acks)
     }
 }

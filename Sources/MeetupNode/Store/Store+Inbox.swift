@@ -127,6 +127,18 @@ extension Store {
         for id in ids { try insertHookJobs(db, .receivedAlert(id), hooks: hooks, event: event, at: now) }
     }
 
+    /// Another contact of the alert's sender acknowledged it: kept once per name, on every alert of that id
+    /// from that sender. Nothing happens for an alert this node does not hold.
+    func applyAcked(_ db: Database, _ message: AckedMessage, from contact: ContactRecord) throws {
+        let columns = ReceivedAlertRecord.Columns.self
+        for var alert in try ReceivedAlertRecord
+            .filter(columns.senderKey == contact.signingKey.bytes && columns.alertID == message.alert).fetchAll(db)
+        where !alert.acks.contains(where: { $0.name == message.by }) {
+            alert.acks.append(AckNote(name: message.by, at: message.ackedAt))
+            try alert.update(db)
+        }
+    }
+
     /// Marks a received alert acknowledged and queues the signed acks `queue` makes for its recipients, in
     /// one transaction. Returns nil when there is no such alert; `toldSender` false when the sender is no
     /// longer a contact.

@@ -243,42 +243,7 @@ extension Store {
                 table.add(column: "event", .text).notNull().defaults(to: "alert").check(sql: "event IN ('alert', 'update')")
             }
         }
-        migrator.registerMigration("v7-hook-events") { db in
-            // Hooks also warn the user (a reminder before a deadline, an overdue check-in), for a plan of
-            // this node rather than a received alert, and tell contacts of an alert resolved or checked in
-            // after. SQLite cannot change a CHECK: the table is made again, with its rows.
-            try db.create(table: "hook_job_v7") { table in
-                table.autoIncrementedPrimaryKey("id")
-                table.column("alert_id", .text).references("received_alert", onDelete: .cascade)
-                table.column("plan_id", .text).references("plan", onDelete: .cascade)
-                // The plan's deadline a warning is about: one that no longer stands is not sent.
-                table.column("deadline_at", .datetime)
-                table.column("hook", .text).notNull()
-                table.column("event", .text).notNull()
-                    .check(sql: "event IN ('alert', 'update', 'resolved', 'checked-in', 'reminder', 'overdue')")
-                table.column("attempts", .integer).notNull().defaults(to: 0)
-                table.column("next_attempt_at", .datetime).notNull()
-                table.column("last_error", .text)
-                table.check(sql: "(alert_id IS NULL) != (plan_id IS NULL)")
-            }
-            try db.execute(sql: """
-                INSERT INTO hook_job_v7 (id, alert_id, hook, event, attempts, next_attempt_at, last_error)
-                SELECT id, alert_id, hook, event, attempts, next_attempt_at, last_error FROM hook_job
-                """)
-            try db.drop(table: "hook_job")
-            try db.rename(table: "hook_job_v7", to: "hook_job")
-        }
-        migrator.registerMigration("v8-owntracks-settings") { db in
-            // `owntracks setup` shows the settings in force until `--rotate`: the password (its hash still
-            // checks it) and the app's payload encryption key, both sealed; and when the last report came,
-            // with the battery it gave, for `status`.
-            try db.alter(table: "owntracks_credential") { table in
-                table.add(column: "password", .blob)
-                table.add(column: "encryption_key", .blob)
-                table.add(column: "last_report_at", .datetime)
-                table.add(column: "last_battery", .integer)
-            }
-        }
+        registerLaterMigrations(in: &migrator)
         return migrator
     }
 }

@@ -52,6 +52,16 @@ extension Store {
             .select(columns.contactID, as: Int64.self).distinct().fetchAll(db)
     }
 
+    /// The contacts with a copy of the alert that was not cancelled (delivered, or still on its way), but
+    /// `excluding`: who hears that another contact acknowledged it.
+    func alertCopyHolders(_ db: Database, alertID: String, excluding contactID: Int64) throws -> [ContactRecord] {
+        let columns = OutboxRecord.Columns.self
+        let ids = try OutboxRecord.all().copies(of: alertID)
+            .filter(columns.state != OutboxState.cancelled && columns.contactID != nil && columns.contactID != contactID)
+            .select(columns.contactID, as: Int64.self).distinct().fetchAll(db)
+        return try ids.compactMap { try contact(db, id: $0) }
+    }
+
     /// The plan's tier-2 alert copies still waiting to escalate are cancelled: the user is no longer missing.
     func cancelWaitingTierTwo(_ db: Database, planID: String, at now: Date) throws {
         try OutboxRecord.all().ofPlan(planID).ofType(.alert).tierTwoNotAttempted()

@@ -1,0 +1,17 @@
+import Foundation
+
+/// Type 5: another contact of the user acknowledged the alert, named as the user's node knows them, so that
+/// the contacts can coordinate ("Carol is on it").
+public struct AckedMessage: Codable, Equatable, Sendable {
+    public var alert: String
+    public var plan: String
+    public var by: String
+    public var ackedAt: Date
+
+    public init(alert: String, plan: String, by: String, ackedAt: Date) {
+        self.alert = alert
+        self.plan = plan
+        self.by = by
+        self.ackedAt = ackedAt
+    }
+}
