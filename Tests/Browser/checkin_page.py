@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Drives a plan's check-in page in headless Chromium (Debian's chromium and chromium-driver), as a phone
 would: opens the link, enters the PIN, taps I'm OK; opens it again, ticks "Share my location" (the position
-given with --lat/--lon) and taps Help without a PIN.
+given with --lat/--lon) and taps Help without a PIN; then, with --shot, saves what other pages show.
 Prints one JSON line per step. Used by Tests/IntegrationTests/CheckInPageBrowserTests.swift."""
 import argparse
 import json
@@ -38,6 +38,9 @@ def main():
     parser.add_argument("--screenshot")
     parser.add_argument("--lat", type=float, help="share this position with Help")
     parser.add_argument("--lon", type=float)
+    parser.add_argument("--help-screenshot", help="the result view after Help")
+    parser.add_argument("--shot", nargs=2, action="append", default=[], metavar=("URL", "FILE"),
+                        help="afterwards, open URL and save what the phone shows to FILE (repeatable)")
     args = parser.parse_args()
     driver = browser()
     try:
@@ -63,6 +66,14 @@ def main():
             share.click()
         driver.find_element(By.ID, "help").click()
         print(json.dumps({"step": "help", "message": message(driver)}), flush=True)
+        if args.help_screenshot:
+            driver.save_screenshot(args.help_screenshot)
+        for url, path in args.shot:
+            driver.get(url)
+            heading = WebDriverWait(driver, 20).until(EC.presence_of_element_located((By.TAG_NAME, "h1"))).text
+            driver.save_screenshot(path)
+            print(json.dumps({"step": "shot", "file": path, "heading": heading,
+                              "state": driver.execute_script("return document.body.className")}), flush=True)
         severe = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
         print(json.dumps({"step": "console", "severe": severe}), flush=True)
     finally:

@@ -22,24 +22,39 @@ struct PhoneTests {
         let link = try user.json(["link", plan.plan], as: CheckInLink.self)
         #expect(link.url.hasPrefix("http://127.0.0.1:\(try user.port)/c/"))
 
-        let screenshot = user.home + "/page.png"
+        // The other states the page shows, for the screenshots docs/ shows: in grace, after the alarm, ended.
+        let overdue = try user.arm(PeerTests.matchArguments + ["--every", "2s", "--grace", "10m", "--for", "2h"])
+        let overdueLink = try user.json(["link", overdue.plan], as: CheckInLink.self)
+        let ended = try user.arm(PeerTests.matchArguments + ["--every", "30m", "--for", "2h"])
+        let endedLink = try user.json(["link", ended.plan], as: CheckInLink.self)
+        #expect(try user.ctl(["done", ended.plan, "--pin-stdin"], stdin: Daemon.pin + "\n").status == 0)
+        _ = try waitFor(10) { try user.plan(overdue.plan).phase == .grace ? true : nil }
+        let shots = ["normal", "help-sent", "alerted", "grace", "ended"].map { (name: $0, path: user.home + "/page-\($0).png") }
+        let screenshot = shots[0].path
         let result = try run("/usr/bin/env", [
             "python3", Self.browserScript, "--url", link.url, "--pin", Daemon.pin, "--screenshot", screenshot,
-            "--lat", "48.8606", "--lon", "2.3376",
+            "--lat", "48.8606", "--lon", "2.3376", "--help-screenshot", shots[1].path,
+            "--shot", link.url, shots[2].path, "--shot", overdueLink.url, shots[3].path, "--shot", endedLink.url, shots[4].path,
         ])
         try #require(result.status == 0, "the browser test could not run (make deps installs chromium, chromium-driver and selenium): \(result.stderr)")
         let steps = jsonLines(text: result.stdout)
         let open = try #require(steps.first { $0["step"] as? String == "open" })
         #expect(open["title"] as? String == "Check-in")
         #expect(open["width"] as? Int == 390)
-        #expect((open["time"] as? String)?.contains("UTC") == false, "the page's script ran under its CSP: \(open)")
+        #expect((open["time"] as? String)?.contains("(UTC") == false, "the page's script ran under its CSP: \(open)")
         #expect((steps.first { $0["step"] as? String == "check-in" }?["message"] as? String)?.hasPrefix("Checked in at") == true, "\(steps)")
         #expect(steps.first { $0["step"] as? String == "help" }?["message"] as? String == "Help is called: your contacts are being alerted.")
         #expect((steps.first { $0["step"] as? String == "console" }?["severe"] as? [Any])?.isEmpty == true, "\(steps)")
-        #expect(FileManager.default.fileExists(atPath: screenshot))
-        if let keep = ProcessInfo.processInfo.environment["MEETUP_PAGE_SCREENSHOT"] {
-            _ = try? FileManager.default.removeItem(atPath: keep)
-            try FileManager.default.copyItem(atPath: screenshot, toPath: keep)
+        let states = steps.filter { $0["step"] as? String == "shot" }.map { $0["state"] as? String ?? "?" }
+        #expect(states == ["alerted", "grace", "done"], "\(steps)")
+        for shot in shots { #expect(FileManager.default.fileExists(atPath: shot.path), "\(shot.name)") }
+        // MEETUP_PAGE_SCREENSHOTS=DIR keeps them, as docs/page/ holds them.
+        if let keep = ProcessInfo.processInfo.environment["MEETUP_PAGE_SCREENSHOTS"] {
+            for shot in shots {
+                let target = keep + "/\(shot.name).png"
+                _ = try? FileManager.default.removeItem(atPath: target)
+                try FileManager.default.copyItem(atPath: shot.path, toPath: target)
+            }
         }
 
         let status = try user.plan(plan.plan)

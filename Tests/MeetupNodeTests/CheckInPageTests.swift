@@ -245,6 +245,41 @@ struct CheckInPageTests {
         }
     }
 
+    @Test("a page made for fear: a countdown, then in grace the alarm's time in red; after the alarm who was told; the result view refreshes itself")
+    func states() async throws {
+        try fixture.addContact("Anne")
+        let plan = try fixture.plans.arm(ArmRequest(match: "Kiwi", place: "Cafe", every: "10m", grace: "2m", length: "1h"))
+        let link = try fixture.plans.link(plan.plan)
+        _ = try node.store.advanceDue(to: fixture.clock.now, limit: 10, node.transitions)
+        let app = Application(router: node.peerServer.router)
+        try await app.test(.live) { client in
+            let active = try await get(client, path(link))
+            #expect(active.html.contains(#"<body class="active">"#) && active.html.contains(#"id="countdown""#))
+            #expect(active.html.contains("(in 10 min)"))
+            #expect(!active.html.contains(#"http-equiv="refresh""#), "the page with the form refreshes only with its script")
+            #expect(active.html.contains("prefers-color-scheme: dark"))
+            let ok = try #require(active.html.range(of: #"id="ok""#)), help = try #require(active.html.range(of: #"id="help""#))
+            let home = try #require(active.html.range(of: #"id="home""#))
+            #expect(ok.lowerBound < help.lowerBound && help.lowerBound < home.lowerBound, "I'm home apart, after Help")
+            fixture.clock.advance(by: 630)
+            _ = try node.store.advanceDue(to: fixture.clock.now, limit: 10, node.transitions)
+            let grace = try await get(client, path(link))
+            #expect(grace.html.contains(#"<body class="grace">"#))
+            #expect(grace.html.contains("Check in now: your check-in is overdue, and your contacts are alerted at"))
+            #expect(grace.html.contains("Contacts alerted at") && grace.html.contains("(in 1 min)"))
+            fixture.clock.advance(by: 120)
+            _ = try node.store.advanceDue(to: fixture.clock.now, limit: 10, node.transitions)
+            _ = try node.courier.noticeFanOut(at: fixture.clock.now).run(limit: 10, now: fixture.clock.now)
+            let alerted = try await get(client, path(link))
+            #expect(alerted.html.contains(#"<body class="alerted">"#) && alerted.html.contains("Your contacts have been alerted."))
+            #expect(alerted.html.contains("<li>Anne: on its way (queued)</li>"), "\(alerted.html)")
+            let result = try await submit(client, path(link), ["nonce": try #require(alerted.nonce), "action": "help"])
+            #expect(result.html.contains(#"<meta http-equiv="refresh" content="30">"#), "the result view refreshes itself")
+            let missing = try await get(client, "/c/nothing")
+            #expect(missing.status == .notFound && missing.html.contains("<h1>Not found</h1>") && missing.html.contains("112"))
+        }
+    }
+
     func alertRevision(_ planID: String) -> Int? {
         try? node.store.writer.read { db in try Int.fetchOne(db, sql: "SELECT revision FROM alert WHERE plan_id = ?", arguments: [planID]) }
     }

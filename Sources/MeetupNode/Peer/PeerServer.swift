@@ -28,6 +28,7 @@ struct PeerServer: Service {
     /// The routes, without a listener: tests drive them through `.router`.
     var router: Router<PeerRequestContext> {
         let router = Router(context: PeerRequestContext.self)
+        router.add(middleware: NotFoundPageMiddleware())
         let (inbox, health, envelopeSlots, counters) = (inbox, health, envelopeSlots, counters)
         router.get("/healthz") { _, context -> Response in
             let report = health(context.fromLoopback)

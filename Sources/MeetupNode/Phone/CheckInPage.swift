@@ -36,7 +36,9 @@ struct CheckInPage: Sendable {
     func show(token: String, result: String? = nil) throws -> String? {
         guard let planID = try store.planID(forLinkToken: token) else { return nil }
         let outcome = result.flatMap { PageOutcome(sealed: $0, token: token, cipher: store.cipher) }
-        return render(planID: planID, token: token, message: outcome.map { message(for: $0) })
+        // The result view refreshes itself without JavaScript; the page with the form does with it, when the PIN
+        // field is empty.
+        return render(planID: planID, token: token, message: outcome.map { message(for: $0) }, refresh: outcome != nil)
     }
 
     /// Acts on a posted form and returns where the browser goes next: this page with the sealed outcome
@@ -146,24 +148,33 @@ struct CheckInPage: Sendable {
         "style": CheckInPageTemplate.style, "script": CheckInPageTemplate.script,
     ])
 
-    private func render(planID: String, token: String, message: Message?) -> String {
+    private func render(planID: String, token: String, message: Message?, refresh: Bool) -> String {
         var context: [String: Any] = [:]
         if let message { context["message"] = ["text": message.text, "kind": message.isError ? "error" : "ok"] }
+        if refresh { context["refresh"] = true }
         let status = try? plans.status(planID)
         let now = clock.now
         let running: Bool
+        context["state"] = status?.phase.rawValue ?? "ended"
         switch status?.phase {
         case .scheduled:
             context["when"] = Self.when("Starts at", status?.start, now: now)
             running = true
         case .active:
-            context["when"] = Self.when("Next check-in by", status?.nextDeadline, now: now)
+            context["when"] = Self.when("Next check-in by", status?.nextDeadline, now: now, countdown: true)
             running = true
         case .grace:
-            context["when"] = Self.when("Check-in overdue since", status?.nextDeadline, now: now)
+            let alarm = status.flatMap { plan in plan.nextDeadline.map { $0.addingTimeInterval(TimeInterval(plan.graceSeconds)) } }
+            context["banner"] = [
+                "text": "Check in now: your check-in is overdue, and your contacts are alerted at ",
+                "time": Self.time(alarm, now: now) as Any, "tail": ".",
+            ]
+            context["when"] = Self.when("Contacts alerted at", alarm, now: now, countdown: true)
             running = true
         case .alerted:
-            context["note"] = "Your contacts have been alerted. Check in or end the plan once you are safe."
+            context["banner"] = ["text": "Your contacts have been alerted."]
+            context["note"] = "Check in with your PIN once you are safe (the plan then watches again), or end it."
+            if let alert = status?.alerts.last, !alert.deliveries.isEmpty { context["sent"] = ["items": Self.sent(alert, now: now)] }
             running = true
         case .done:
             // Until the plan's retention ends, Help still works: the night is not over because the plan is.
@@ -178,6 +189,27 @@ struct CheckInPage: Sendable {
         context["style"] = CheckInPageTemplate.style
         context["script"] = CheckInPageTemplate.script
         return CheckInPageTemplate.template.render(context)
+    }
+
+    /// Who the alert went to, and what came back: "Anne: acknowledged at 21:44: on it", one line each, the
+    /// times in `<time>` elements that the script shows in the phone's zone.
+    static func sent(_ alert: AlertSummary, now: Date) -> [[String: Any]] {
+        alert.deliveries.map { delivery in
+            let who = delivery.contact + ": "
+            if let acked = delivery.ackedAt {
+                return ["text": who + "acknowledged at ", "time": time(acked, now: now) as Any, "tail": ": on it"]
+            } else if let delivered = delivery.deliveredAt {
+                return ["text": who + "delivered at ", "time": time(delivered, now: now) as Any, "tail": ", not yet acknowledged"]
+            } else if let escalates = delivery.escalatesAt {
+                return ["text": who + "alerted at ", "time": time(escalates, now: now) as Any, "tail": " unless someone acknowledges first"]
+            }
+            return ["text": who + (delivery.state == "cancelled" ? "not needed: someone acknowledged" : "on its way (\(delivery.state))")]
+        }
+    }
+
+    /// A time for a `<time>` element: ISO 8601 for the script, the node's clock for a page without it.
+    private static func time(_ date: Date?, now: Date) -> [String: String]? {
+        date.map { ["iso": ISO8601DateFormatter().string(from: $0), "at": clock($0, now: now)] }
     }
 
     // MARK: Nonce
@@ -229,9 +261,19 @@ struct CheckInPage: Sendable {
 
     // MARK: Text
 
-    private static func when(_ label: String, _ date: Date?, now: Date) -> [String: String]? {
+    private static func when(_ label: String, _ date: Date?, now: Date, countdown: Bool = false) -> [String: String]? {
         guard let date else { return nil }
-        return ["label": label, "iso": ISO8601DateFormatter().string(from: date), "text": clock(date, now: now)]
+        var when = ["label": label, "iso": ISO8601DateFormatter().string(from: date), "text": clock(date, now: now)]
+        if countdown { when["left"] = Self.left(until: date, now: now) }
+        return when
+    }
+
+    /// `in 12 min`, `in 40 s`, `3 min ago`: what the page shows without JavaScript; its script counts each second.
+    static func left(until date: Date, now: Date) -> String {
+        let seconds = Int(date.timeIntervalSince(now).rounded())
+        let minutes = abs(seconds) / 60
+        let text = minutes > 0 ? "\(minutes) min" : "\(abs(seconds)) s"
+        return seconds >= 0 ? "in " + text : text + " ago"
     }
 
     /// The node's local time, `21:30 (UTC+01:00)`; with JavaScript, the page shows the phone's own.

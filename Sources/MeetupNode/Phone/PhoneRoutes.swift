@@ -71,6 +71,11 @@ enum PhoneRoutes {
         }
     }
 
+    /// The same 404 for every path the peer listener does not serve and every link that opens nothing.
+    static var notFound: Response {
+        pageResponse(CheckInPageTemplate.notFound, status: .notFound)
+    }
+
     /// The page, with headers that keep it out of caches, frames, referrers and other origins' scripts.
     static func pageResponse(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
         var headers: HTTPFields = [
@@ -83,5 +88,22 @@ enum PhoneRoutes {
             if let name = HTTPField.Name(name) { headers[name] = value }
         }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+}
+
+/// Answers every 404 of the peer listener with the one short page of our own: an unknown path, a link that
+/// opens nothing, a method a route does not take; all byte for byte the same.
+struct NotFoundPageMiddleware: RouterMiddleware {
+    typealias Context = PeerRequestContext
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            let response = try await next(request, context)
+            return response.status == .notFound ? PhoneRoutes.notFound : response
+        } catch let error as HTTPError where error.status == .notFound {
+            return PhoneRoutes.notFound
+        }
     }
 }
