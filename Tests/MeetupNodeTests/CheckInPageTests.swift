@@ -222,7 +222,8 @@ struct CheckInPageTests {
             let page = try await get(client, path(link))
             let help = try await submit(client, path(link), ["nonce": try #require(page.nonce), "action": "help"])
             #expect(help.html.contains("Help is called"))
-            let again = try await submit(client, path(link), ["nonce": try #require(help.nonce), "action": "help"])
+            let again = try await submit(
+                client, path(link), ["nonce": try #require(help.nonce), "action": "help", "lat": "48.9", "lon": "2.4", "acc": "30"])
             #expect(again.html.contains("Help is called"))
         }
         let running = try fixture.plans.list().plans.filter { !$0.phase.isEnded }
@@ -235,7 +236,7 @@ struct CheckInPageTests {
         let alert = try #require(try await store.writer.read { db in try store.latestAlert(db, planID: helpPlan.plan, silent: false) })
         let payload = try store.openPayload(of: alert)
         #expect(payload.match.pseudonym == "Kiwi" && payload.place.name == "Cafe")
-        #expect(payload.lastLocation?.geo.lat == 48.86, "the last known position, from the ended plan")
+        #expect(payload.trail.map(\.geo.lat) == [48.86, 48.9], "the ended plan's last position, then the one sent with Help")
         // Once the ended plan's retention is over, its link opens nothing.
         fixture.clock.advance(by: TimeInterval(node.configuration.rules.retention) + 60)
         try node.scheduler.runDue()

@@ -95,6 +95,20 @@ struct HookRunnerTests {
         #expect(RecordingHooks.fields(try #require(calls.last?.message))["text"]?.hasPrefix("meetup: Ana ended the plan") == true)
     }
 
+    @Test("a late 'checked in' marks only the alerts raised before it: the next alert of a plan watched again stays open")
+    func lateCheckedIn() async throws {
+        let checkedInAt = clock.now.addingTimeInterval(60)
+        try Self.receive("ALERT2", reason: .missed, hooks: [.ntfy], on: fixture, at: clock.now.addingTimeInterval(600))
+        let ana = try #require(try node.store.contact(named: "Ana"))
+        try await node.store.writer.write { db in
+            try node.store.applyResolved(
+                db, ResolvedMessage(plan: "PLAN1", state: .checkedIn, at: checkedInAt), from: ana, hooks: [.ntfy], at: clock.now)
+        }
+        let alerts = try node.store.receivedAlerts(all: true)
+        #expect(alerts.first { $0.raisedAt > checkedInAt }?.checkedInAt == nil, "the newer alert is not marked safe")
+        #expect(alerts.first { $0.raisedAt < checkedInAt }?.checkedInAt == checkedInAt)
+    }
+
     @Test("a failing hook is tried again after its backoff, not before, and given up after the attempt limit")
     func retries() async throws {
         hooks.failing.withLock { $0 = true }

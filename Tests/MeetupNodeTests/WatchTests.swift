@@ -93,11 +93,36 @@ struct WatchTests {
         }
         #expect(try wake() == deadline.addingTimeInterval(340))
         try node.store.writer.write { db in
-            try node.store.applyStandDown(db, StandDownMessage(plan: "p1", reason: .done, deadline: nil), from: user, at: clock.now)
+            try node.store.applyStandDown(
+                db, StandDownMessage(plan: "p1", reason: .done, deadline: nil), from: user, at: clock.now, recheckAfter: 60)
             try node.store.storeReplica(db, replica(version: 20, deadline: deadline, seq: 20), from: user, at: clock.now, slack: 30)
         }
         #expect(try wake() == nil)
         #expect(try node.store.counts().watching == 0)
     }
-}
 
+    @Test("the user's node alerted: no alarm for that deadline, but the guardian asks again a minute later, and a later deadline restarts the watch")
+    func alertedIsRechecked() throws {
+        func statement(_ phase: Phase, _ next: Date?) -> LivenessMessage {
+            LivenessMessage(plan: "p1", nonce: "n", phase: phase, deadline: next, lastCheckIn: nil)
+        }
+        let deadline = clock.now.addingTimeInterval(60)
+        try node.store.writer.write { db in
+            try node.store.storeReplica(db, replica(version: 1, deadline: deadline, seq: 1), from: user, at: clock.now, slack: 30)
+            try node.store.applyStandDown(
+                db, StandDownMessage(plan: "p1", reason: .alerted, deadline: deadline), from: user, at: clock.now,
+                recheckAfter: Watchdog.alertedRecheck)
+        }
+        #expect(try wake() == clock.now.addingTimeInterval(Watchdog.alertedRecheck), "asked again, not forgotten")
+        clock.advance(by: Watchdog.alertedRecheck)
+        let due = try #require(try node.store.dueWatches(now: clock.now, limit: 10, lease: 25).first)
+        // Still alerted: asked again a minute later. Back on watch (a duress check-in sends no heartbeat): watched.
+        #expect(Watchdog.verdict(statement(.alerted, nil), watching: due.deadline) == .userAlerted)
+        try node.store.recheckWatch(due, at: clock.now.addingTimeInterval(Watchdog.alertedRecheck))
+        #expect(try wake() == clock.now.addingTimeInterval(Watchdog.alertedRecheck))
+        let later = deadline.addingTimeInterval(600)
+        #expect(Watchdog.verdict(statement(.active, later), watching: due.deadline) == .alive(later))
+        try node.store.moveWatch(due, to: later, slack: 30)
+        #expect(try wake() == later.addingTimeInterval(40))
+    }
+}

@@ -64,7 +64,7 @@ struct Watchdog: Service {
                     try store.moveWatch(watch, to: deadline, slack: slack)
                     logger.info("watched plan alive; standing down", metadata: metadata)
                 case .userAlerted:
-                    try store.pauseWatch(watch)
+                    try store.recheckWatch(watch, at: clock.now.addingTimeInterval(Self.alertedRecheck))
                     logger.info("watched plan already alerted by its node", metadata: metadata)
                 case .ended:
                     try store.dropWatch(watch)
@@ -78,6 +78,10 @@ struct Watchdog: Service {
             logger.critical("watchdog check failed", metadata: metadata.merging(["reason": "\(Store.describeForLog(error))"]) { $1 })
         }
     }
+
+    /// How often a guardian asks a user's node that has alerted whether the plan is back on watch (a check-in
+    /// after the alert); its answer, a later deadline, restarts the watch.
+    static let alertedRecheck: TimeInterval = 60
 
     enum Verdict: Equatable {
         case alive(Date?)

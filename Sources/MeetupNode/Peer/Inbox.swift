@@ -183,7 +183,8 @@ package struct Inbox: Sendable {
             let sealers = signer.sealers(at: now)
             let acks = AckEnvelopes(seal: sealers.contact, sealToCard: sealers.card)
             return { db in
-                if try store.recordAck(db, alertID: message.alert, contactID: contact.id, at: now) {
+                let repeated = try store.hasAcked(db, alertID: message.alert, contactID: contact.id)
+                if try store.recordAck(db, alertID: message.alert, contactID: contact.id, at: now), !repeated {
                     // The alert's other contacts hear who is on it.
                     let holders = try store.alertCopyHolders(db, alertID: message.alert, excluding: contact.id)
                     for entry in acks.relays(of: message, by: contact.name, to: holders) { try store.insertOutbox(db, entry) }
@@ -206,7 +207,7 @@ package struct Inbox: Sendable {
             return { db in try store.applyHeartbeat(db, message, from: contact, slack: slack) }
         case .standDown:
             let message = try WireJSON.decode(StandDownMessage.self, from: envelope.body)
-            return { db in try store.applyStandDown(db, message, from: contact, at: now) }
+            return { db in try store.applyStandDown(db, message, from: contact, at: now, recheckAfter: Watchdog.alertedRecheck) }
         case .receipt, .liveness, .livenessRequest, .relayedAlert:
             throw EnvelopeError.unknownType(envelope.typeByte)
         }

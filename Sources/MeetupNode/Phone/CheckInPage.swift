@@ -77,12 +77,14 @@ struct CheckInPage: Sendable {
             guard try store.usePageNonce(Store.linkTokenHash(nonce), planID: planID, at: now) else { return .alreadySent }
         }
         guard let action else { return .chooseAction }
-        // A position sent with any action joins the trail first, so that a Help alert carries it.
-        if let fix = Self.fix(form, at: now) { _ = try? plans.apply(planID, .location(fix)) }
+        // A position sent with any action joins the trail first, so that a Help alert carries it; Help puts it on
+        // the plan its alert goes out on (after an ended plan, the one made for it).
+        let fix = Self.fix(form, at: now)
+        if let fix, action != .help { _ = try? plans.apply(planID, .location(fix)) }
         switch action {
         case .help:
             do {
-                _ = try plans.panic(planID)
+                _ = try plans.panic(planID, fix: fix)
                 return .helpSent
             } catch {
                 return Self.outcome(of: error)

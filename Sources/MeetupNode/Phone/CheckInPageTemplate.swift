@@ -130,11 +130,11 @@ enum CheckInPageTemplate {
         var c=document.getElementById('countdown');\
         if(c){var until=new Date(c.getAttribute('data-until'));var tick=function(){\
         var s=Math.round((until-new Date())/1000),a=Math.abs(s),m=Math.floor(a/60),r=a%60;\
-        var text=(m>0?m+' min ':'')+(m<10?r+' s':'');\
+        var text=[m>0?m+' min':'',m<10?r+' s':''].filter(Boolean).join(' ');\
         c.textContent='('+(s>=0?'in '+text:text+' ago')+')';};tick();setInterval(tick,1000);}\
-        var pin=document.getElementById('pin');\
-        setInterval(function(){if((!pin||pin.value==='')&&document.visibilityState==='visible'){location.reload();}},30000);\
-        var form=document.getElementById('actions')||document.getElementById('help-only');\
+        var pin=document.getElementById('pin'),form=document.getElementById('actions')||document.getElementById('help-only'),busy=false;\
+        if(form){form.addEventListener('submit',function(){busy=true;},true);}\
+        setInterval(function(){if(!busy&&(!pin||pin.value==='')&&document.visibilityState==='visible'){location.reload();}},30000);\
         if(!form)return;\
         var confirmed=false;\
         form.addEventListener('submit',function(e){\

@@ -120,13 +120,15 @@ struct PlanService: Sendable {
 
     /// Help, at any time: on the running plan; with no plan running, or on an ended plan, on a plan made for
     /// it (PlanService+Help.swift).
-    func panic(_ requested: String) throws(ControlError) -> PlanStatus {
+    /// `fix` is the position sent with Help (the page's), recorded on the plan the alert goes out on.
+    func panic(_ requested: String, fix: LocationFix? = nil) throws(ControlError) -> PlanStatus {
         if requested == PlanStatus.currentID, try storeCall({ try store.runningPlanIDs() }).isEmpty {
-            return try helpWithoutPlan(after: nil)
+            return try helpWithoutPlan(after: nil, fix: fix)
         }
         let id = try resolve(requested, runningOnly: false)
         guard let plan = try storeCall({ try store.planStatus(id: id) }) else { throw .planNotFound(id: id) }
-        if plan.phase.isEnded { return try helpWithoutPlan(after: id) }
+        if plan.phase.isEnded { return try helpWithoutPlan(after: id, fix: fix) }
+        if let fix { _ = try advance(id, .location(fix)) }
         return try apply(id, .panic)
     }
 

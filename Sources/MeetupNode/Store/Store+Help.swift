@@ -18,17 +18,23 @@ extension Store {
         }
     }
 
-    /// Stores a plan made for Help, in one transaction with what it takes from before: the photo of the plan
-    /// it follows (`base`), and the newest position recorded, in `base` or, without one, in any plan kept, at
-    /// the time it was recorded, so that the alert carries the last known location.
-    func insertHelpPlan(_ plan: Plan, details: PlanDetails, base: String?, machine: CheckInMachine) throws {
+    /// Stores a plan made for Help and raises its panic alert, in one transaction, so that no timer of the new
+    /// plan can run first; with what it takes from before: the photo of the plan it follows (`base`), and the
+    /// newest position recorded, in `base` or, without one, in any plan kept, at the time it was recorded, so
+    /// that the alert carries the last known location. `fix`, the position sent with Help, comes after it.
+    func insertHelpPlan(
+        _ plan: Plan, details: PlanDetails, base: String?, fix: LocationFix?, _ context: TransitionContext
+    ) throws -> PlanOutcome? {
         try writer.write { db in
             let photo = try base.flatMap { try self.photo(db, planID: $0) }
-            try insertPlan(db, plan, details: details, photo: photo, machine: machine)
-            guard let fix = try newestFix(db, in: base) else { return }
-            try insertHistory(
-                db, planID: plan.id, at: fix.at, kind: HistoryEntry.locationKind,
-                detail: try cipher.seal(fix, for: Self.historyColumn(plan.id)))
+            try insertPlan(db, plan, details: details, photo: photo, machine: context.machine)
+            if let last = try newestFix(db, in: base) {
+                try insertHistory(
+                    db, planID: plan.id, at: last.at, kind: HistoryEntry.locationKind,
+                    detail: try cipher.seal(last, for: Self.historyColumn(plan.id)))
+            }
+            if let fix { _ = try advance(db, planID: plan.id, to: plan.createdAt, applying: .location(fix), context) }
+            return try advance(db, planID: plan.id, to: plan.createdAt, applying: .panic, context)
         }
     }
 

@@ -122,6 +122,8 @@ extension Store {
             .filter(columns.planID == message.plan && columns.senderKey == contact.signingKey.bytes)
             .filter(![AlertReason.duress, AlertReason.pinFailures].contains(columns.reason))
             .filter(column == nil)
+            // Only the alerts it comes after: a late "checked in" must not mark a newer alert safe.
+            .filter(Column(ReceivedAlertRecord.CodingKeys.raisedAt) <= message.at)
         let ids = try told.select(columns.id, as: String.self).fetchAll(db)
         try told.updateAll(db, column.set(to: message.at))
         for id in ids { try insertHookJobs(db, .receivedAlert(id), hooks: hooks, event: event, at: now) }

@@ -52,12 +52,13 @@ extension Store {
             .select(columns.contactID, as: Int64.self).distinct().fetchAll(db)
     }
 
-    /// The contacts with a copy of the alert that was not cancelled (delivered, or still on its way), but
-    /// `excluding`: who hears that another contact acknowledged it.
+    /// The contacts with a copy of the alert delivered or still on its way, but `excluding`: who hears that
+    /// another contact acknowledged it.
     func alertCopyHolders(_ db: Database, alertID: String, excluding contactID: Int64) throws -> [ContactRecord] {
         let columns = OutboxRecord.Columns.self
         let ids = try OutboxRecord.all().copies(of: alertID)
-            .filter(columns.state != OutboxState.cancelled && columns.contactID != nil && columns.contactID != contactID)
+            .filter([OutboxState.queued, OutboxState.delivered].contains(columns.state))
+            .filter(columns.contactID != nil && columns.contactID != contactID)
             .select(columns.contactID, as: Int64.self).distinct().fetchAll(db)
         return try ids.compactMap { try contact(db, id: $0) }
     }
@@ -157,6 +158,11 @@ extension Store {
                 .select(min(columns.expiresAt), as: Date?.self).fetchOne(db) ?? nil
             return [attempt, expiry].compactMap { $0 }.min()
         }
+    }
+
+    /// Whether the contact acknowledged the alert before: an ack repeated (a new envelope) is not relayed again.
+    func hasAcked(_ db: Database, alertID: String, contactID: Int64) throws -> Bool {
+        try OutboxRecord.all().copies(of: alertID).toContact(contactID).filter(OutboxRecord.Columns.ackedAt != nil).fetchCount(db) > 0
     }
 
     /// A receipt is proof: it also turns a copy cancelled while its attempt was in flight into delivered.

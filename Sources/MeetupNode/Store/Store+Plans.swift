@@ -98,7 +98,7 @@ extension Store {
         try writer.read { db in try PlanRecord.filter(PlanRecord.Columns.wakeAt != nil).select(min(PlanRecord.Columns.wakeAt), as: Date?.self).fetchOne(db) ?? nil }
     }
 
-    private func advance(
+    func advance(
         _ db: Database, planID: String, to now: Date, applying event: CheckInEvent?, _ context: TransitionContext
     ) throws -> PlanOutcome? {
         guard var record = try PlanRecord.fetchOne(db, key: planID) else { return nil }

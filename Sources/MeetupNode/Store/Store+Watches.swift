@@ -68,7 +68,9 @@ extension Store {
     }
 
     /// `done` deletes the replica and its escrow; `alerted` records that the user's node raised it itself.
-    func applyStandDown(_ db: Database, _ message: StandDownMessage, from contact: ContactRecord, at now: Date) throws {
+    func applyStandDown(
+        _ db: Database, _ message: StandDownMessage, from contact: ContactRecord, at now: Date, recheckAfter: TimeInterval
+    ) throws {
         let key = WatchRecord.key(userKey: contact.signingKey.bytes, planID: message.plan)
         switch message.reason {
         case .done:
@@ -79,10 +81,12 @@ extension Store {
             watch.end(at: now)
             try watch.save(db)
         case .alerted:
-            // The user's node raised it and delivers it: nothing to watch until it checks in again.
+            // The user's node raised it and delivers it: no alarm of this guardian for that deadline. It asks
+            // again later whether the plan is back on watch: a check-in after the alert under the duress PIN
+            // sends no heartbeat, and the guardian must not stop watching for it.
             guard var watch = try WatchRecord.fetchOne(db, key: key) else { return }
             watch.alertedDeadline = message.deadline
-            watch.wakeAt = nil
+            watch.wakeAt = now.addingTimeInterval(recheckAfter)
             try watch.update(db)
         }
     }
@@ -139,9 +143,9 @@ extension Store {
         }
     }
 
-    /// Nothing to watch until the next heartbeat or replica.
-    func pauseWatch(_ watch: DueWatch) throws {
-        _ = try writer.write { db in try unchanged(watch).updateAll(db, WatchRecord.Columns.wakeAt.set(to: nil)) }
+    /// The user's node has alerted: ask again at `next` whether the plan is back on watch.
+    func recheckWatch(_ watch: DueWatch, at next: Date) throws {
+        _ = try writer.write { db in try unchanged(watch).updateAll(db, WatchRecord.Columns.wakeAt.set(to: next)) }
     }
 
     func dropWatch(_ watch: DueWatch) throws {
