@@ -14,7 +14,7 @@ public enum NoticeKind: String, Codable, Sendable, CaseIterable {
     case standDownDone = "stand-down-done"
     /// This node raised the alert itself: guardians must not raise the same incident again.
     case standDownAlerted = "stand-down-alerted"
-    /// The user ended the plan after an alert: told to every contact an alert went to.
+    /// The user ended the plan: told to every contact an alert went to (none when it never alerted).
     case done
     /// The user checked in after an alert: told to every contact an alert went to.
     case checkedIn = "checked-in"
@@ -119,12 +119,14 @@ public enum DeliveryPolicy {
         return (steps, incidents.open)
     }
 
-    /// What contacts are told after an alert: the user ended the plan, or checked in after all.
+    /// What contacts are told after an alert: the user ended the plan, or checked in after all. Every end is
+    /// told, since a plan checked in after its alert is back on watch and ends as `done`: the fan-out sends it
+    /// only to the contacts an alert went to, so a plan that never alerted tells no one.
     static func contactNotice(after entry: HistoryEntry) -> NoticeKind? {
         switch entry {
-        case .resolved: .done
+        case .resolved, .done: .done
         case .checkInAfterAlert: .checkedIn
-        case .started, .checkIn, .deadlinePassed, .extended, .done, .wrongPIN, .location, .region: nil
+        case .started, .checkIn, .deadlinePassed, .extended, .wrongPIN, .location, .region: nil
         }
     }
 

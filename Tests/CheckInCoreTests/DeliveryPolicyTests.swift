@@ -83,7 +83,7 @@ struct DeliveryPolicyTests {
         }
     }
 
-    @Test("over random histories: each alert has one alert notice; a stand-down only for a new alert that shows, and contacts hear 'resolved' only after an alert")
+    @Test("over random histories: each alert has one alert notice; a stand-down only for a new alert that shows; 'checked in' only after an alert, 'done' at every end")
     func alertNotices() async {
         let simulator = CheckInMachinePropertyTests()
         await propertyCheck(input: CheckInMachinePropertyTests.schedules, CheckInMachinePropertyTests.steps) { schedule, steps in
@@ -97,9 +97,12 @@ struct DeliveryPolicyTests {
                     #expect(alert.notices.contains(.standDownAlerted) == opensVisible)
                     #expect(alert.showsInHistory == !alert.intent.draft.silent)
                 }
-                for notice in Self.notices(steps) where notice.kind.saysSafe {
-                    #expect(record.before.phase == .alerted, "resolved without an alert: \(record.event)")
+                for notice in Self.notices(steps) where notice.kind == .checkedIn {
+                    #expect(record.before.phase == .alerted, "checked in after an alert without one: \(record.event)")
                 }
+                // The end of a plan is told (the fan-out sends it only where an alert went), every end.
+                let ends = record.effects.contains { $0 == .record(.done) || $0 == .record(.resolved) }
+                #expect(Self.notices(steps).contains { $0.kind == .done } == ends, "\(record.event)")
             }
         }
     }
@@ -114,7 +117,7 @@ struct DeliveryPolicyTests {
         #expect(kinds(.extended(until: t)) == [.replica])
         #expect(kinds(.checkIn) == [.heartbeat])
         #expect(kinds(.checkInAfterAlert) == [.checkedIn, .heartbeat])
-        #expect(kinds(.done) == [.standDownDone])
+        #expect(kinds(.done) == [.done, .standDownDone])
         #expect(kinds(.resolved) == [.done, .standDownDone])
         #expect(kinds(.wrongPIN) == [])
         #expect(kinds(.deadlinePassed(t)) == [])

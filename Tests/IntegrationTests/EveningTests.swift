@@ -132,3 +132,24 @@ extension EveningTests {
         #expect(bad.status == 1 && bad.stderr.contains("a time like 23:30"), "\(bad.stderr)")
     }
 }
+
+extension EveningTests {
+    @Test("a contact's hooks hear the alert, the check-in after it and the end: a friend woken at 2 a.m. is told to stand down")
+    func contactHooksStandDown() throws {
+        let hookLog = NSTemporaryDirectory() + "meetup-contact-hooks-\(UUID().uuidString.prefix(8)).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: hookLog) }
+        let user = try Daemon.withPINs()
+        let carol = try Daemon(extraArguments: ["--on-alert-exec", "cat >> '\(hookLog)'; echo >> '\(hookLog)'"])
+        try pair(user, as: "Ulysse", with: carol, as: "Carol")
+        let plan = try user.arm(PeerTests.matchArguments + ["--every", "30m", "--for", "2h"])
+        #expect(try user.ctl(["panic", plan.plan]).status == 0)
+        #expect(waitFor(10) { jsonLines(hookLog).count == 1 }, "the alert's hook")
+        #expect(try user.ctl(["checkin", plan.plan, "--pin-stdin"], stdin: Daemon.pin + "\n").status == 0)
+        #expect(try user.ctl(["done", plan.plan, "--pin-stdin"], stdin: Daemon.pin + "\n").status == 0)
+        #expect(waitFor(15) { jsonLines(hookLog).count == 3 }, "\(jsonLines(hookLog))")
+        let runs = jsonLines(hookLog)
+        #expect(runs.map { $0["event"] as? String } == ["alert", "checked-in", "resolved"])
+        #expect((runs.last?["text"] as? String)?.hasPrefix("meetup: Ulysse ended the plan after the panic alert: safe") == true, "\(runs)")
+        #expect(runs.allSatisfy { $0["match"] == nil }, "no detail without --hook-details")
+    }
+}
