@@ -149,3 +149,24 @@ struct WatchdogTests {
         }
     }
 }
+
+extension WatchdogTests {
+    @Test("the user's node dead, the guardian alarms; one contact's ack reaches the other through the guardian: who is on it")
+    func ackThroughGuardian() throws {
+        let (user, guardian, carol) = try Self.trio()
+        let dave = try Daemon()
+        try pair(user, as: "Ulysse", with: dave, as: "Dave")
+        let plan = try user.arm(Self.match + ["--every", "3s", "--grace", "1s", "--for", "1h"])
+        #expect(plan.guardians.first?.state == .confirmed)
+        user.kill9()
+        for node in [carol, dave] {
+            #expect(try waitFor(25, poll: 0.2) { try node.receivedAlerts().first } != nil, "no alert via the guardian")
+        }
+        let carolsAlert = try #require(try carol.receivedAlerts().first)
+        #expect(carolsAlert.via == ["Asso"])
+        #expect(try carol.ctl(["alerts", "ack", carolsAlert.id]).status == 0)
+        let onIt = try waitFor(15) { try dave.receivedAlerts().first.flatMap { $0.acks.isEmpty ? nil : $0.acks } }
+        #expect(onIt?.map(\.name) == ["Carol"], "Dave was not told through the guardian: \(guardian.log)")
+        #expect(try carol.receivedAlerts().first?.acks.isEmpty == true)
+    }
+}

@@ -51,6 +51,8 @@ package struct Inbox: Sendable {
         guard let contact = try store.contact(signingKey: envelope.sender) else {
             // An ack from one of a watched user's contacts, who need not know this guardian.
             if envelope.typeByte == MessageType.ack.rawValue { return try acceptGuardianAck(envelope, now: now) }
+            // A guardian that raised the alarm, telling who else is on it: its card came with the alert.
+            if envelope.typeByte == MessageType.acked.rawValue { return try acceptRelayedAcked(envelope, now: now) }
             throw EnvelopeError.unknownSender
         }
         try envelope.checkTimes(now: now)
@@ -103,8 +105,10 @@ package struct Inbox: Sendable {
         guard let (card, tier) = try store.watchedPlanContact(ack, acker: envelope.sender) else {
             throw EnvelopeError.unknownSender
         }
+        let relays = try ackRelays(ack, acker: envelope.sender, now: now)
         let fresh = try store.acceptOnce(envelopeID: envelope.id, expires: envelope.expires) { db in
             if tier == 1 { try store.holdBackTierTwo(db, planID: ack.plan) }
+            for relay in relays { try store.insertOutbox(db, card: relay, planID: ack.plan, now: now) }
         }
         if fresh {
             counters.accepted()
@@ -112,6 +116,30 @@ package struct Inbox: Sendable {
         } else {
             counters.refused("replayed")
         }
+        return receipt(for: envelope, duplicate: !fresh, to: card.sealingKey, now: now)
+    }
+
+    /// As a guardian that raised the alarm: that `acker` is on it, to the plan's other contacts by their cards,
+    /// named as the user named them, so that those who got the alert only from this guardian hear it too.
+    private func ackRelays(_ ack: AckMessage, acker: SigningPublicKey, now: Date) throws -> [CardEnvelope] {
+        guard let replica = try store.alarmedReplica(ack) else { return [] }
+        let cards = replica.contacts.compactMap { contact in (try? ContactCard(parsing: contact.card)).map { (contact, $0) } }
+        guard let name = cards.first(where: { $0.1.signingKey == acker })?.0.name else { return [] }
+        let body = WireJSON.encode(AckedMessage(alert: ack.alert, plan: ack.plan, by: name, ackedAt: ack.ackedAt, user: ack.user))
+        let seal = signer.sealers(at: now).card
+        return cards.filter { $0.1.signingKey != acker }.map { seal(.acked, body, $0.1) }
+    }
+
+    /// From a guardian this node does not know: accepted when it names alerts of its user that came through it.
+    private func acceptRelayedAcked(_ envelope: Envelope, now: Date) throws -> Answer {
+        try envelope.checkTimes(now: now)
+        let message = try WireJSON.decode(AckedMessage.self, from: envelope.body)
+        let cards = try store.guardianCards(of: message, from: envelope.sender)
+        guard let card = cards.first else { throw EnvelopeError.unknownSender }
+        let fresh = try store.acceptOnce(envelopeID: envelope.id, expires: envelope.expires) { db in
+            try store.applyAcked(db, message, from: envelope.sender)
+        }
+        if fresh { counters.accepted() } else { counters.refused("replayed") }
         return receipt(for: envelope, duplicate: !fresh, to: card.sealingKey, now: now)
     }
 
@@ -180,6 +208,7 @@ package struct Inbox: Sendable {
         case .ack:
             let message = try WireJSON.decode(AckMessage.self, from: envelope.body)
             let watched = try store.watchedPlanContact(message, acker: contact.signingKey)
+            let relays = try ackRelays(message, acker: contact.signingKey, now: now)
             let sealers = signer.sealers(at: now)
             let acks = AckEnvelopes(seal: sealers.contact, sealToCard: sealers.card)
             return { db in
@@ -190,10 +219,11 @@ package struct Inbox: Sendable {
                     for entry in acks.relays(of: message, by: contact.name, to: holders) { try store.insertOutbox(db, entry) }
                 }
                 if watched?.tier == 1 { try store.holdBackTierTwo(db, planID: message.plan) }
+                for relay in relays { try store.insertOutbox(db, card: relay, planID: message.plan, now: now) }
             }
         case .acked:
             let message = try WireJSON.decode(AckedMessage.self, from: envelope.body)
-            return { db in try store.applyAcked(db, message, from: contact) }
+            return { db in try store.applyAcked(db, message, from: contact.signingKey) }
         case .resolved:
             let message = try WireJSON.decode(ResolvedMessage.self, from: envelope.body)
             let hooks = hooks.value.alert.kinds

@@ -129,15 +129,38 @@ extension Store {
         for id in ids { try insertHookJobs(db, .receivedAlert(id), hooks: hooks, event: event, at: now) }
     }
 
-    /// Another contact of the alert's sender acknowledged it: kept once per name, on every alert of that id
-    /// from that sender. Nothing happens for an alert this node does not hold.
-    func applyAcked(_ db: Database, _ message: AckedMessage, from contact: ContactRecord) throws {
+    /// Another contact of the alert's user acknowledged it: kept once per name. From the user's node, on
+    /// every alert of that id from it; from a guardian (`user` names someone else), on the alerts of that
+    /// user's plan that came through that guardian. Returns how many alerts it concerns: none for an alert
+    /// this node does not hold.
+    @discardableResult
+    func applyAcked(_ db: Database, _ message: AckedMessage, from sender: SigningPublicKey) throws -> Int {
         let columns = ReceivedAlertRecord.Columns.self
-        for var alert in try ReceivedAlertRecord
-            .filter(columns.senderKey == contact.signingKey.bytes && columns.alertID == message.alert).fetchAll(db)
-        where !alert.acks.contains(where: { $0.name == message.by }) {
+        let alerts: [ReceivedAlertRecord]
+        if let userHex = message.user, let user = Data(hexString: userHex), user != sender.bytes {
+            alerts = try ReceivedAlertRecord.filter(columns.senderKey == user && columns.planID == message.plan).fetchAll(db)
+                .filter { alert in
+                    try guardianCards(of: alert).contains { (try? ContactCard(parsing: $0))?.signingKey == sender }
+                }
+        } else {
+            alerts = try ReceivedAlertRecord.filter(columns.senderKey == sender.bytes && columns.alertID == message.alert).fetchAll(db)
+        }
+        for var alert in alerts where !alert.acks.contains(where: { $0.name == message.by }) {
             alert.acks.append(AckNote(name: message.by, at: message.ackedAt))
             try alert.update(db)
+        }
+        return alerts.count
+    }
+
+    /// The cards of `guardian` stored with the alerts of the message's user and plan: the alerts came through
+    /// it. Empty when none did.
+    func guardianCards(of message: AckedMessage, from guardian: SigningPublicKey) throws -> [ContactCard] {
+        guard let userHex = message.user, let user = Data(hexString: userHex) else { return [] }
+        let columns = ReceivedAlertRecord.Columns.self
+        return try writer.read { db in
+            try ReceivedAlertRecord.filter(columns.senderKey == user && columns.planID == message.plan).fetchAll(db)
+                .flatMap { try guardianCards(of: $0).compactMap { try? ContactCard(parsing: $0) } }
+                .filter { $0.signingKey == guardian }
         }
     }
 

@@ -215,6 +215,15 @@ extension Store {
         return nil
     }
 
+    /// The replica of the plan an ack names, when this guardian raised the alarm for it: whom to tell that the
+    /// acker is on it.
+    func alarmedReplica(_ ack: AckMessage) throws -> ReplicaMessage? {
+        guard let userHex = ack.user, let userKey = Data(hexString: userHex) else { return nil }
+        let record = try writer.read { db in try WatchRecord.fetchOne(db, key: WatchRecord.key(userKey: userKey, planID: ack.plan)) }
+        guard let record, record.alarmedDeadline != nil, record.phase == .watching else { return nil }
+        return try cipher.open(ReplicaMessage.self, from: record.content, for: Self.watchColumn(userKey: userKey, planID: ack.plan))
+    }
+
     /// A tier-1 contact acknowledged: the tier-2 relayed copies not yet sent stay unsent.
     func holdBackTierTwo(_ db: Database, planID: String) throws {
         try OutboxRecord.all().ofPlan(planID).ofType(.relayedAlert).tierTwoNotAttempted().cancel(db)
