@@ -127,6 +127,28 @@ struct HookRunnerTests {
         #expect(hooks.count == 2 * HookRunner.attemptLimit)
     }
 
+    @Test("who is on it: one entry per name, a bounded list, and a name that is not one refused")
+    func ackNotes() async throws {
+        let ana = try #require(try node.store.contact(named: "Ana"))
+        let alert = try #require(try node.store.receivedAlerts(all: true).first)
+        let held = try await node.store.writer.read { db in try ReceivedAlertRecord.fetchOne(db, key: alert.id) }
+        let alertID = try #require(held).alertID
+        try await node.store.writer.write { db in
+            for index in 0..<(Store.ackNoteLimit + 20) {
+                for _ in 0..<2 {
+                    try node.store.applyAcked(
+                        db, AckedMessage(alert: alertID, plan: "PLAN1", by: "C\(index)", ackedAt: clock.now), from: ana.signingKey)
+                }
+            }
+        }
+        let acks = try #require(try node.store.receivedAlert(id: alert.id)).acks
+        #expect(acks.count == Store.ackNoteLimit && Set(acks.map(\.name)).count == acks.count)
+        #expect(throws: EnvelopeError.self) {
+            try Inbox.check(AckedMessage(alert: alertID, plan: "PLAN1", by: String(repeating: "x", count: 41), ackedAt: clock.now))
+        }
+        #expect(throws: EnvelopeError.self) { try Inbox.check(AckedMessage(alert: alertID, plan: "PLAN1", by: "", ackedAt: clock.now)) }
+    }
+
     @Test("a job naming a hook this version does not know is dropped, and holds up no other")
     func unknownHook() async throws {
         try await node.store.writer.write { db in try db.execute(sql: "UPDATE hook_job SET hook = 'pager' WHERE hook = 'exec'") }

@@ -134,6 +134,7 @@ package struct Inbox: Sendable {
     private func acceptRelayedAcked(_ envelope: Envelope, now: Date) throws -> Answer {
         try envelope.checkTimes(now: now)
         let message = try WireJSON.decode(AckedMessage.self, from: envelope.body)
+        try Self.check(message)
         let cards = try store.guardianCards(of: message, from: envelope.sender)
         guard let card = cards.first else { throw EnvelopeError.unknownSender }
         let fresh = try store.acceptOnce(envelopeID: envelope.id, expires: envelope.expires) { db in
@@ -223,6 +224,7 @@ package struct Inbox: Sendable {
             }
         case .acked:
             let message = try WireJSON.decode(AckedMessage.self, from: envelope.body)
+            try Self.check(message)
             return { db in try store.applyAcked(db, message, from: contact.signingKey) }
         case .resolved:
             let message = try WireJSON.decode(ResolvedMessage.self, from: envelope.body)
@@ -241,6 +243,11 @@ package struct Inbox: Sendable {
         case .receipt, .liveness, .livenessRequest, .relayedAlert:
             throw EnvelopeError.unknownType(envelope.typeByte)
         }
+    }
+
+    /// A name that is a name: a contact's, as short as the user's node allows them (a peer's text, shown as is).
+    static func check(_ message: AckedMessage) throws(EnvelopeError) {
+        guard (1...ContactService.nameLimit).contains(message.by.count) else { throw .badBody("by must be a contact's name") }
     }
 
     /// What a careless or hostile sender could put in an alert that would hurt the reader: ids that are not

@@ -77,7 +77,8 @@ struct PlanService: Sendable {
         }
         let running = try storeCall { try store.runningPlanIDs() }
         guard running.isEmpty || request.also == true else { throw .planRunning(ids: running) }
-        let lastKnown = try storeCall { try store.newestFix(in: nil) }
+        // The newest position is looked up only when there is a position to check against it.
+        let lastKnown = plan.place.geo == nil ? nil : try storeCall { try store.newestFix(in: nil) }
         try storeCall { try store.insertPlan(plan, recipients: recipients, photo: request.photo, machine: transitions.machine) }
         logger.info("plan armed", metadata: ["plan": "\(id)"])
         var armed = try status(id)

@@ -145,12 +145,16 @@ extension Store {
         } else {
             alerts = try ReceivedAlertRecord.filter(columns.senderKey == sender.bytes && columns.alertID == message.alert).fetchAll(db)
         }
-        for var alert in alerts where !alert.acks.contains(where: { $0.name == message.by }) {
+        // One entry per name, and a bounded list: a peer cannot grow a row without end.
+        for var alert in alerts where !alert.acks.contains(where: { $0.name == message.by }) && alert.acks.count < Self.ackNoteLimit {
             alert.acks.append(AckNote(name: message.by, at: message.ackedAt))
             try alert.update(db)
         }
         return alerts.count
     }
+
+    /// The most "on it" entries an alert keeps: more than any plan has contacts.
+    static let ackNoteLimit = 100
 
     /// The cards of `guardian` stored with the alerts of the message's user and plan: the alerts came through
     /// it. Empty when none did.
