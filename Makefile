@@ -4,7 +4,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT_BUILD_FLAGS ?=
 ARGS ?=
 
-.PHONY: run test build deps test-deps check-release torture fuzz bench demo clean install install-files man check-unit
+.PHONY: run test build deps test-deps check-release torture fuzz bench demo clean install install-files man check-unit land-mask
 
 # Installs only what is missing. `deps` is what building and running need (libsodium, SQLite, pkg-config,
 # through apt); `test-deps` adds the test tools, so that a self-hoster never gets a browser: curl, PyNaCl
@@ -100,6 +100,13 @@ install-files:
 man:
 	swift package plugin generate-manual --configuration debug --date "$$(date -u +%F)"
 	cp .build/plugins/GenerateManual/outputs/meetupd/meetupd.1 .build/plugins/GenerateManual/outputs/meetupctl/meetupctl.1 docs/man/
+
+# Regenerates Sources/CheckInCore/LandMaskData.swift (the "in the open sea" warning of `arm`) from GSHHG's
+# shorelines with GMT, both from Debian; not needed to build.
+land-mask:
+	@command -v gmt >/dev/null && [ -f /usr/share/gmt-gshhg/binned_GSHHS_i.nc ] || { echo "make: installing gmt and gmt-gshhg-low"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends gmt gmt-gshhg-low; }
+	python3 scripts/land_mask.py
 
 # Installs into a temporary prefix and checks the unit with systemd-analyze verify, then prints its
 # exposure score (systemd-analyze security).

@@ -42,21 +42,3 @@ struct ClockTextTests {
         #expect(ClockText.dateTime(evening, in: TimeZone(identifier: "Europe/Paris")!) == "2026-12-01 22:00:00 GMT+1")
     }
 }
-
-@Suite("the place's position, checked")
-struct PlaceCheckTests {
-    let paris = try! Coordinate(lat: 48.8768, lon: 2.3570)
-
-    @Test("far from the last known position: a warning; swapped coordinates: the hint; close or unknown: nothing")
-    func warnings() throws {
-        #expect(PlaceCheck.warnings(geo: try Coordinate(lat: 48.85, lon: 2.35), lastKnown: paris).isEmpty)
-        #expect(PlaceCheck.warnings(geo: try Coordinate(lat: 2.3570, lon: 48.8768), lastKnown: nil).isEmpty)
-        let swapped = PlaceCheck.warnings(geo: try Coordinate(lat: 2.3570, lon: 48.8768), lastKnown: paris)
-        #expect(swapped.count == 2)
-        #expect(swapped[0].hasPrefix("--geo 2.357,48.8768 is ") && swapped[0].hasSuffix(" km from your last known position; check it before you go"))
-        #expect(swapped[1] == "did you swap latitude and longitude? --geo 48.8768,2.357 is 0 km from it")
-        let lyon = PlaceCheck.warnings(geo: try Coordinate(lat: 45.76, lon: 4.83), lastKnown: paris)
-        #expect(lyon.isEmpty, "392 km: a train ride, not a slip")
-        #expect(try Coordinate(lat: 45.76, lon: 4.83).kilometres(to: paris) > 380)
-    }
-}

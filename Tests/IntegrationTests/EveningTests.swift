@@ -98,7 +98,7 @@ extension EveningTests {
 }
 
 extension EveningTests {
-    @Test("local clock times in $TZ, the place echoed with its map link, a far --geo warned of, and plans listed")
+    @Test("local clock times in $TZ, the place echoed with its map link, a --geo at sea or far warned of, and plans listed")
     func arming() throws {
         let user = try Daemon.withPINs()
         let carol = try Daemon()
@@ -115,6 +115,7 @@ extension EveningTests {
             environment: ["TZ": "Europe/Paris"])
         #expect(armed.status == 0, "\(armed.stderr)")
         #expect(armed.stdout.contains("Café du Nord") && armed.stdout.contains("https://www.openstreetmap.org/?mlat=2.357&mlon=48.8768"), "\(armed.stdout)")
+        #expect(armed.stderr.contains("--geo 2.357,48.8768 is in the open sea, far from any coast"), "\(armed.stderr)")
         #expect(armed.stderr.contains("km from your last known position"), "\(armed.stderr)")
         #expect(armed.stderr.contains("did you swap latitude and longitude? --geo 48.8768,2.357"), "\(armed.stderr)")
         #expect(armed.stdout.contains("GMT+1") || armed.stdout.contains("GMT+2"), "times with their zone: \(armed.stdout)")
