@@ -40,14 +40,18 @@ test: test-deps
 	swift test --skip-build --disable-xctest $(SWIFT_BUILD_FLAGS) --skip IntegrationTests
 	swift test --skip-build --disable-xctest $(SWIFT_BUILD_FLAGS) --filter IntegrationTests
 
-# In release: the scheduler's cost at 1,000 and 100,000 plans (or BENCH_PLANS="..."), then what PIN checks
-# cost (the duress PIN against the real one; status and a due alert with 20 checks in flight). Prints
-# figures and ratios measured in the same run; asserts nothing.
+# In release: the scheduler's cost at 1,000 and 100,000 plans (or BENCH_PLANS="..."), what PIN checks
+# cost (the duress PIN against the real one; status and a due alert with 20 checks in flight), then the
+# alert wave: BENCH_N plans due at the same instant on a real node, committed and received by a real
+# contact (scripts/bench_wave.py), and arming over one kept-alive connection. Prints figures and ratios
+# measured in the same run; asserts nothing.
 BENCH_PLANS ?= 1000 100000
+BENCH_N ?= 1000 10000
 bench: deps
 	swift build -c release $(SWIFT_BUILD_FLAGS)
 	"$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/meetup-bench" $(BENCH_PLANS)
 	python3 scripts/bench_pin.py --bin "$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"
+	python3 scripts/bench_wave.py --n "$(BENCH_N)" --bin "$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"
 
 # kill -9 at random instants (scripts/torture.py): N cycles, then every alert at every contact exactly once
 # and integrity_check ok. `make test` runs 20 cycles; this runs as many as asked.

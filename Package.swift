@@ -91,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "meetup-bench",
             dependencies: [
-                "MeetupNode", "CheckInCore", "MeetupControl", "MeetupCrypto",
+                "MeetupNode", "CheckInCore", "MeetupControl", "MeetupCrypto", "MeetupProtocol",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,4 +1,4 @@
-// `make bench`: the scheduler's cost as the number of armed plans grows. Not a test: it prints numbers and
+// `make bench`: the ceilings (Ceilings.swift), then the scheduler's cost as the number of armed plans grows. Not a test: it prints numbers and
 // ratios measured in the same run, and asserts nothing. It reaches the store through `package` access, so it
 // builds in release like everything else.
 import CheckInCore
@@ -92,6 +92,8 @@ func measure(count: Int) throws -> Measurement {
         plans: count, insertPerPlan: insert / Double(count), wakeQuery: wake, dueBatch: due,
         bytesPerPlan: Double(size) / Double(count), rssGrowthKiB: rssAfter - rssBefore)
 }
+
+try Ceilings.measure().print()
 
 let sizes = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let counts = sizes.isEmpty ? [1_000, 100_000] : sizes

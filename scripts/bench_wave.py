@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""make bench, wave part: N plans due at the same instant on a real node, and how soon a real contact holds
+their alerts; arming through the control API on one kept-alive connection.
+
+For each N (BENCH_N, default 1,000 and 10,000), a user node and a contact node start in a temporary folder
+on loopback. N plans are armed through POST /v1/plans on one connection (the arming rate is measured
+there), all starting at the same instant S with the same interval and grace, so that every first deadline
+falls at S + every and every alert is due at S + every + grace. The figures are read from the two
+databases after the wave: `alert.recorded_at - alert.raised_at` on the user's node (committed after due)
+and `received_alert.received_at - received_alert.raised_at` on the contact's (received after due).
+
+Not a test: it asserts nothing. Pass --bin to measure another build (an older commit's, for before and
+after).
+"""
+import argparse
+import datetime
+import http.client
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+from bench_pin import PIN, DURESS, Node
+
+
+class KeptAlive:
+    """One HTTP/1.1 connection to a node's control socket, reused for every request."""
+
+    def __init__(self, path):
+        self.path = path
+        self.connection = None
+
+    def request(self, method, url, body=None):
+        for attempt in (1, 2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection("meetupd", timeout=120)
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                sock.connect(self.path)
+                self.connection.sock = sock
+            try:
+                self.connection.request(method, url, body=json.dumps(body) if body is not None else None,
+                                        headers={"Content-Type": "application/json"})
+                response = self.connection.getresponse()
+                answer = response.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.connection = None
+                if attempt == 2:
+                    raise
+                continue
+            if response.status >= 300:
+                raise SystemExit("bench: %s %s answered %d: %s" % (method, url, response.status, answer[:200]))
+            return json.loads(answer or b"null")
+
+
+def percentiles(values):
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan"), float("nan"), float("nan")
+    pick = lambda fraction: ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+    return pick(0.5), pick(0.99), ordered[-1]
+
+
+def instant(text):
+    """GRDB's datetime text, UTC: 'YYYY-MM-DD HH:MM:SS.SSS'."""
+    return datetime.datetime.fromisoformat(text.replace(" ", "T")).replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def lateness(database, table, since):
+    """Seconds after due of each row's commit, read-only beside the running node."""
+    connection = sqlite3.connect("file:%s?mode=ro" % database, uri=True, timeout=30)
+    try:
+        column = "recorded_at" if table == "alert" else "received_at"
+        rows = connection.execute("SELECT raised_at, %s FROM %s" % (column, table)).fetchall()
+    finally:
+        connection.close()
+    return [instant(done) - instant(raised) for raised, done in rows if instant(raised) >= since]
+
+
+def wave(bin_dir, count, every, grace, arm_rate_guess, timeout):
+    root = tempfile.mkdtemp(prefix="meetup-bench-wave-")
+    nodes = []
+    try:
+        user, contact = Node(bin_dir, root, "user"), Node(bin_dir, root, "contact")
+        nodes = [user, contact]
+        user.ctl(["pin", "set"], stdin="%s\n%s\n" % (PIN, DURESS))
+        user.ctl(["contacts", "add", "Carol", json.loads(contact.ctl(["id", "--json"]).stdout)["card"]])
+        contact.ctl(["contacts", "add", "Ulysse", json.loads(user.ctl(["id", "--json"]).stdout)["card"]])
+        # Every plan starts at S, whole second, far enough ahead for all of them to be armed first.
+        start = int(time.time() + count / arm_rate_guess + 5)
+        start_text = datetime.datetime.fromtimestamp(start, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        client = KeptAlive(user.socket_path)
+        began = time.perf_counter()
+        for index in range(count):
+            client.request("POST", "/v1/plans", {
+                "match": "match %d" % index, "place": "place %d" % index, "start": start_text,
+                "every": "%ds" % every, "grace": "%ds" % grace, "for": "1h", "also": True})
+        arm_seconds = time.perf_counter() - began
+        due = start + every + grace
+        armed_late = time.time() > start
+        committed, received = [], []
+        while time.time() < due + timeout:
+            time.sleep(1)
+            if time.time() < due:
+                continue
+            committed = lateness(os.path.join(user.home, "meetup.sqlite"), "alert", due - 1)
+            received = lateness(os.path.join(contact.home, "meetup.sqlite"), "received_alert", due - 1)
+            if len(received) >= count:
+                break
+        return {
+            "n": count, "arm_per_second": count / arm_seconds, "armed_after_start": armed_late,
+            "committed": len(committed), "committed_p50_p99_max": percentiles(committed),
+            "received": len(received), "received_p50_p99_max": percentiles(received),
+        }
+    finally:
+        for node in nodes:
+            node.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bin", default=None)
+    parser.add_argument("--n", default=os.environ.get("BENCH_N", "1000 10000"), help="plan counts, space separated")
+    parser.add_argument("--every", type=int, default=60, help="seconds from start to the first deadline")
+    parser.add_argument("--grace", type=int, default=5)
+    parser.add_argument("--arm-rate-guess", type=float, default=100, help="plans armed per second, to place S")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds after due to wait for the contact")
+    a = parser.parse_args()
+    bin_dir = a.bin or subprocess.check_output(["swift", "build", "-c", "release", "--show-bin-path"], text=True).strip()
+    results = []
+    for count in [int(n) for n in a.n.split()]:
+        result = wave(bin_dir, count, a.every, a.grace, a.arm_rate_guess, a.timeout)
+        results.append(result)
+        c, r = result["committed_p50_p99_max"], result["received_p50_p99_max"]
+        print("wave of %d due together: armed at %.0f plans/s over one connection%s" % (
+            count, result["arm_per_second"], " (ARMED AFTER THE START: figures are late)" if result["armed_after_start"] else ""))
+        print("  committed after due: %d of %d, p50 %.3f s, p99 %.3f s, max %.3f s" % (result["committed"], count, *c))
+        print("  received by the contact after due: %d of %d, p50 %.3f s, p99 %.3f s, max %.3f s" % (
+            result["received"], count, *r))
+    print(json.dumps(results, sort_keys=True))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
