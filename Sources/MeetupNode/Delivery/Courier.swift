@@ -23,6 +23,9 @@ struct Courier: Service {
     let metrics: NodeMetrics
     let logger: Logger
     static let batchSize = 32
+    /// Notices turned into envelopes per transaction: as many as the scheduler advances plans per transaction,
+    /// so that a wave of alerts leaves the single writer at the pace it came in.
+    static let fanOutBatch = Scheduler.batchSize
     static let connectTimeout = TimeAmount.seconds(2)
     static let requestTimeout = TimeAmount.seconds(10)
     /// One endpoint's whole exchange, answer body included: a peer that drips its answer cannot hold a row.
@@ -88,7 +91,7 @@ struct Courier: Service {
 
     /// Turns committed notices into envelopes, sealed now.
     func fanOut(at now: Date) throws {
-        for id in try noticeFanOut(at: now).run(limit: 64, now: now).failed {
+        for id in try noticeFanOut(at: now).run(limit: Self.fanOutBatch, now: now).failed {
             logger.critical("notice row damaged; set aside", metadata: ["notice": "\(id)"])
         }
     }

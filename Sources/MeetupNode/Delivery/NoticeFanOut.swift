@@ -17,23 +17,11 @@ struct NoticeFanOut: Sendable {
     /// Where escrowed alerts' ids come from.
     let newID: @Sendable () -> String
 
-    /// Turns up to `limit` notices into outbox rows, in order, each notice in its own transaction with its
-    /// rows. A notice whose row is damaged (it cannot be opened or parsed) is set aside with `failed_at`, so
-    /// that it cannot hold up every other alert; its id is returned in `failed` for the log. An error of the
-    /// moment (disk full, I/O, busy) leaves that notice and the ones after it queued, in order (a "resolved"
-    /// must not be fanned out before its alert), and is rethrown for the caller's backoff.
+    /// Turns up to `limit` notices into outbox rows, in order, in one transaction (`Store.fanOut(limit:at:build:)`
+    /// says what happens to a damaged notice and to an error of the moment). Returns the rows queued and the
+    /// ids of the notices set aside, for the log.
     func run(limit: Int, now: Date) throws -> (queued: Int, failed: [Int64]) {
-        var queued = 0
-        var failed: [Int64] = []
-        for id in try store.pendingNoticeIDs(limit: limit) {
-            do {
-                queued += try store.fanOut(noticeID: id) { db, notice in try entries(db, for: notice, now: now) }
-            } catch where Store.isDamage(error) {
-                try store.setAsideNotice(id: id, at: now)
-                failed.append(id)
-            }
-        }
-        return (queued, failed)
+        try store.fanOut(limit: limit, at: now) { db, notice in try entries(db, for: notice, now: now) }
     }
 
     private func entries(_ db: Database, for notice: NoticeRecord, now: Date) throws -> [OutboxEntry] {

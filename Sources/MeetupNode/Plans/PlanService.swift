@@ -75,8 +75,12 @@ struct PlanService: Sendable {
             throw .invalidArgument(
                 "no contact would hear of an alert: add one first with meetupctl contacts add NAME CARD, or arm --no-contacts if you mean it")
         }
-        let running = try storeCall { try store.runningPlanIDs() }
-        guard running.isEmpty || request.also == true else { throw .planRunning(ids: running) }
+        // Listed only when they would refuse: an association's node arming beside thousands of plans
+        // does not read them all each time.
+        if request.also != true {
+            let running = try storeCall { try store.runningPlanIDs() }
+            guard running.isEmpty else { throw .planRunning(ids: running) }
+        }
         // The newest position is looked up only when there is a position to check against it.
         let lastKnown = plan.place.geo == nil ? nil : try storeCall { try store.newestFix(in: nil) }
         try storeCall { try store.insertPlan(plan, recipients: recipients, photo: request.photo, machine: transitions.machine) }

@@ -40,10 +40,10 @@ struct SeenEnvelopeRecord: Codable, FetchableRecord, PersistableRecord {
 }
 
 extension Store {
-    /// In one transaction: records the envelope's id, then `apply`s the message. Returns false, and
-    /// applies nothing, when the id was accepted before.
+    /// In one savepoint of a group commit, committed before it returns: records the envelope's id, then
+    /// `apply`s the message. Returns false, and applies nothing, when the id was accepted before.
     func acceptOnce(envelopeID: Data, expires: Date, apply: (Database) throws -> Void) throws -> Bool {
-        try writer.write { db in
+        try groupCommit.write { db in
             if try SeenEnvelopeRecord.exists(db, key: envelopeID) { return false }
             try SeenEnvelopeRecord(id: envelopeID, expiresAt: expires).insert(db)
             try apply(db)

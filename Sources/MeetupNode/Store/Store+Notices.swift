@@ -38,32 +38,47 @@ extension Store {
         try NoticeRecord(id: nil, planID: planID, kind: kind, alertID: alertID, at: at, quiet: quiet, failedAt: nil).insert(db)
     }
 
-    /// The ids of up to `limit` notices waiting to be fanned out, oldest first.
-    func pendingNoticeIDs(limit: Int) throws -> [Int64] {
-        try writer.read { db in
+    /// In one transaction, up to `limit` notices, oldest first, each in its own savepoint: the rows `build`
+    /// makes for it go into the outbox and the notice is deleted. A notice that cannot be read or built
+    /// (damage) is set aside with `failed_at`, so that it cannot hold up every other alert. An error of the
+    /// moment (disk full, I/O, busy) stops the batch there: the notices before it commit, that one and the
+    /// ones after it stay queued, in order (a "resolved" must not be fanned out before its alert), and the
+    /// error is rethrown.
+    func fanOut(
+        limit: Int, at now: Date, build: (Database, NoticeRecord) throws -> [OutboxEntry]
+    ) throws -> (queued: Int, failed: [Int64]) {
+        // Read first: a pass with nothing to fan out takes no write lock.
+        let ids = try writer.read { db in
             try NoticeRecord.select(NoticeRecord.Columns.id, as: Int64.self).filter(NoticeRecord.Columns.failedAt == nil)
                 .order(NoticeRecord.Columns.id).limit(limit).fetchAll(db)
         }
-    }
-
-    /// In one transaction: reads the notice (a row that cannot be read throws, as damage), puts the rows
-    /// `build` makes for it in the outbox, and deletes it. Returns the number of rows queued; 0 when the
-    /// notice is gone.
-    func fanOut(noticeID: Int64, build: (Database, NoticeRecord) throws -> [OutboxEntry]) throws -> Int {
-        try writer.write { db in
-            guard let notice = try NoticeRecord.fetchOne(db, key: noticeID) else { return 0 }
-            let entries = try build(db, notice)
-            for entry in entries { try insertOutbox(db, entry) }
-            _ = try notice.delete(db)
-            return entries.count
+        if ids.isEmpty { return (0, []) }
+        var stop: (any Error)?
+        let result = try writer.write { db -> (queued: Int, failed: [Int64]) in
+            var queued = 0
+            var failed: [Int64] = []
+            for id in ids {
+                do {
+                    try db.inSavepoint {
+                        guard let notice = try NoticeRecord.fetchOne(db, key: id) else { return .commit }
+                        let entries = try build(db, notice)
+                        for entry in entries { try insertOutbox(db, entry) }
+                        _ = try notice.delete(db)
+                        queued += entries.count
+                        return .commit
+                    }
+                } catch where Store.isDamage(error) {
+                    try NoticeRecord.filter(key: id).updateAll(db, NoticeRecord.Columns.failedAt.set(to: now))
+                    failed.append(id)
+                } catch {
+                    stop = error
+                    break
+                }
+            }
+            return (queued, failed)
         }
-    }
-
-    /// A notice whose rows are damaged: kept with `failed_at`, so that it cannot hold up every other alert.
-    func setAsideNotice(id: Int64, at now: Date) throws {
-        _ = try writer.write { db in
-            try NoticeRecord.filter(key: id).updateAll(db, NoticeRecord.Columns.failedAt.set(to: now))
-        }
+        if let stop { throw stop }
+        return result
     }
 
     func pendingNoticeCount() throws -> Int {

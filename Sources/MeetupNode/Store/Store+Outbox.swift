@@ -168,7 +168,8 @@ extension Store {
     /// A receipt is proof: it also turns a copy cancelled while its attempt was in flight into delivered.
     func markDelivered(seq: Int64, at now: Date) throws {
         let columns = OutboxRecord.Columns.self
-        _ = try writer.write { db in
+        // Receipts come back in bursts: their outcomes commit together.
+        _ = try groupCommit.write { db in
             try OutboxRecord.filter(key: seq)
                 .filter([OutboxState.queued, OutboxState.cancelled].contains(columns.state))
                 .updateAll(
@@ -185,7 +186,7 @@ extension Store {
     /// A failed attempt: try again at `next`, or give up (`next` nil) as `failed`.
     func markAttemptFailed(seq: Int64, next: Date?, error: String) throws {
         let columns = OutboxRecord.Columns.self
-        try writer.write { db in
+        try groupCommit.write { db in
             var assignments = [columns.attempts += 1, columns.lastError.set(to: error), columns.nextAttemptAt.set(to: next)]
             if next == nil { assignments.append(columns.state.set(to: OutboxState.failed)) }
             try OutboxRecord.filter(key: seq).queued().updateAll(db, assignments)

@@ -13,6 +13,8 @@ import Glibc
 public struct Store: Sendable {
     public let writer: any DatabaseWriter
     public let cipher: DataCipher
+    /// Commits concurrent small writes together: what the inbox accepts in a burst.
+    let groupCommit: GroupCommit
 
     /// Opens (or creates) the database file at `path` and migrates it. Refuses a database whose schema
     /// is newer than this build knows, before touching it.
@@ -41,6 +43,7 @@ public struct Store: Sendable {
     private init(writer: any DatabaseWriter, cipher: DataCipher, path: String) throws(StoreError) {
         self.writer = writer
         self.cipher = cipher
+        groupCommit = GroupCommit(writer: writer)
         let migrator = Self.migrator
         do {
             let unknown = try writer.read { db in

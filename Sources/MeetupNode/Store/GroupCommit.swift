@@ -1,0 +1,101 @@
+import Dispatch
+import GRDB
+import Synchronization
+
+/// Small write transactions from concurrent callers, committed together: a burst of envelopes arriving at
+/// once costs one commit (one fsync) per batch instead of one per envelope. Each caller's work runs in its
+/// own savepoint, so one that throws is rolled back alone and gets its own error; the caller returns only
+/// after the batch holding its work has committed (or gets the commit's error), so nothing is answered or
+/// acted on before it is durable. The batches run one after another on a queue of their own.
+final class GroupCommit: Sendable {
+    /// Work taken into one transaction at most.
+    static let batchLimit = 256
+
+    private let writer: any DatabaseWriter
+    private let queue = DispatchQueue(label: "meetup.group-commit")
+    private let state = Mutex(State())
+
+    private struct State {
+        var waiting: [Pending] = []
+        /// Callers in the batch being committed.
+        var committing = 0
+        var draining = false
+    }
+
+    /// One caller's work and its outcome. Written by the queue before `done` is signalled, read by the caller
+    /// after: the semaphore orders the two.
+    private final class Pending: @unchecked Sendable {
+        var work: ((Database) throws -> Void)?
+        var failure: (any Error)?
+        let done = DispatchSemaphore(value: 0)
+
+        init(_ work: @escaping (Database) throws -> Void) { self.work = work }
+    }
+
+    init(writer: any DatabaseWriter) {
+        self.writer = writer
+    }
+
+    /// Callers whose work is not committed yet, for tests.
+    var waitingCount: Int { state.withLock { $0.waiting.count + $0.committing } }
+
+    /// Runs `body` in the next batch, and returns once that batch has committed. Blocks the calling thread:
+    /// call it off the cooperative pool, like every store call.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        var result: T?
+        let failure: (any Error)? = withoutActuallyEscaping(body) { body in
+            let pending = Pending { db in result = try body(db) }
+            let start = state.withLock { state -> Bool in
+                state.waiting.append(pending)
+                defer { state.draining = true }
+                return !state.draining
+            }
+            if start { queue.async { self.drain() } }
+            pending.done.wait()
+            return pending.failure
+        }
+        if let failure { throw failure }
+        guard let result else { preconditionFailure("group commit finished without a result or an error") }
+        return result
+    }
+
+    /// Commits batches until nobody waits.
+    private func drain() {
+        while true {
+            let batch = state.withLock { state -> [Pending] in
+                let batch = Array(state.waiting.prefix(Self.batchLimit))
+                state.waiting.removeFirst(batch.count)
+                state.committing = batch.count
+                if batch.isEmpty { state.draining = false }
+                return batch
+            }
+            if batch.isEmpty { return }
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [Pending]) {
+        do {
+            try writer.write { db in
+                for pending in batch {
+                    do {
+                        try db.inSavepoint {
+                            try pending.work?(db)
+                            return .commit
+                        }
+                    } catch {
+                        pending.failure = error
+                    }
+                }
+            }
+        } catch {
+            // The commit itself failed: nothing of the batch is durable, whatever each work returned.
+            for pending in batch where pending.failure == nil { pending.failure = error }
+        }
+        for pending in batch {
+            // The closure must not outlive its caller's `withoutActuallyEscaping`.
+            pending.work = nil
+            pending.done.signal()
+        }
+    }
+}
