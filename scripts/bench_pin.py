@@ -82,6 +82,15 @@ class Node:
         self.process.wait(timeout=30)
 
 
+def user_and_contact(bin_dir, root):
+    """Two nodes paired on loopback: the user (PINs set) and a contact, each knowing the other."""
+    user, contact = Node(bin_dir, root, "user"), Node(bin_dir, root, "contact")
+    user.ctl(["pin", "set"], stdin="%s\n%s\n" % (PIN, DURESS))
+    user.ctl(["contacts", "add", "Carol", json.loads(contact.ctl(["id", "--json"]).stdout)["card"]])
+    contact.ctl(["contacts", "add", "Ulysse", json.loads(user.ctl(["id", "--json"]).stdout)["card"]])
+    return user, contact
+
+
 def ks_distance(a, b):
     a, b = sorted(a), sorted(b)
     i = j = 0
@@ -187,11 +196,8 @@ def main():
     root = tempfile.mkdtemp(prefix="meetup-bench-pin-")
     nodes = []
     try:
-        user, contact = Node(bin_dir, root, "user"), Node(bin_dir, root, "contact")
+        user, contact = user_and_contact(bin_dir, root)
         nodes = [user, contact]
-        user.ctl(["pin", "set"], stdin="%s\n%s\n" % (PIN, DURESS))
-        user.ctl(["contacts", "add", "Carol", json.loads(contact.ctl(["id", "--json"]).stdout)["card"]])
-        contact.ctl(["contacts", "add", "Ulysse", json.loads(user.ctl(["id", "--json"]).stdout)["card"]])
         _, plan = user.request("POST", "/v1/plans", {"match": "Kiwi", "place": "Cafe", "every": "1h", "for": "12h"})
         plan = plan["plan"]
         results = {"duress": duress_timing(user, plan, a.rounds, a.gap)}

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 
-from bench_pin import PIN, DURESS, Node
+from bench_pin import user_and_contact
 
 
 class KeptAlive:
@@ -85,11 +85,8 @@ def wave(bin_dir, count, every, grace, arm_rate_guess, timeout):
     root = tempfile.mkdtemp(prefix="meetup-bench-wave-")
     nodes = []
     try:
-        user, contact = Node(bin_dir, root, "user"), Node(bin_dir, root, "contact")
+        user, contact = user_and_contact(bin_dir, root)
         nodes = [user, contact]
-        user.ctl(["pin", "set"], stdin="%s\n%s\n" % (PIN, DURESS))
-        user.ctl(["contacts", "add", "Carol", json.loads(contact.ctl(["id", "--json"]).stdout)["card"]])
-        contact.ctl(["contacts", "add", "Ulysse", json.loads(user.ctl(["id", "--json"]).stdout)["card"]])
         # Every plan starts at S, whole second, far enough ahead for all of them to be armed first.
         start = int(time.time() + count / arm_rate_guess + 5)
         start_text = datetime.datetime.fromtimestamp(start, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
