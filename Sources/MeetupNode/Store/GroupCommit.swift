@@ -4,7 +4,8 @@ import Synchronization
 
 /// Small write transactions from concurrent callers, committed together: a burst of envelopes arriving at
 /// once costs one commit (one fsync) per batch instead of one per envelope. Each caller's work runs in its
-/// own savepoint, so one that throws is rolled back alone and gets its own error; the caller returns only
+/// own savepoint, so one that throws is rolled back alone and gets its own error (unless SQLite aborted the
+/// whole transaction, which then fails the whole batch with that error); the caller returns only
 /// after the batch holding its work has committed (or gets the commit's error), so nothing is answered or
 /// acted on before it is durable. The batches run one after another on a queue of their own.
 final class GroupCommit: Sendable {
@@ -32,16 +33,21 @@ final class GroupCommit: Sendable {
         init(_ work: @escaping (Database) throws -> Void) { self.work = work }
     }
 
+    private static let drainKey = DispatchSpecificKey<Bool>()
+
     init(writer: any DatabaseWriter) {
         self.writer = writer
+        queue.setSpecific(key: Self.drainKey, value: true)
     }
 
     /// Callers whose work is not committed yet, for tests.
     var waitingCount: Int { state.withLock { $0.waiting.count + $0.committing } }
 
     /// Runs `body` in the next batch, and returns once that batch has committed. Blocks the calling thread:
-    /// call it off the cooperative pool, like every store call.
+    /// call it off the cooperative pool, like every store call, and never inside a `writer` access or a
+    /// group commit's work, which would wait for itself.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
+        precondition(DispatchQueue.getSpecific(key: Self.drainKey) == nil, "GroupCommit.write inside a group commit's work")
         var result: T?
         let failure: (any Error)? = withoutActuallyEscaping(body) { body in
             let pending = Pending { db in result = try body(db) }
@@ -77,7 +83,12 @@ final class GroupCommit: Sendable {
     private func commit(_ batch: [Pending]) {
         do {
             try writer.write { db in
+                var aborted: (any Error)?
                 for pending in batch {
+                    if let aborted {
+                        pending.failure = aborted
+                        continue
+                    }
                     do {
                         try db.inSavepoint {
                             try pending.work?(db)
@@ -85,11 +96,15 @@ final class GroupCommit: Sendable {
                         }
                     } catch {
                         pending.failure = error
+                        // Some errors (disk full, I/O, out of memory) make SQLite roll back the whole
+                        // transaction: nothing of the batch can commit, and every caller gets that error.
+                        if !db.isInsideTransaction { aborted = error }
                     }
                 }
+                if let aborted { throw aborted }
             }
         } catch {
-            // The commit itself failed: nothing of the batch is durable, whatever each work returned.
+            // The commit failed: nothing of the batch is durable, whatever each work returned.
             for pending in batch where pending.failure == nil { pending.failure = error }
         }
         for pending in batch {

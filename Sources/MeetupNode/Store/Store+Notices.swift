@@ -38,12 +38,17 @@ extension Store {
         try NoticeRecord(id: nil, planID: planID, kind: kind, alertID: alertID, at: at, quiet: quiet, failedAt: nil).insert(db)
     }
 
-    /// In one transaction, up to `limit` notices, oldest first, each in its own savepoint: the rows `build`
-    /// makes for it go into the outbox and the notice is deleted. A notice that cannot be read or built
-    /// (damage) is set aside with `failed_at`, so that it cannot hold up every other alert. An error of the
-    /// moment (disk full, I/O, busy) stops the batch there: the notices before it commit, that one and the
-    /// ones after it stay queued, in order (a "resolved" must not be fanned out before its alert), and the
-    /// error is rethrown.
+    /// Envelope bytes one fan-out transaction takes at most: alerts carry photos (up to 5 MiB, sealed once
+    /// per recipient), and a transaction that size holds the single writer and the WAL.
+    static let fanOutByteBudget = 16 << 20
+
+    /// In one transaction, up to `limit` notices, oldest first, each in its own savepoint, and no more once
+    /// their envelopes pass `fanOutByteBudget`: the rows `build` makes for a notice go into the outbox and the
+    /// notice is deleted. A notice that cannot be read or built (damage) is set aside with `failed_at`, so
+    /// that it cannot hold up every other alert. An error of the moment (disk full, I/O, busy) stops the
+    /// batch there: that notice and the ones after it stay queued, in order (a "resolved" must not be fanned
+    /// out before its alert), the notices before it commit unless SQLite aborted the whole transaction, and
+    /// the error is rethrown.
     func fanOut(
         limit: Int, at now: Date, build: (Database, NoticeRecord) throws -> [OutboxEntry]
     ) throws -> (queued: Int, failed: [Int64]) {
@@ -54,28 +59,38 @@ extension Store {
         }
         if ids.isEmpty { return (0, []) }
         var stop: (any Error)?
-        let result = try writer.write { db -> (queued: Int, failed: [Int64]) in
-            var queued = 0
-            var failed: [Int64] = []
-            for id in ids {
-                do {
-                    try db.inSavepoint {
-                        guard let notice = try NoticeRecord.fetchOne(db, key: id) else { return .commit }
-                        let entries = try build(db, notice)
-                        for entry in entries { try insertOutbox(db, entry) }
-                        _ = try notice.delete(db)
-                        queued += entries.count
-                        return .commit
+        let result: (queued: Int, failed: [Int64])
+        do {
+            result = try writer.write { db -> (queued: Int, failed: [Int64]) in
+                var queued = 0
+                var bytes = 0
+                var failed: [Int64] = []
+                for id in ids where bytes < Self.fanOutByteBudget {
+                    do {
+                        do {
+                            try db.inSavepoint {
+                                guard let notice = try NoticeRecord.fetchOne(db, key: id) else { return .commit }
+                                let entries = try build(db, notice)
+                                for entry in entries { try insertOutbox(db, entry) }
+                                _ = try notice.delete(db)
+                                queued += entries.count
+                                bytes += entries.reduce(0) { $0 + $1.sealed.count }
+                                return .commit
+                            }
+                        } catch where Store.isDamage(error) {
+                            try NoticeRecord.filter(key: id).updateAll(db, NoticeRecord.Columns.failedAt.set(to: now))
+                            failed.append(id)
+                        }
+                    } catch {
+                        stop = error
+                        break
                     }
-                } catch where Store.isDamage(error) {
-                    try NoticeRecord.filter(key: id).updateAll(db, NoticeRecord.Columns.failedAt.set(to: now))
-                    failed.append(id)
-                } catch {
-                    stop = error
-                    break
                 }
+                return (queued, failed)
             }
-            return (queued, failed)
+        } catch {
+            // An error that aborted the transaction shows as the abort: the cause is the one to report.
+            throw stop ?? error
         }
         if let stop { throw stop }
         return result
