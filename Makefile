@@ -4,7 +4,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT_BUILD_FLAGS ?=
 ARGS ?=
 
-.PHONY: run test build deps test-deps check-release torture fuzz bench demo clean install install-files man check-unit land-mask
+.PHONY: run test build deps test-deps check-release torture fuzz bench profile-wave demo clean install install-files man check-unit land-mask
 
 # Installs only what is missing. `deps` is what building and running need (libsodium, SQLite, pkg-config,
 # through apt); `test-deps` adds the test tools, so that a self-hoster never gets a browser: curl, PyNaCl
@@ -52,6 +52,19 @@ bench: deps
 	"$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/meetup-bench" $(BENCH_PLANS)
 	python3 scripts/bench_pin.py --bin "$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"
 	python3 scripts/bench_wave.py --n "$(BENCH_N)" --bin "$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"
+
+# Where a wave's time goes: one wave of PROFILE_N plans (release), perf sampling the user's node while it
+# arms and both nodes while the alerts go out, then each profile's hottest functions, by their own time
+# and with what they call (SQL shows by the Store function that runs it). Installs Debian's linux-perf if
+# missing; the profiles stay in PROFILE_DIR (default: a new temporary folder).
+PROFILE_N ?= 10000
+profile-wave: deps
+	@command -v perf >/dev/null || { echo "make: installing linux-perf (make profile-wave)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends linux-perf; }
+	swift build -c release $(SWIFT_BUILD_FLAGS)
+	@dir="$${PROFILE_DIR:-$$(mktemp -d)}" && mkdir -p "$$dir" && \
+		python3 scripts/bench_wave.py --n "$(PROFILE_N)" --profile "$$dir" --bin "$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)" && \
+		python3 scripts/profile_report.py "$$dir"
 
 # kill -9 at random instants (scripts/torture.py): N cycles, then every alert at every contact exactly once
 # and integrity_check ok. `make test` runs 20 cycles; this runs as many as asked.

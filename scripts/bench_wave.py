@@ -22,6 +22,7 @@ import datetime
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -83,12 +84,38 @@ def lateness(rows, due):
     return [instant(done) - due for (done,) in rows]
 
 
-def wave(bin_dir, count, every, grace, arm_rate_guess, timeout):
+class Profile:
+    """perf sampling the named nodes (by pid, call graphs by frame pointer) into DIR/NAME.data, for
+    `make profile-wave`; None records nothing."""
+
+    def __init__(self, directory, nodes):
+        self.recorders = []
+        for name, node in nodes.items():
+            output = os.path.join(directory, name + ".data")
+            self.recorders.append((output, subprocess.Popen(
+                ["perf", "record", "--quiet", "-F", "499", "-g", "-p", str(node.process.pid), "-o", output],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
+        time.sleep(0.5)
+
+    @staticmethod
+    def start(directory, nodes):
+        return Profile(directory, nodes) if directory else None
+
+    def stop(self):
+        for _, recorder in self.recorders:
+            recorder.send_signal(signal.SIGINT)
+        for output, recorder in self.recorders:
+            recorder.wait(timeout=120)
+            print("profile: %s" % output, file=sys.stderr)
+
+
+def wave(bin_dir, count, every, grace, arm_rate_guess, timeout, profile=None):
     root = tempfile.mkdtemp(prefix="meetup-bench-wave-")
     nodes = []
     try:
         user, contact = user_and_contact(bin_dir, root)
         nodes = [user, contact]
+        arming = Profile.start(profile, {"arming-user": user})
         # Every plan starts at S, whole second, far enough ahead for all of them to be armed first.
         start = int(time.time() + count / arm_rate_guess + 5)
         start_text = datetime.datetime.fromtimestamp(start, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -102,6 +129,9 @@ def wave(bin_dir, count, every, grace, arm_rate_guess, timeout):
                 "match": "match %d" % index, "place": "place %d" % index, "start": start_text,
                 "every": "%ds" % every, "grace": "%ds" % grace, "for": "1h", "also": True})
         arm_seconds = time.perf_counter() - began
+        if arming:
+            arming.stop()
+        waving = Profile.start(profile, {"wave-user": user, "wave-contact": contact})
         due = start + every + grace
         user_db, contact_db = os.path.join(user.home, "meetup.sqlite"), os.path.join(contact.home, "meetup.sqlite")
         committed, received, confirmed = [], [], []
@@ -114,6 +144,8 @@ def wave(bin_dir, count, every, grace, arm_rate_guess, timeout):
             confirmed = lateness(read(user_db, "SELECT delivered_at FROM outbox WHERE type = 'alert' AND delivered_at IS NOT NULL"), due)
             if len(confirmed) >= count:
                 break
+        if waving:
+            waving.stop()
         return {
             "n": count, "arm_per_second": count / arm_seconds, "arm_connections": client.connections,
             "committed": len(committed), "committed_p50_p99_max": percentiles(committed),
@@ -134,11 +166,12 @@ def main():
     parser.add_argument("--grace", type=int, default=5)
     parser.add_argument("--arm-rate-guess", type=float, default=60, help="plans armed per second, to place S")
     parser.add_argument("--timeout", type=float, default=300, help="seconds after due to wait for the contact")
+    parser.add_argument("--profile", metavar="DIR", help="record perf profiles of arming and of the wave into DIR")
     a = parser.parse_args()
     bin_dir = a.bin or subprocess.check_output(["swift", "build", "-c", "release", "--show-bin-path"], text=True).strip()
     results = []
     for count in [int(n) for n in a.n.split()]:
-        result = wave(bin_dir, count, a.every, a.grace, a.arm_rate_guess, a.timeout)
+        result = wave(bin_dir, count, a.every, a.grace, a.arm_rate_guess, a.timeout, a.profile)
         results.append(result)
         print("wave of %d due together: armed at %.0f plans/s over %d connection(s)" % (
             count, result["arm_per_second"], result["arm_connections"]))

@@ -83,6 +83,11 @@ struct CourierTests {
         return try #require(try node.store.dueEnvelopes(now: clock.now, limit: 10, lease: Courier.lease).first { $0.type == .alert })
     }
 
+    /// One attempt, to the recipient the courier's pass would read for it.
+    func attempt(_ envelope: DueEnvelope, _ transport: ScriptedTransport) async {
+        await node.courier.attempt(envelope, to: node.courier.recipients(of: [envelope])[envelope.seq] ?? .gone("none"), transport: transport)
+    }
+
     func row(_ seq: Int64) throws -> (state: String, attempts: Int, next: Date?, error: String?) {
         try node.store.writer.read { db in
             let row = try #require(try Row.fetchOne(db, sql: "SELECT state, attempts, next_attempt_at, last_error FROM outbox WHERE seq = ?", arguments: [seq]))
@@ -94,7 +99,7 @@ struct CourierTests {
     func delivered() async throws {
         let copy = try alertCopy()
         let transport = ScriptedTransport(peer: peer, node: node, replies: [Self.first: .receipt])
-        await node.courier.attempt(copy, transport: transport)
+        await attempt(copy, transport)
         #expect(try row(copy.seq).state == "delivered")
         #expect(transport.posts.withLock { $0 } == [Self.first])
     }
@@ -103,7 +108,7 @@ struct CourierTests {
     func secondEndpoint() async throws {
         let copy = try alertCopy()
         let transport = ScriptedTransport(peer: peer, node: node, replies: [Self.second: .receipt])
-        await node.courier.attempt(copy, transport: transport)
+        await attempt(copy, transport)
         #expect(try row(copy.seq).state == "delivered")
         #expect(transport.posts.withLock { $0 } == [Self.first, Self.second])
     }
@@ -115,7 +120,7 @@ struct CourierTests {
         let forged = try peer.receipt(for: copy.sealed, to: node, at: clock.now, signer: other)
         let misnamed = try peer.receipt(for: copy.sealed, to: node, at: clock.now, naming: Data(repeating: 7, count: 16))
         let transport = ScriptedTransport(peer: peer, node: node, replies: [Self.first: .status(200, forged), Self.second: .status(200, misnamed)])
-        await node.courier.attempt(copy, transport: transport)
+        await attempt(copy, transport)
         let after = try row(copy.seq)
         #expect(after.state == "queued" && after.attempts == 1 && after.error == "bad receipt")
         let next = try #require(after.next)
@@ -128,12 +133,12 @@ struct CourierTests {
         let refusal = Data(#"{"error": {"code": "bad_body", "message": "no"}}"#.utf8)
         let transport = ScriptedTransport(
             peer: peer, node: node, replies: [Self.first: .status(400, refusal), Self.second: .status(500, Data())])
-        await node.courier.attempt(copy, transport: transport)
+        await attempt(copy, transport)
         #expect(try row(copy.seq).state == "queued", "the second endpoint may take it later")
         #expect(try row(copy.seq).error == "http-500")
         transport.set(Self.second, .status(400, refusal))
         clock.advance(by: 60)
-        await node.courier.attempt(copy, transport: transport)
+        await attempt(copy, transport)
         let after = try row(copy.seq)
         #expect(after.state == "failed" && after.next == nil && after.error == "bad_body")
     }
@@ -142,7 +147,7 @@ struct CourierTests {
     func backoff() async throws {
         let copy = try alertCopy()
         let transport = ScriptedTransport(peer: peer, node: node, replies: [:])
-        await node.courier.attempt(copy, transport: transport)
+        await attempt(copy, transport)
         let next = try #require(try row(copy.seq).next)
         func due() throws -> [Int64] { try node.store.dueEnvelopes(now: clock.now, limit: 10, lease: Courier.lease).map(\.seq) }
         #expect(try !due().contains(copy.seq))
@@ -150,7 +155,7 @@ struct CourierTests {
         let again = try #require(try node.store.dueEnvelopes(now: clock.now, limit: 10, lease: Courier.lease).first { $0.seq == copy.seq })
         #expect(again.attempts == 1)
         transport.set(Self.first, .receipt)
-        await node.courier.attempt(again, transport: transport)
+        await attempt(again, transport)
         #expect(try row(copy.seq).state == "delivered" && row(copy.seq).attempts == 2)
     }
 
@@ -160,7 +165,7 @@ struct CourierTests {
         for id in try node.store.runningPlanIDs() { _ = try fixture.plans.pinCommand(id, pin: "1234", .done) }
         _ = try fixture.contacts.remove("Ana")
         let transport = ScriptedTransport(peer: peer, node: node, replies: [Self.first: .receipt])
-        await node.courier.attempt(copy, transport: transport)
+        await attempt(copy, transport)
         #expect(transport.posts.withLock { $0 }.isEmpty)
         #expect(try row(copy.seq).state == "cancelled")
     }

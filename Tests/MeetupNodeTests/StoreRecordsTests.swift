@@ -1,6 +1,8 @@
+import CheckInCore
 import Foundation
 import GRDB
 @testable import MeetupNode
+import MeetupProtocol
 import Testing
 
 /// The typed store: every table has its record, and the queues' named requests reach their partial indexes,
@@ -27,7 +29,7 @@ struct StoreRecordsTests {
         #expect(Self.records.count == Set(Self.records.map { $0.databaseTableName }).count, "one record per table")
     }
 
-    @Test("the scheduler's, the watchdog's and the courier's queues are read through their partial indexes")
+    @Test("the scheduler's, the watchdog's and the courier's queues (due, expired, alerts first) are read through their partial indexes")
     func queuesUseTheirIndexes() throws {
         let now = Date()
         let plans = try fixture.node.store.writer.read { db in
@@ -35,13 +37,33 @@ struct StoreRecordsTests {
                 due: try plan(PlanRecord.all().due(by: now), db),
                 earliest: try plan(PlanRecord.filter(PlanRecord.Columns.wakeAt != nil).select(min(PlanRecord.Columns.wakeAt)), db),
                 watches: try plan(WatchRecord.all().due(by: now), db),
-                outbox: try plan(OutboxRecord.all().queued().filter(OutboxRecord.Columns.nextAttemptAt <= now), db)
+                outbox: try plan(OutboxRecord.all().queued().filter(OutboxRecord.Columns.nextAttemptAt <= now), db),
+                expiry: try plan(OutboxRecord.all().queued().filter(OutboxRecord.Columns.expiresAt <= now), db),
+                alertsFirst: try plan(
+                    OutboxRecord.aliased(TableAlias(name: "o")).filter(sql: Store.sendableEnvelope)
+                        .filter(OutboxRecord.Columns.nextAttemptAt <= now), db)
             )
         }
         #expect(plans.due.contains("plan_wake_at"), "\(plans.due)")
         #expect(plans.earliest.contains("plan_wake_at"), "\(plans.earliest)")
         #expect(plans.watches.contains("watch_wake_at"), "\(plans.watches)")
         #expect(plans.outbox.contains("outbox_due"), "\(plans.outbox)")
+        #expect(plans.expiry.contains("outbox_expiry"), "\(plans.expiry)")
+        // The ordering rule looks only at the queued alerts to the same contact, not at every row sent before.
+        #expect(plans.alertsFirst.contains("outbox_due") && plans.alertsFirst.contains("outbox_queued_alert"), "\(plans.alertsFirst)")
+    }
+
+    @Test("a received alert finds its incident by index lookups, not by reading every alert of its sender")
+    func incidentLookupUsesIndexes() throws {
+        let now = Date()
+        let payload = AlertPayload(
+            plan: "PLAN1", reason: .missed, raisedAt: now, deadline: now, match: try MatchDetails(pseudonym: "Kiwi"),
+            place: try Place(name: "Cafe"), start: now, until: now, trail: [], checkIns: [], history: [])
+        let message = AlertMessage(alert: "A1", late: false, payload: payload, photo: nil)
+        let detail = try fixture.node.store.writer.read { db in
+            try plan(ReceivedAlertRecord.all().incident(of: message, from: Data([1])), db)
+        }
+        #expect(detail.contains("MULTI-INDEX OR") && detail.contains("received_alert_incident"), "\(detail)")
     }
 
     @Test("the table rebuilds keep their rows: an outbox row and a hook job from before v7 and v9 survive, with their ids and indexes")

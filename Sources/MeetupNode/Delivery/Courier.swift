@@ -22,7 +22,14 @@ struct Courier: Service {
     let reporter: LoopReporter
     let metrics: NodeMetrics
     let logger: Logger
-    static let batchSize = 32
+    /// Attempts under way at once, to all recipients: a wave of alerts is sent as fast as the contacts take
+    /// them, and no attempt waits in the HTTP client's queue long enough to time out there.
+    static let inFlightLimit = 256
+    /// Attempts under way at once to one contact: one slow or unreachable contact never takes every slot.
+    static let perRecipientLimit = 64
+    /// Kept-alive connections to one endpoint (AsyncHTTPClient's default is 8): with `perRecipientLimit`
+    /// attempts, a handful wait for each connection, and the contact's node commits what arrives together.
+    static let connectionsPerEndpoint = 16
     /// Notices turned into envelopes per transaction: as many as the scheduler advances plans per transaction,
     /// so that a wave of alerts leaves the single writer at the pace it came in.
     static let fanOutBatch = Scheduler.batchSize
@@ -37,7 +44,9 @@ struct Courier: Service {
     func run() async throws {
         // The pool drops kept-alive connections after 5 s, under the peer listener's 10 s idle timeout, so that
         // a connection is dropped here before the peer closes it under a request.
-        let http = PeerHTTP.client(connect: Self.connectTimeout, read: Self.requestTimeout, idle: .seconds(5), followRedirects: false)
+        let http = PeerHTTP.client(
+            connect: Self.connectTimeout, read: Self.requestTimeout, idle: .seconds(5), connectionsPerHost: Self.connectionsPerEndpoint,
+            followRedirects: false)
         let transport = HTTPPeerTransport(http: http)
         let inFlight = InFlight()
         do {
@@ -60,22 +69,32 @@ struct Courier: Service {
                             failure = error
                         }
                         let due: [DueEnvelope]
+                        let recipients: [Int64: Recipient]
                         do {
-                            due = try await offPool { try store.dueEnvelopes(now: now, limit: Self.batchSize, lease: Self.lease) }
+                            let (free, saturated) = inFlight.room(limit: Self.inFlightLimit, perRecipient: Self.perRecipientLimit)
+                            (due, recipients) = try await offPool {
+                                let due = free == 0 ? [] : try store.dueEnvelopes(
+                                    now: now, limit: free, perRecipient: Self.perRecipientLimit, saturated: saturated, lease: Self.lease)
+                                return (due, self.recipients(of: due))
+                            }
                         } catch {
                             throw failure ?? error
                         }
-                        for envelope in due where inFlight.claim(envelope.seq) {
+                        for envelope in due where inFlight.claim(envelope) {
                             // A finished attempt commits its outcome, which wakes this loop.
+                            let recipient = recipients[envelope.seq] ?? .gone("no recipient")
                             group.addTask {
-                                await attempt(envelope, transport: transport)
-                                inFlight.release(envelope.seq)
+                                await attempt(envelope, to: recipient, transport: transport)
+                                inFlight.release(envelope)
                             }
                         }
                         if let failure { throw failure }
-                        // More than one batch of notices: come back at once.
+                        // More than one batch of notices: come back at once. Every slot taken: the attempts' outcomes
+                        // wake the loop as they commit (and a second passes in any case).
                         let (pending, next) = try await offPool { (try store.pendingNoticeCount() > 0, try store.earliestAttempt()) }
-                        return pending ? min(next ?? .distantFuture, now.addingTimeInterval(0.05)) : next
+                        let full = inFlight.room(limit: Self.inFlightLimit, perRecipient: Self.perRecipientLimit).free == 0
+                        let soonest = full ? next.map { max($0, now.addingTimeInterval(1)) } : next
+                        return pending ? min(soonest ?? .distantFuture, now.addingTimeInterval(0.05)) : soonest
                     }
                 }
                 group.cancelAll()
@@ -96,13 +115,42 @@ struct Courier: Service {
         }
     }
 
-    /// One attempt: POST to each of the contact's endpoints in turn until one answers with a valid receipt.
-    func attempt(_ envelope: DueEnvelope, transport: any PeerTransport) async {
+    /// Whom each of `due` goes to (by outbox row), each contact read and its card verified once per pass.
+    func recipients(of due: [DueEnvelope]) -> [Int64: Recipient] {
+        var contacts: [Int64: Recipient] = [:]
+        var recipients: [Int64: Recipient] = [:]
+        for envelope in due {
+            guard let id = envelope.contactID else {
+                recipients[envelope.seq] = envelope.card.map(Recipient.card) ?? .gone("no recipient")
+                continue
+            }
+            if contacts[id] == nil {
+                do {
+                    contacts[id] = try store.contact(id: id).map { .card(try store.card(of: $0)) } ?? .gone("contact removed")
+                } catch {
+                    // Unreadable now (busy, I/O, a damaged row): tried again later, never failed for good.
+                    contacts[id] = .unreadable("\(type(of: error))")
+                }
+            }
+            recipients[envelope.seq] = contacts[id]
+        }
+        return recipients
+    }
+
+    /// One attempt: POST to each of the recipient's endpoints in turn until one answers with a valid receipt.
+    func attempt(_ envelope: DueEnvelope, to recipient: Recipient, transport: any PeerTransport) async {
         let outcome: AttemptOutcome
-        do {
-            outcome = try await send(envelope, transport: transport)
-        } catch {
-            outcome = .retry("\(type(of: error))")
+        switch recipient {
+        case let .card(card):
+            do {
+                outcome = try await send(envelope, to: card, transport: transport)
+            } catch {
+                outcome = .retry("\(type(of: error))")
+            }
+        case let .gone(reason):
+            outcome = .failed(reason)
+        case let .unreadable(reason):
+            outcome = .retry(reason)
         }
         let backoff = envelope.type == .alert ? Backoff.alert : Backoff.other
         do {
@@ -138,18 +186,7 @@ struct Courier: Service {
     /// Tries each endpoint of the contact's card in turn. An answer is final only when it is the peer's own
     /// refusal (a protocol error code with 400 or 413) and no endpoint took the envelope: a stale endpoint now
     /// served by something else must not fail an alert for good.
-    private func send(_ envelope: DueEnvelope, transport: any PeerTransport) async throws -> AttemptOutcome {
-        let card: ContactCard
-        if let contactID = envelope.contactID {
-            guard let found = try await offPool({ try store.contact(id: contactID).map { try store.card(of: $0) } }) else {
-                return .failed("contact removed")
-            }
-            card = found
-        } else if let recipient = envelope.card {
-            card = recipient
-        } else {
-            return .failed("no recipient")
-        }
+    private func send(_ envelope: DueEnvelope, to card: ContactCard, transport: any PeerTransport) async throws -> AttemptOutcome {
         var retry: String?
         var final: String?
         for endpoint in card.endpoints {
@@ -186,17 +223,47 @@ struct Courier: Service {
     }
 }
 
-/// Outbox rows with an attempt under way, so that a slow attempt is never doubled by the next pass.
+/// Outbox rows with an attempt under way, so that a slow attempt is never doubled by the next pass, counted
+/// per contact for the courier's limits.
 final class InFlight: Sendable {
-    private let seqs = Mutex<Set<Int64>>([])
-
-    func claim(_ seq: Int64) -> Bool {
-        seqs.withLock { $0.insert(seq).inserted }
+    private struct State {
+        var seqs: Set<Int64> = []
+        var perContact: [Int64: Int] = [:]
     }
 
-    func release(_ seq: Int64) {
-        _ = seqs.withLock { $0.remove(seq) }
+    private let state = Mutex(State())
+
+    /// Slots left under `limit`, and the contacts that have `perRecipient` attempts under way or more.
+    func room(limit: Int, perRecipient: Int) -> (free: Int, saturated: Set<Int64>) {
+        state.withLock { state in
+            (max(0, limit - state.seqs.count), Set(state.perContact.filter { $0.value >= perRecipient }.keys))
+        }
     }
+
+    func claim(_ envelope: DueEnvelope) -> Bool {
+        state.withLock { state in
+            guard state.seqs.insert(envelope.seq).inserted else { return false }
+            if let contact = envelope.contactID { state.perContact[contact, default: 0] += 1 }
+            return true
+        }
+    }
+
+    func release(_ envelope: DueEnvelope) {
+        state.withLock { state in
+            guard state.seqs.remove(envelope.seq) != nil, let contact = envelope.contactID else { return }
+            let left = (state.perContact[contact] ?? 1) - 1
+            state.perContact[contact] = left > 0 ? left : nil
+        }
+    }
+}
+
+/// Where an envelope goes: a card to send to, or why there is none.
+enum Recipient: Sendable {
+    case card(ContactCard)
+    /// The contact was removed, or the row names no one: the envelope fails for good.
+    case gone(String)
+    /// The contact's row cannot be read now: tried again later.
+    case unreadable(String)
 }
 
 enum AttemptOutcome {

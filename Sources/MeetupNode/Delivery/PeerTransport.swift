@@ -20,10 +20,13 @@ struct HTTPPeerTransport: PeerTransport {
 /// The courier follows no redirect (an endpoint is what the card says); hooks and the watchdog follow
 /// AsyncHTTPClient's default (up to 5, no cycles), so that a webhook moved to https still rings.
 enum PeerHTTP {
-    static func client(connect: TimeAmount, read: TimeAmount, idle: TimeAmount? = nil, followRedirects: Bool) -> HTTPClient {
+    static func client(
+        connect: TimeAmount, read: TimeAmount, idle: TimeAmount? = nil, connectionsPerHost: Int? = nil, followRedirects: Bool
+    ) -> HTTPClient {
         var configuration = HTTPClient.Configuration(timeout: .init(connect: connect, read: read))
         if !followRedirects { configuration.redirectConfiguration = .disallow }
         if let idle { configuration.connectionPool.idleTimeout = idle }
+        if let connectionsPerHost { configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerHost }
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 }

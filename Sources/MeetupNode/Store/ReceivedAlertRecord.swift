@@ -92,12 +92,15 @@ extension DerivableRequest<ReceivedAlertRecord> {
     func incident(of message: AlertMessage, from senderKey: Data) -> Self {
         let columns = ReceivedAlertRecord.Columns.self
         let payload = message.payload
-        let sameAlert = columns.alertID == message.alert && columns.deadline == payload.deadline
+        // The sender's key in each branch, so that each is one index lookup (the unique key, and
+        // `received_alert_incident`), not a scan of all that the sender ever sent.
+        let sameAlert = columns.senderKey == senderKey && columns.alertID == message.alert && columns.deadline == payload.deadline
         guard payload.reason == .missed, let deadline = payload.deadline else {
-            return filter(columns.senderKey == senderKey && sameAlert)
+            return filter(sameAlert)
         }
-        let sameMiss = columns.planID == payload.plan && columns.reason == AlertReason.missed && columns.deadline == deadline
-        return filter(columns.senderKey == senderKey && (sameAlert || sameMiss))
+        let sameMiss = columns.senderKey == senderKey && columns.planID == payload.plan && columns.deadline == deadline
+            && columns.reason == AlertReason.missed
+        return filter(sameAlert || sameMiss)
     }
 }
 

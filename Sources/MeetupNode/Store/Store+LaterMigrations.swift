@@ -86,5 +86,17 @@ extension Store {
                 table.add(column: "acks", .text).notNull().defaults(to: "[]")
             }
         }
+        migrator.registerMigration("v10-outbox-queues") { db in
+            // A wave of thousands of alerts: no step may read all the rows before it. On the sender, expiry finds
+            // the queued rows past their time, and the ordering rule ("alerts first") the queued alerts before a
+            // row to the same contact, each through its own partial index; on the receiver, an alert finds the
+            // incident it belongs to (same plan, same missed deadline) without reading all its sender's alerts.
+            try db.create(
+                index: "outbox_expiry", on: "outbox", columns: ["expires_at"], condition: Column("state") == "queued")
+            try db.execute(sql: """
+                CREATE INDEX outbox_queued_alert ON outbox(contact_id, seq) WHERE state = 'queued' AND type = 'alert'
+                """)
+            try db.create(index: "received_alert_incident", on: "received_alert", columns: ["sender_key", "plan_id", "deadline_at"])
+        }
     }
 }

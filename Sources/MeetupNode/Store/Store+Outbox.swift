@@ -97,31 +97,45 @@ extension Store {
         try record.insert(db)
     }
 
-    /// Marks expired rows, then returns up to `limit` rows due by `now`. A non-alert envelope waits for the
-    /// alert envelopes queued before it to the same contact, so "resolved" never overtakes its alert.
-    /// Picked rows are leased: not due again for `lease` seconds, unless their attempt reschedules them.
-    func dueEnvelopes(now: Date, limit: Int, lease: TimeInterval) throws -> [DueEnvelope] {
+    /// Marks expired rows, then returns up to `limit` rows due by `now`, oldest due first, at most
+    /// `perRecipient` of them to one contact and none to the contacts in `saturated` (those with enough
+    /// attempts under way already), so that one slow contact never takes every slot of a pass. A non-alert
+    /// envelope waits for the alert envelopes queued before it to the same contact, so "resolved" never
+    /// overtakes its alert. Picked rows are leased, in one statement: not due again for `lease` seconds,
+    /// unless their attempt reschedules them.
+    func dueEnvelopes(
+        now: Date, limit: Int, perRecipient: Int = .max, saturated: Set<Int64> = [], lease: TimeInterval
+    ) throws -> [DueEnvelope] {
         let columns = OutboxRecord.Columns.self
         return try writer.write { db in
             try OutboxRecord.all().queued().filter(columns.expiresAt <= now)
                 .updateAll(db, columns.state.set(to: OutboxState.expired), columns.nextAttemptAt.set(to: nil))
             try SeenEnvelopeRecord.expired(by: now).deleteAll(db)
-            let due = try OutboxRecord.aliased(TableAlias(name: "o"))
-                .annotated(with: SQL(sql: Self.silentEnvelope).forKey("silent"))
-                .filter(columns.nextAttemptAt <= now).filter(sql: Self.sendableEnvelope)
-                .order(columns.nextAttemptAt).limit(limit)
-                .asRequest(of: Row.self).fetchAll(db)
-                .map { row in
-                    let record = try OutboxRecord(row: row)
-                    let seq = record.seq ?? 0
-                    return DueEnvelope(
-                        seq: seq, envelopeID: record.envelopeID, contactID: record.contactID,
-                        card: try record.card.map { try outboxCard($0, envelopeID: record.envelopeID, seq: seq) },
-                        type: record.type, sealed: record.envelope, attempts: record.attempts, createdAt: record.createdAt,
-                        silent: row["silent"])
-                }
-            for envelope in due {
-                try OutboxRecord.filter(key: envelope.seq).updateAll(db, columns.nextAttemptAt.set(to: now.addingTimeInterval(lease)))
+            let skipped = saturated.isEmpty
+                ? "" : "AND (o.contact_id IS NULL OR o.contact_id NOT IN (\(databaseQuestionMarks(count: saturated.count))))"
+            // A row to a card (no contact) is its own recipient here.
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM (
+                      SELECT o.*, \(Self.silentEnvelope) AS silent,
+                             ROW_NUMBER() OVER (PARTITION BY COALESCE(o.contact_id, -o.seq) ORDER BY o.next_attempt_at, o.seq) AS turn
+                      FROM outbox o
+                      WHERE o.next_attempt_at <= ? AND \(Self.sendableEnvelope) \(skipped))
+                    WHERE turn <= ? ORDER BY next_attempt_at, seq LIMIT ?
+                    """,
+                arguments: [now] + StatementArguments(saturated.sorted()) + [perRecipient, limit])
+            let due = try rows.map { row in
+                let record = try OutboxRecord(row: row)
+                let seq = record.seq ?? 0
+                return DueEnvelope(
+                    seq: seq, envelopeID: record.envelopeID, contactID: record.contactID,
+                    card: try record.card.map { try outboxCard($0, envelopeID: record.envelopeID, seq: seq) },
+                    type: record.type, sealed: record.envelope, attempts: record.attempts, createdAt: record.createdAt,
+                    silent: row["silent"])
+            }
+            if !due.isEmpty {
+                try OutboxRecord.filter(keys: due.map(\.seq)).updateAll(db, columns.nextAttemptAt.set(to: now.addingTimeInterval(lease)))
             }
             return due
         }
@@ -152,10 +166,12 @@ extension Store {
     func earliestAttempt() throws -> Date? {
         let columns = OutboxRecord.Columns.self
         return try writer.read { db in
-            let attempt = try OutboxRecord.aliased(TableAlias(name: "o")).filter(sql: Self.sendableEnvelope)
-                .select(min(columns.nextAttemptAt), as: Date?.self).fetchOne(db) ?? nil
-            let expiry = try OutboxRecord.all().queued().ofType(.alert)
-                .select(min(columns.expiresAt), as: Date?.self).fetchOne(db) ?? nil
+            // In the order of the `outbox_due` index, to the first row the ordering rule lets through.
+            let attempt = try OutboxRecord.aliased(TableAlias(name: "o")).filter(columns.nextAttemptAt != nil)
+                .filter(sql: Self.sendableEnvelope).order(columns.nextAttemptAt).select(columns.nextAttemptAt, as: Date.self)
+                .fetchOne(db)
+            let expiry = try OutboxRecord.all().queued().ofType(.alert).order(columns.expiresAt)
+                .select(columns.expiresAt, as: Date.self).fetchOne(db)
             return [attempt, expiry].compactMap { $0 }.min()
         }
     }
