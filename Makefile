@@ -43,15 +43,20 @@ test: test-deps
 # In release: the scheduler's cost at 1,000 and 100,000 plans (or BENCH_PLANS="..."), what PIN checks
 # cost (the duress PIN against the real one; status and a due alert with 20 checks in flight), then the
 # alert wave: BENCH_N plans due at the same instant on a real node, committed and received by a real
-# contact (scripts/bench_wave.py), and arming over one kept-alive connection. Prints figures and ratios
-# measured in the same run; asserts nothing.
+# contact (scripts/bench_wave.py), arming by 8 clients on kept-alive connections, a guardian absorbing
+# heartbeats (scripts/bench_heartbeat.py), and a real meetupd's memory and restart with
+# BENCH_RESTART_PLANS plans armed (scripts/bench_restart.py). Prints figures and
+# ratios measured in the same run; asserts nothing.
 BENCH_PLANS ?= 1000 100000
 BENCH_N ?= 1000 10000
+BENCH_RESTART_PLANS ?= 1000000
 bench: deps
 	swift build -c release $(SWIFT_BUILD_FLAGS)
 	"$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/meetup-bench" $(BENCH_PLANS)
 	python3 scripts/bench_pin.py --bin "$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"
 	python3 scripts/bench_wave.py --n "$(BENCH_N)" --bin "$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"
+	python3 scripts/bench_heartbeat.py --bin "$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"
+	python3 scripts/bench_restart.py --plans "$(BENCH_RESTART_PLANS)" --bin "$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"
 
 # Where a wave's time goes: one wave of PROFILE_N plans (release), perf sampling the user's node while it
 # arms and both nodes while the alerts go out, then each profile's hottest functions, by their own time

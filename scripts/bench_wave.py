@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """make bench, wave part: N plans due at the same instant on a real node, and how soon a real contact holds
-their alerts; arming through the control API on one kept-alive connection.
+their alerts; arming through the control API by clients on kept-alive connections.
 
 For each N (BENCH_N, default 1,000 and 10,000), a user node and a contact node start in a temporary folder
-on loopback. N plans are armed through POST /v1/plans on one connection (the arming rate is measured
-there), all starting at the same instant S with the same interval and grace, so that every first deadline
-falls at S + every and every alert is due at D = S + every + grace. The figures are read from the two
+on loopback. N plans are armed through POST /v1/plans by --arm-clients clients at once (8), each on one
+kept-alive connection (the arming rate is measured there), all starting at the same instant S with the
+same interval and grace, so that every first deadline falls at S + every and every alert is due at
+D = S + every + grace. The figures are read from the two
 databases, each as seconds after D:
 - committed: `alert.recorded_at` on the user's node, the instant of the scheduler's pass (read before its
   transaction, so it leaves out that transaction's own work and fsync);
@@ -27,6 +28,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from bench_pin import UnixConnection, user_and_contact
@@ -109,7 +111,7 @@ class Profile:
             print("profile: %s" % output, file=sys.stderr)
 
 
-def wave(bin_dir, count, every, grace, arm_rate_guess, timeout, profile=None):
+def wave(bin_dir, count, every, grace, arm_rate_guess, timeout, arm_clients=1, profile=None):
     root = tempfile.mkdtemp(prefix="meetup-bench-wave-")
     nodes = []
     try:
@@ -119,15 +121,29 @@ def wave(bin_dir, count, every, grace, arm_rate_guess, timeout, profile=None):
         # Every plan starts at S, whole second, far enough ahead for all of them to be armed first.
         start = int(time.time() + count / arm_rate_guess + 5)
         start_text = datetime.datetime.fromtimestamp(start, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        client = KeptAlive(user.socket_path)
+        clients = [KeptAlive(user.socket_path) for _ in range(arm_clients)]
+        errors = []
+
+        def arm(client, indexes):
+            try:
+                for index in indexes:
+                    if time.time() >= start:
+                        raise SystemExit("bench: arming was slower than --arm-rate-guess %g plans/s (%.0f s so far): "
+                                         "give a lower one" % (arm_rate_guess, time.perf_counter() - began))
+                    client.request("POST", "/v1/plans", {
+                        "match": "match %d" % index, "place": "place %d" % index, "start": start_text,
+                        "every": "%ds" % every, "grace": "%ds" % grace, "for": "1h", "also": True})
+            except BaseException as error:  # noqa: B036 - SystemExit from a thread is reported by the main one
+                errors.append(error)
+
         began = time.perf_counter()
-        for index in range(count):
-            if time.time() >= start:
-                raise SystemExit("bench: arming was slower than --arm-rate-guess %g plans/s (%d armed in %.0f s): "
-                                 "give a lower one" % (arm_rate_guess, index, time.perf_counter() - began))
-            client.request("POST", "/v1/plans", {
-                "match": "match %d" % index, "place": "place %d" % index, "start": start_text,
-                "every": "%ds" % every, "grace": "%ds" % grace, "for": "1h", "also": True})
+        threads = [threading.Thread(target=arm, args=(client, range(k, count, arm_clients))) for k, client in enumerate(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
         arm_seconds = time.perf_counter() - began
         if arming:
             arming.stop()
@@ -147,7 +163,8 @@ def wave(bin_dir, count, every, grace, arm_rate_guess, timeout, profile=None):
         if waving:
             waving.stop()
         return {
-            "n": count, "arm_per_second": count / arm_seconds, "arm_connections": client.connections,
+            "n": count, "arm_per_second": count / arm_seconds, "arm_clients": arm_clients,
+            "arm_connections": sum(client.connections for client in clients),
             "committed": len(committed), "committed_p50_p99_max": percentiles(committed),
             "received": len(received), "received_p50_p99_max": percentiles(received),
             "confirmed": len(confirmed), "confirmed_p50_p99_max": percentiles(confirmed),
@@ -166,15 +183,17 @@ def main():
     parser.add_argument("--grace", type=int, default=5)
     parser.add_argument("--arm-rate-guess", type=float, default=60, help="plans armed per second, to place S")
     parser.add_argument("--timeout", type=float, default=300, help="seconds after due to wait for the contact")
+    parser.add_argument("--arm-clients", type=int, default=8,
+                        help="clients arming at once, each over its own kept-alive connection")
     parser.add_argument("--profile", metavar="DIR", help="record perf profiles of arming and of the wave into DIR")
     a = parser.parse_args()
     bin_dir = a.bin or subprocess.check_output(["swift", "build", "-c", "release", "--show-bin-path"], text=True).strip()
     results = []
     for count in [int(n) for n in a.n.split()]:
-        result = wave(bin_dir, count, a.every, a.grace, a.arm_rate_guess, a.timeout, a.profile)
+        result = wave(bin_dir, count, a.every, a.grace, a.arm_rate_guess, a.timeout, a.arm_clients, a.profile)
         results.append(result)
-        print("wave of %d due together: armed at %.0f plans/s over %d connection(s)" % (
-            count, result["arm_per_second"], result["arm_connections"]))
+        print("wave of %d due together: armed at %.0f plans/s by %d client(s) over %d kept-alive connection(s)" % (
+            count, result["arm_per_second"], result["arm_clients"], result["arm_connections"]))
         for key, what in (("committed", "alert committed on the user's node"), ("received", "received by the contact"),
                           ("confirmed", "receipt back at the user's node")):
             print("  %s, after due: %d of %d, p50 %.3f s, p99 %.3f s, max %.3f s" % (

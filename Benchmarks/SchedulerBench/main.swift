@@ -39,8 +39,35 @@ struct Measurement {
     var rssGrowthKiB: Int
 }
 
-/// Arms `count` plans (in transactions of 5,000, through the real record and sealing code), then times the
-/// scheduler's two queries and one batch of due plans.
+/// Arms `count` plans in `node` (in transactions of 5,000, through the real record and sealing code), their
+/// starts spread over a day from `start`, so that wakes are spread too.
+func populate(_ node: Node, count: Int, start: Date) throws {
+    let store = node.store
+    var next = 0
+    while next < count {
+        let batch = min(5_000, count - next)
+        try store.writer.write { db in
+            for index in next ..< next + batch {
+                let id = "b\(index)"
+                let plan = Plan(
+                    id: id, match: try MatchDetails(pseudonym: "match \(index)"), place: try Place(name: "place \(index)"),
+                    schedule: try Schedule(
+                        start: start.addingTimeInterval(TimeInterval(index % 86_400)), every: 900, grace: 300,
+                        until: start.addingTimeInterval(TimeInterval(index % 86_400 + 10_800))),
+                    contacts: [], createdAt: start)
+                let state = CheckInState(schedule: plan.schedule)
+                let details = try store.cipher.seal(
+                    PlanDetails(match: plan.match, place: plan.place, contacts: []), for: PlanRecord.detailsColumn(id))
+                try PlanRecord(
+                    id: id, state: state, wakeAt: node.machine.nextTimer(of: state)?.instant, createdAt: start, details: details
+                ).insert(db)
+            }
+        }
+        next += batch
+    }
+}
+
+/// Arms `count` plans, then times the scheduler's two queries and one batch of due plans.
 func measure(count: Int) throws -> Measurement {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meetup-bench-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -52,32 +79,7 @@ func measure(count: Int) throws -> Measurement {
     let store = node.store
     let rssBefore = residentKiB()
     let start = clock.now
-    let insert = try seconds {
-        var next = 0
-        while next < count {
-            let batch = min(5_000, count - next)
-            try store.writer.write { db in
-                for index in next ..< next + batch {
-                    let id = "b\(index)"
-                    // Starts spread over a day, so that wakes are spread too.
-                    let plan = Plan(
-                        id: id, match: try MatchDetails(pseudonym: "match \(index)"), place: try Place(name: "place \(index)"),
-                        schedule: try Schedule(
-                            start: start.addingTimeInterval(TimeInterval(index % 86_400)), every: 900, grace: 300,
-                            until: start.addingTimeInterval(TimeInterval(index % 86_400 + 10_800))),
-                        contacts: [], createdAt: start)
-                    let state = CheckInState(schedule: plan.schedule)
-                    let details = try store.cipher.seal(
-                        PlanDetails(match: plan.match, place: plan.place, contacts: []), for: PlanRecord.detailsColumn(id))
-                    try PlanRecord(
-                        id: id, state: state, wakeAt: node.machine.nextTimer(of: state)?.instant, createdAt: start,
-                        details: details
-                    ).insert(db)
-                }
-            }
-            next += batch
-        }
-    }
+    let insert = try seconds { try populate(node, count: count, start: start) }
     let rssAfter = residentKiB()
     let rounds = 2_000
     let wake = try seconds { for _ in 0 ..< rounds { _ = try store.earliestWake() } } / Double(rounds)
@@ -93,9 +95,31 @@ func measure(count: Int) throws -> Measurement {
         bytesPerPlan: Double(size) / Double(count), rssGrowthKiB: rssAfter - rssBefore)
 }
 
+// `meetup-bench populate HOME N`: a node home with N plans armed an hour from now and after (for
+// scripts/bench_restart.py, which starts the real meetupd on it), then nothing else. `meetup-bench
+// ceilings`: the ceilings alone (scripts/bench_heartbeat.py sets its figure beside them).
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "ceilings" {
+    try Ceilings.measure().print()
+    exit(0)
+}
+if arguments.first == "populate" {
+    guard arguments.count == 3, let count = Int(arguments[2]), count >= 0 else {
+        FileHandle.standardError.write(Data("usage: meetup-bench populate HOME N\n".utf8))
+        exit(2)
+    }
+    let node = try Node(
+        configuration: NodeConfiguration(
+            home: NodeHome(path: arguments[1], isExplicit: true), listen: ListenAddress(host: "127.0.0.1", port: 0)),
+        clock: SystemClock(), logger: Logger(label: "bench"))
+    let took = try seconds { try populate(node, count: count, start: Date().addingTimeInterval(3_600)) }
+    print(String(format: "populate: %d plans in %.1f s", count, took))
+    exit(0)
+}
+
 try Ceilings.measure().print()
 
-let sizes = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+let sizes = arguments.compactMap { Int($0) }
 let counts = sizes.isEmpty ? [1_000, 100_000] : sizes
 var results: [Measurement] = []
 for count in counts {

@@ -38,8 +38,10 @@ package struct PlanOutcome {
 
 extension Store {
     /// Stores a newly armed plan, its photo and its first history line, in one transaction.
+    /// Plans armed at once (an association's node, a script) share a commit; each returns once its plan is
+    /// durable.
     func insertPlan(_ plan: Plan, recipients: [Int64], photo: Data?, machine: CheckInMachine) throws {
-        try writer.write { db in
+        try groupCommit.write { db in
             try insertPlan(db, plan, details: PlanDetails(plan, recipients: recipients), photo: photo, machine: machine)
         }
     }
