@@ -27,16 +27,10 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Interop"))
 import protocol_peer as peer  # noqa: E402
 
-from bench_pin import DURESS, PIN, Node  # noqa: E402
-from bench_wave import KeptAlive  # noqa: E402
+from bench_pin import DURESS, PIN, Node, cpu_seconds  # noqa: E402
+from bench_wave import KeptAlive, Profile  # noqa: E402
 
 HEARTBEAT = 17
-
-
-def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def identity(home):
@@ -68,6 +62,7 @@ def main():
     parser.add_argument("--plans", type=int, default=1000)
     parser.add_argument("--heartbeats", type=int, default=20000)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--profile", metavar="DIR", help="record a perf profile of the guardian while it absorbs them")
     a = parser.parse_args()
     if a.plans % a.clients:
         raise SystemExit("bench: --plans must be a multiple of --clients (each plan's heartbeats through one client)")
@@ -124,6 +119,7 @@ def main():
                     connection = http.client.HTTPConnection(host, int(port), timeout=60)
             answers.append(statuses)
 
+        profile = Profile.start(a.profile, {"heartbeats-guardian": guardian})
         cpu_before, began = cpu_seconds(guardian.process.pid), time.perf_counter()
         threads = [threading.Thread(target=post, args=(share,)) for share in sealed]
         for thread in threads:
@@ -131,6 +127,8 @@ def main():
         for thread in threads:
             thread.join()
         elapsed, cpu = time.perf_counter() - began, cpu_seconds(guardian.process.pid) - cpu_before
+        if profile:
+            profile.stop()
         totals = {}
         for statuses in answers:
             for code, count in statuses.items():

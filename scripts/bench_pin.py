@@ -27,6 +27,13 @@ import time
 PIN, DURESS = "2580", "0852"
 
 
+def cpu_seconds(pid):
+    """User and system CPU time the process has used so far (/proc/PID/stat)."""
+    with open("/proc/%d/stat" % pid) as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class UnixConnection(http.client.HTTPConnection):
     def __init__(self, path):
         super().__init__("meetupd", timeout=120)

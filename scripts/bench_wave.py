@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 
-from bench_pin import UnixConnection, user_and_contact
+from bench_pin import UnixConnection, cpu_seconds, user_and_contact
 
 
 class KeptAlive:
@@ -151,7 +151,10 @@ def wave(bin_dir, count, every, grace, arm_rate_guess, timeout, arm_clients=1, p
         due = start + every + grace
         user_db, contact_db = os.path.join(user.home, "meetup.sqlite"), os.path.join(contact.home, "meetup.sqlite")
         committed, received, confirmed = [], [], []
+        cpu_before = None
         while time.time() < due + timeout:
+            if cpu_before is None and time.time() >= due - 2:
+                cpu_before = [cpu_seconds(node.process.pid) for node in nodes]
             time.sleep(1)
             if time.time() < due:
                 continue
@@ -160,6 +163,7 @@ def wave(bin_dir, count, every, grace, arm_rate_guess, timeout, arm_clients=1, p
             confirmed = lateness(read(user_db, "SELECT delivered_at FROM outbox WHERE type = 'alert' AND delivered_at IS NOT NULL"), due)
             if len(confirmed) >= count:
                 break
+        cpu = [cpu_seconds(node.process.pid) - before for node, before in zip(nodes, cpu_before or [0, 0])]
         if waving:
             waving.stop()
         return {
@@ -168,6 +172,7 @@ def wave(bin_dir, count, every, grace, arm_rate_guess, timeout, arm_clients=1, p
             "committed": len(committed), "committed_p50_p99_max": percentiles(committed),
             "received": len(received), "received_p50_p99_max": percentiles(received),
             "confirmed": len(confirmed), "confirmed_p50_p99_max": percentiles(confirmed),
+            "cpu_ms_per_alert": {"user": cpu[0] / count * 1e3, "contact": cpu[1] / count * 1e3},
         }
     finally:
         for node in nodes:
@@ -198,6 +203,10 @@ def main():
                           ("confirmed", "receipt back at the user's node")):
             print("  %s, after due: %d of %d, p50 %.3f s, p99 %.3f s, max %.3f s" % (
                 what, result[key], count, *result[key + "_p50_p99_max"]))
+        cpu = result["cpu_ms_per_alert"]
+        print("  CPU per alert, from due to the last receipt: user's node %.2f ms, contact's %.2f ms "
+              "(%.1f s of CPU in all on %d cores)" % (cpu["user"], cpu["contact"], (cpu["user"] + cpu["contact"]) * count / 1e3,
+                                                       os.cpu_count()))
     print(json.dumps(results, sort_keys=True))
 
 

@@ -58,12 +58,15 @@ extension NoticeFanOut {
 
     /// A stand-down to every guardian of the plan.
     /// After `alerted`, it names the alert's deadline, so that the guardian does not raise that one again.
+    /// A plan with no guardian (most of a wave) costs only the look-up.
     func standDownEntries(_ reason: StandDownMessage.Reason, _ plan: NoticePlan, notice: NoticeRecord) throws -> [OutboxEntry] {
+        let guardians = try store.guardians(plan.db, of: try plan.details())
+        guard !guardians.isEmpty else { return [] }
         let deadline = switch reason {
         case .alerted: try notice.alertID.flatMap { try store.alert(plan.db, id: $0) }?.deadline
         case .done: Date?.none
         }
         let body = WireJSON.encode(StandDownMessage(plan: plan.record.id, reason: reason, deadline: deadline))
-        return try store.guardians(plan.db, of: try plan.details()).map { seal(.standDown, body, $0) }
+        return guardians.map { seal(.standDown, body, $0) }
     }
 }
