@@ -1,5 +1,6 @@
 import Foundation
 @testable import MeetupNode
+import Synchronization
 import Testing
 
 /// The wake-up every loop sleeps on, with the real clock: a manual clock once hid a wait that never slept
@@ -44,11 +45,15 @@ struct SchedulerWakeupTests {
             wakeup.nudge()
             _ = await timedWait(wakeup, for: 5)
         }
-        async let slept = timedWait(wakeup, for: nil)
+        // Whether the nudge had come when the wait returned: a wait that returned on its own (a spurious
+        // wake) says false. Timing the wait instead failed when its task started late on a loaded machine.
+        let nudged = Mutex(false)
+        async let slept: (TimeInterval, Bool) = { (await timedWait(wakeup, for: nil), nudged.withLock { $0 }) }()
         try? await Task.sleep(for: .milliseconds(100))
+        nudged.withLock { $0 = true }
         wakeup.nudge()
-        let waited = await slept
-        #expect(waited >= 0.09 && waited < 5)
+        let (waited, afterNudge) = await slept
+        #expect(afterNudge && waited < 5)
         #expect(wakeup.openWaits == 0)
     }
 

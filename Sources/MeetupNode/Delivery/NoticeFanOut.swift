@@ -32,7 +32,7 @@ struct NoticeFanOut: Sendable {
         case .alert, .replica, .heartbeat, .standDownDone, .standDownAlerted: nil
         }
         if let resolved { return try resolvedEntries(resolved, db, notice: notice, now: now) }
-        guard let record = try PlanRecord.fetchOne(db, key: notice.planID) else { return [] }
+        guard let record = try store.planRecord(db, id: notice.planID) else { return [] }
         let plan = NoticePlan(store: store, db: db, record: record)
         let entries: [OutboxEntry] = switch notice.kind {
         case .alert: try alertEntries(plan, notice: notice, now: now)

@@ -68,7 +68,7 @@ extension Store {
     }
 
     func alert(_ db: Database, id: String) throws -> AlertRecord? {
-        try AlertRecord.fetchOne(db, key: id)
+        try Self.fetchOne(AlertRecord.self, db, where: "id = ?", [id])
     }
 
     /// An update of the incident: the payload built again, the graver reason, the revision raised.

@@ -9,12 +9,13 @@ import MeetupProtocol
 struct ContactRecord: Equatable, FetchableRecord, TableRecord {
     static let databaseTableName = "contact"
     /// Everything but the sealed card.
-    static var databaseSelection: [any SQLSelectable] {
-        [
-            Columns.id, Columns.name, Columns.signingKey, Columns.sealingKey, Columns.tier, Columns.guardian, Columns.verifiedAt,
-            Columns.addedAt,
-        ]
-    }
+    static var databaseSelection: [any SQLSelectable] { columns }
+    private static let columns = [
+        Columns.id, Columns.name, Columns.signingKey, Columns.sealingKey, Columns.tier, Columns.guardian, Columns.verifiedAt,
+        Columns.addedAt,
+    ]
+    /// The same, as SQL, for `Store.fetchOne`.
+    static let selectedColumns = columns.map(\.name).joined(separator: ", ")
 
     var id: Int64
     var name: String
@@ -110,7 +111,7 @@ extension Store {
     }
 
     func contact(_ db: Database, signingKey: Data) throws -> ContactRecord? {
-        try ContactRecord.filter(ContactRecord.Columns.signingKey == signingKey).fetchOne(db)
+        try Self.fetchOne(ContactRecord.self, db, columns: ContactRecord.selectedColumns, where: "signing_key = ?", [signingKey])
     }
 
     func contact(id: Int64) throws -> ContactRecord? {
@@ -118,7 +119,7 @@ extension Store {
     }
 
     func contact(_ db: Database, id: Int64) throws -> ContactRecord? {
-        try ContactRecord.fetchOne(db, key: id)
+        try Self.fetchOne(ContactRecord.self, db, columns: ContactRecord.selectedColumns, where: "id = ?", [id])
     }
 
     /// The contact's card, opened: its endpoints and name hint.

@@ -100,10 +100,15 @@ extension Store {
         try writer.read { db in try PlanRecord.filter(PlanRecord.Columns.wakeAt != nil).select(min(PlanRecord.Columns.wakeAt), as: Date?.self).fetchOne(db) ?? nil }
     }
 
+    /// The plan's row, by a statement prepared once per connection.
+    func planRecord(_ db: Database, id: String) throws -> PlanRecord? {
+        try Self.fetchOne(PlanRecord.self, db, where: "id = ?", [id])
+    }
+
     func advance(
         _ db: Database, planID: String, to now: Date, applying event: CheckInEvent?, _ context: TransitionContext
     ) throws -> PlanOutcome? {
-        guard var record = try PlanRecord.fetchOne(db, key: planID) else { return nil }
+        guard var record = try planRecord(db, id: planID) else { return nil }
         let machine = context.machine
         let lateness = record.wakeAt.flatMap { $0 <= now ? now.timeIntervalSince($0) : nil }
         var state = try record.state()

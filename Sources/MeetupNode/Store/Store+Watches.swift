@@ -47,7 +47,8 @@ extension Store {
 
     /// A heartbeat moves the watched deadline; one not newer than the last is refused.
     func applyHeartbeat(_ db: Database, _ heartbeat: HeartbeatMessage, from contact: ContactRecord, slack: TimeInterval) throws {
-        guard var watch = try WatchRecord.fetchOne(db, key: WatchRecord.key(userKey: contact.signingKey.bytes, planID: heartbeat.plan)),
+        guard var watch = try Self.fetchOne(
+            WatchRecord.self, db, where: "user_key = ? AND plan_id = ?", [contact.signingKey.bytes, heartbeat.plan]),
             watch.phase == .watching
         else { return }
         guard heartbeat.seq > watch.heartbeatSeq else { throw EnvelopeError.staleHeartbeat }
