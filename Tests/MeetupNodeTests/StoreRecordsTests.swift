@@ -51,6 +51,16 @@ struct StoreRecordsTests {
         #expect(plans.expiry.contains("outbox_expiry"), "\(plans.expiry)")
         // The ordering rule looks only at the queued alerts to the same contact, not at every row sent before.
         #expect(plans.alertsFirst.contains("outbox_due") && plans.alertsFirst.contains("outbox_queued_alert"), "\(plans.alertsFirst)")
+        // The courier's pass walks the index in order and stops at its limit: no sort of every due row.
+        for saturated in [0, 3] {
+            let candidates = try fixture.node.store.writer.read { db in
+                try Row.fetchAll(
+                    db, sql: "EXPLAIN QUERY PLAN " + Store.dueCandidates(saturated: saturated),
+                    arguments: StatementArguments([now] + Array(repeating: 1, count: saturated) + [10]))
+                    .map { $0["detail"] as String }.joined(separator: "\n")
+            }
+            #expect(candidates.contains("outbox_due") && !candidates.contains("TEMP B-TREE"), "\(candidates)")
+        }
     }
 
     @Test("a received alert finds its incident by index lookups, not by reading every alert of its sender")

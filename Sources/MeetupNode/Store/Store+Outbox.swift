@@ -111,20 +111,29 @@ extension Store {
             try OutboxRecord.all().queued().filter(columns.expiresAt <= now)
                 .updateAll(db, columns.state.set(to: OutboxState.expired), columns.nextAttemptAt.set(to: nil))
             try SeenEnvelopeRecord.expired(by: now).deleteAll(db)
-            let skipped = saturated.isEmpty
-                ? "" : "AND (o.contact_id IS NULL OR o.contact_id NOT IN (\(databaseQuestionMarks(count: saturated.count))))"
-            // A row to a card (no contact) is its own recipient here.
+            // First the candidates, in the order of the `outbox_due` index and without their bytes: a few
+            // passes' worth, so that one contact's share leaves room for the others behind it. A row to a
+            // card (no contact) is its own recipient.
+            let candidates = try Row.fetchAll(
+                db.cachedStatement(sql: Self.dueCandidates(saturated: saturated.count)),
+                arguments: [now] + StatementArguments(saturated.sorted()) + [min(limit, 1 << 16) * 4])
+            var shares: [Int64: Int] = [:]
+            var picked: [Int64] = []
+            for candidate in candidates where picked.count < limit {
+                if let contact = candidate["contact_id"] as Int64? {
+                    guard shares[contact, default: 0] < perRecipient else { continue }
+                    shares[contact, default: 0] += 1
+                }
+                picked.append(candidate["seq"])
+            }
+            guard !picked.isEmpty else { return [] }
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM (
-                      SELECT o.*, \(Self.silentEnvelope) AS silent,
-                             ROW_NUMBER() OVER (PARTITION BY COALESCE(o.contact_id, -o.seq) ORDER BY o.next_attempt_at, o.seq) AS turn
-                      FROM outbox o
-                      WHERE o.next_attempt_at <= ? AND \(Self.sendableEnvelope) \(skipped))
-                    WHERE turn <= ? ORDER BY next_attempt_at, seq LIMIT ?
+                    SELECT o.*, \(Self.silentEnvelope) AS silent FROM outbox o
+                    WHERE o.seq IN (\(databaseQuestionMarks(count: picked.count))) ORDER BY o.next_attempt_at, o.seq
                     """,
-                arguments: [now] + StatementArguments(saturated.sorted()) + [perRecipient, limit])
+                arguments: StatementArguments(picked))
             let due = try rows.map { row in
                 let record = try OutboxRecord(row: row)
                 let seq = record.seq ?? 0
@@ -134,11 +143,20 @@ extension Store {
                     type: record.type, sealed: record.envelope, attempts: record.attempts, createdAt: record.createdAt,
                     silent: row["silent"])
             }
-            if !due.isEmpty {
-                try OutboxRecord.filter(keys: due.map(\.seq)).updateAll(db, columns.nextAttemptAt.set(to: now.addingTimeInterval(lease)))
-            }
+            try OutboxRecord.filter(keys: picked).updateAll(db, columns.nextAttemptAt.set(to: now.addingTimeInterval(lease)))
             return due
         }
+    }
+
+    /// The rows `dueEnvelopes` chooses from: seq and contact of due, sendable rows, oldest due first, none to
+    /// the `saturated` contacts (as many placeholders), then the limit.
+    static func dueCandidates(saturated: Int) -> String {
+        let skipped = saturated == 0 ? "" : "AND (o.contact_id IS NULL OR o.contact_id NOT IN (\(databaseQuestionMarks(count: saturated))))"
+        return """
+            SELECT o.seq, o.contact_id FROM outbox o
+            WHERE o.next_attempt_at <= ? AND \(sendableEnvelope) \(skipped)
+            ORDER BY o.next_attempt_at, o.seq LIMIT ?
+            """
     }
 
     /// Whether the outbox row `o` may be attempted: queued, with somewhere to go, and, unless it is an alert,
