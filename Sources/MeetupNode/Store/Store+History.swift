@@ -49,8 +49,12 @@ extension Store {
     }
 
     /// The plan's history, oldest first, its details opened.
+    /// Read for every alert built (a wave builds thousands): a statement prepared once per connection, in the
+    /// order of `HistoryRecord.lines(of:)`.
     func historyLines(_ db: Database, planID: String) throws -> [RecordedLine] {
-        try HistoryRecord.lines(of: planID).fetchAll(db).map { record in
+        let records = try HistoryRecord.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM history WHERE plan_id = ? ORDER BY at, id"), arguments: [planID])
+        return try records.map { record in
             var line = RecordedLine(at: record.at, kind: record.kind)
             if let detail = record.detail {
                 if line.kind == HistoryEntry.locationKind {

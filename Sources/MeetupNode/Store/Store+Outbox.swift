@@ -37,11 +37,14 @@ struct DueEnvelope: Sendable {
 extension Store {
     /// The contacts that must not get `revision` of the alert: a tier-2 contact whose copy a tier-1 ack
     /// cancelled, and one that already has this revision queued (two presses fanned out together).
+    /// Once per alert fanned out: a statement prepared once per connection.
     func alertCopiesToSkip(_ db: Database, alertID: String, revision: Int) throws -> Set<Int64> {
-        let columns = OutboxRecord.Columns.self
-        return Set(try OutboxRecord.all().copies(of: alertID)
-            .filter(columns.contactID != nil && (columns.state == OutboxState.cancelled || columns.revision == revision))
-            .select(columns.contactID, as: Int64.self).fetchAll(db))
+        Set(try Int64.fetchAll(
+            db.cachedStatement(sql: """
+                SELECT contact_id FROM outbox WHERE alert_id = ? AND type = 'alert' AND contact_id IS NOT NULL
+                  AND (state = 'cancelled' OR revision = ?)
+                """),
+            arguments: [alertID, revision]))
     }
 
     /// The contacts an alert of the plan was queued for and not cancelled: who hears that it is over.
