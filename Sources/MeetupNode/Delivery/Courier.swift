@@ -71,10 +71,10 @@ struct Courier: Service {
                         let due: [DueEnvelope]
                         let recipients: [Int64: Recipient]
                         do {
-                            let (free, saturated) = inFlight.room(limit: Self.inFlightLimit, perRecipient: Self.perRecipientLimit)
+                            let (free, underWay) = inFlight.room(limit: Self.inFlightLimit)
                             (due, recipients) = try await offPool {
                                 let due = free == 0 ? [] : try store.dueEnvelopes(
-                                    now: now, limit: free, perRecipient: Self.perRecipientLimit, saturated: saturated, lease: Self.lease)
+                                    now: now, limit: free, perRecipient: Self.perRecipientLimit, underWay: underWay, lease: Self.lease)
                                 return (due, self.recipients(of: due))
                             }
                         } catch {
@@ -82,18 +82,21 @@ struct Courier: Service {
                         }
                         for envelope in due where inFlight.claim(envelope) {
                             // A finished attempt commits its outcome, which wakes this loop.
-                            let recipient = recipients[envelope.seq] ?? .gone("no recipient")
+                            let recipient = recipients[envelope.seq] ?? .unreadable("no recipient read")
                             group.addTask {
                                 await attempt(envelope, to: recipient, transport: transport)
                                 inFlight.release(envelope)
+                                // The outcome's commit woke the loop already, maybe before this slot was free.
+                                wakeup.nudge()
                             }
                         }
                         if let failure { throw failure }
-                        // More than one batch of notices: come back at once. Every slot taken: the attempts' outcomes
-                        // wake the loop as they commit (and a second passes in any case).
+                        // More than one batch of notices: come back at once. Nothing more could be taken (every slot
+                        // taken, or what is due goes to contacts at their share): the attempts wake the loop as they
+                        // end (and a second passes in any case), so that it never spins on rows it cannot take.
                         let (pending, next) = try await offPool { (try store.pendingNoticeCount() > 0, try store.earliestAttempt()) }
-                        let full = inFlight.room(limit: Self.inFlightLimit, perRecipient: Self.perRecipientLimit).free == 0
-                        let soonest = full ? next.map { max($0, now.addingTimeInterval(1)) } : next
+                        let blocked = due.isEmpty && next.map { $0 <= now } == true
+                        let soonest = blocked ? next.map { max($0, now.addingTimeInterval(1)) } : next
                         return pending ? min(soonest ?? .distantFuture, now.addingTimeInterval(0.05)) : soonest
                     }
                 }
@@ -233,11 +236,9 @@ final class InFlight: Sendable {
 
     private let state = Mutex(State())
 
-    /// Slots left under `limit`, and the contacts that have `perRecipient` attempts under way or more.
-    func room(limit: Int, perRecipient: Int) -> (free: Int, saturated: Set<Int64>) {
-        state.withLock { state in
-            (max(0, limit - state.seqs.count), Set(state.perContact.filter { $0.value >= perRecipient }.keys))
-        }
+    /// Slots left under `limit`, and the attempts under way to each contact.
+    func room(limit: Int) -> (free: Int, underWay: [Int64: Int]) {
+        state.withLock { state in (max(0, limit - state.seqs.count), state.perContact) }
     }
 
     func claim(_ envelope: DueEnvelope) -> Bool {

@@ -100,14 +100,14 @@ extension Store {
         try record.insert(db)
     }
 
-    /// Marks expired rows, then returns up to `limit` rows due by `now`, oldest due first, at most
-    /// `perRecipient` of them to one contact and none to the contacts in `saturated` (those with enough
-    /// attempts under way already), so that one slow contact never takes every slot of a pass. A non-alert
+    /// Marks expired rows, then returns up to `limit` rows due by `now`, oldest due first, so that no contact
+    /// has more than `perRecipient` under way, counting the attempts `underWay` already: one slow contact
+    /// never takes every slot. A non-alert
     /// envelope waits for the alert envelopes queued before it to the same contact, so "resolved" never
     /// overtakes its alert. Picked rows are leased, in one statement: not due again for `lease` seconds,
     /// unless their attempt reschedules them.
     func dueEnvelopes(
-        now: Date, limit: Int, perRecipient: Int = .max, saturated: Set<Int64> = [], lease: TimeInterval
+        now: Date, limit: Int, perRecipient: Int = .max, underWay: [Int64: Int] = [:], lease: TimeInterval
     ) throws -> [DueEnvelope] {
         let columns = OutboxRecord.Columns.self
         return try writer.write { db in
@@ -117,10 +117,11 @@ extension Store {
             // First the candidates, in the order of the `outbox_due` index and without their bytes: a few
             // passes' worth, so that one contact's share leaves room for the others behind it. A row to a
             // card (no contact) is its own recipient.
+            let saturated = underWay.filter { $0.value >= perRecipient }.keys.sorted()
             let candidates = try Row.fetchAll(
                 db.cachedStatement(sql: Self.dueCandidates(saturated: saturated.count)),
-                arguments: [now] + StatementArguments(saturated.sorted()) + [min(limit, 1 << 16) * 4])
-            var shares: [Int64: Int] = [:]
+                arguments: [now] + StatementArguments(saturated) + [min(limit, 1 << 16) * 4])
+            var shares = underWay
             var picked: [Int64] = []
             for candidate in candidates where picked.count < limit {
                 if let contact = candidate["contact_id"] as Int64? {
