@@ -51,6 +51,7 @@ BENCH_PLANS ?= 1000 100000
 BENCH_N ?= 1000 10000
 BENCH_RESTART_PLANS ?= 1000000
 bench: deps
+	@python3 -c 'import nacl' 2>/dev/null || { echo "make: installing PyNaCl (the heartbeat bench seals with it)"; python3 -m pip install --quiet --disable-pip-version-check pynacl; }
 	swift build -c release $(SWIFT_BUILD_FLAGS)
 	"$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/meetup-bench" $(BENCH_PLANS)
 	python3 scripts/bench_pin.py --bin "$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"
