@@ -32,9 +32,11 @@ struct HistoryRecord: Codable, FetchableRecord, MutablePersistableRecord {
         id = inserted.rowID
     }
 
-    /// The plan's lines in the order they happened (the phone's own times may arrive late).
-    static func lines(of planID: String) -> QueryInterfaceRequest<Self> {
-        filter(Columns.planID == planID).order(Columns.at, Columns.id)
+    /// The plan's lines in the order they happened (the phone's own times may arrive late), through a
+    /// statement prepared once per connection: they are read for every alert built, and a wave builds
+    /// thousands.
+    static func lines(of planID: String, _ db: Database) throws -> [Self] {
+        try fetchAll(db.cachedStatement(sql: "SELECT * FROM history WHERE plan_id = ? ORDER BY at, id"), arguments: [planID])
     }
 }
 
@@ -49,12 +51,8 @@ extension Store {
     }
 
     /// The plan's history, oldest first, its details opened.
-    /// Read for every alert built (a wave builds thousands): a statement prepared once per connection, in the
-    /// order of `HistoryRecord.lines(of:)`.
     func historyLines(_ db: Database, planID: String) throws -> [RecordedLine] {
-        let records = try HistoryRecord.fetchAll(
-            db.cachedStatement(sql: "SELECT * FROM history WHERE plan_id = ? ORDER BY at, id"), arguments: [planID])
-        return try records.map { record in
+        try HistoryRecord.lines(of: planID, db).map { record in
             var line = RecordedLine(at: record.at, kind: record.kind)
             if let detail = record.detail {
                 if line.kind == HistoryEntry.locationKind {
@@ -70,7 +68,7 @@ extension Store {
     /// The plan's history: times and kinds only.
     func log(planID: String) throws -> [LogEntry] {
         try writer.read { db in
-            try HistoryRecord.lines(of: planID).fetchAll(db).map { LogEntry(at: $0.at, kind: $0.kind) }
+            try HistoryRecord.lines(of: planID, db).map { LogEntry(at: $0.at, kind: $0.kind) }
         }
     }
 }

@@ -102,9 +102,8 @@ extension Store {
 
     /// Marks expired rows, then returns up to `limit` rows due by `now`, oldest due first, so that no contact
     /// has more than `perRecipient` under way, counting the attempts `underWay` already: one slow contact
-    /// never takes every slot. A non-alert
-    /// envelope waits for the alert envelopes queued before it to the same contact, so "resolved" never
-    /// overtakes its alert. Picked rows are leased, in one statement: not due again for `lease` seconds,
+    /// never takes every slot. A non-alert envelope waits for the alert envelopes queued before it to the
+    /// same contact, so "resolved" never overtakes its alert. Picked rows are leased, in one statement: not due again for `lease` seconds,
     /// unless their attempt reschedules them.
     func dueEnvelopes(
         now: Date, limit: Int, perRecipient: Int = .max, underWay: [Int64: Int] = [:], lease: TimeInterval
