@@ -62,7 +62,8 @@ bench: deps
 # Where a wave's time goes: one wave of PROFILE_N plans (release), perf sampling the user's node while it
 # arms and both nodes while the alerts go out, then each profile's hottest functions, by their own time
 # and with what they call (SQL shows by the Store function that runs it). Installs Debian's linux-perf if
-# missing; the profiles stay in PROFILE_DIR (default: a new temporary folder).
+# missing; the profiles stay in PROFILE_DIR (default: a new temporary folder). PROFILE_CALL_GRAPH=dwarf
+# unwinds by DWARF instead of frame pointers (larger profiles; keeps the callers lost inside GRDB).
 PROFILE_N ?= 10000
 profile-wave: deps
 	@command -v perf >/dev/null || { echo "make: installing linux-perf (make profile-wave)"; \

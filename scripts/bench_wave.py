@@ -87,17 +87,24 @@ def lateness(rows, due):
 
 
 class Profile:
-    """perf sampling the named nodes (by pid, call graphs by frame pointer) into DIR/NAME.data, for
-    `make profile-wave`; None records nothing."""
+    """perf sampling the named nodes (by pid) into DIR/NAME.data, for `make profile-wave`; None records
+    nothing. Call graphs by frame pointer, small and cheap; PROFILE_CALL_GRAPH=dwarf unwinds by DWARF
+    instead, larger and slower to record, but it keeps the callers that frame pointers lose inside GRDB."""
 
     def __init__(self, directory, nodes):
         self.recorders = []
         for name, node in nodes.items():
             output = os.path.join(directory, name + ".data")
             self.recorders.append((output, subprocess.Popen(
-                ["perf", "record", "--quiet", "-F", "499", "-g", "-p", str(node.process.pid), "-o", output],
+                ["perf", "record", "--quiet", *Profile.sampling(), "-p", str(node.process.pid), "-o", output],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
         time.sleep(0.5)
+
+    @staticmethod
+    def sampling():
+        if os.environ.get("PROFILE_CALL_GRAPH", "fp") == "dwarf":
+            return ["-F", "149", "--call-graph", "dwarf,16384"]
+        return ["-F", "499", "-g"]
 
     @staticmethod
     def start(directory, nodes):

@@ -64,6 +64,15 @@ struct WatchTests {
         #expect(throws: EnvelopeError.staleHeartbeat) { try beat(7, later.addingTimeInterval(60)) }
         #expect(throws: EnvelopeError.staleHeartbeat) { try beat(6, deadline) }
         #expect(try wake() == later.addingTimeInterval(40))
+        let due = try node.store.dueWatches(now: later.addingTimeInterval(40), limit: 10, lease: 25)
+        #expect(due.map(\.deadline) == [later] && due.map(\.seq) == [7], "the watched deadline and sequence are the heartbeat's")
+        // A heartbeat that leaves the plan alerted leaves nothing to watch.
+        try node.store.writer.write { db in
+            try node.store.applyHeartbeat(
+                db, HeartbeatMessage(plan: "p1", seq: 8, deadline: nil, phase: .alerted, at: clock.now, kind: .checkIn),
+                from: user, slack: 30)
+        }
+        #expect(try wake() == nil)
     }
 
     @Test("the watchdog's verdicts")

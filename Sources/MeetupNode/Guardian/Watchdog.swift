@@ -44,9 +44,14 @@ struct Watchdog: Service {
         try? await http.shutdown()
     }
 
-    /// Checks every watch due now, at once; returns when the next one falls due.
+    /// Checks every watch due now, at once; returns when the next one falls due. Every commit to a watch
+    /// (each heartbeat) wakes the loop, and most passes find nothing due: they cost one read, not the write
+    /// transaction that leases due watches.
     func pass(_ transport: any PeerTransport) async throws -> Date? {
-        let due = try await offPool { try store.dueWatches(now: clock.now, limit: 32, lease: Self.lease) }
+        let now = clock.now
+        let earliest = try await offPool { try store.earliestWatchWake() }
+        guard let earliest, earliest <= now else { return earliest }
+        let due = try await offPool { try store.dueWatches(now: now, limit: 32, lease: Self.lease) }
         await withDiscardingTaskGroup { group in
             for watch in due { group.addTask { await check(watch, transport: transport) } }
         }

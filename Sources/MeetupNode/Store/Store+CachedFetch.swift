@@ -11,4 +11,11 @@ extension Store {
         try Record.fetchOne(
             db.cachedStatement(sql: "SELECT \(columns) FROM \(Record.databaseTableName) WHERE \(condition)"), arguments: arguments)
     }
+
+    /// A read of one statement, on a reader connection, without a transaction around it: SQLite reads a
+    /// single statement from one snapshot already, and GRDB's `read` would add a BEGIN and a COMMIT that it
+    /// prepares on every call. Only for a body that runs exactly one statement.
+    func readOne<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.unsafeRead(body)
+    }
 }

@@ -107,7 +107,7 @@ extension Store {
     }
 
     func contact(signingKey: SigningPublicKey) throws -> ContactRecord? {
-        try writer.read { db in try contact(db, signingKey: signingKey.bytes) }
+        try readOne { db in try contact(db, signingKey: signingKey.bytes) }
     }
 
     func contact(_ db: Database, signingKey: Data) throws -> ContactRecord? {
@@ -115,7 +115,7 @@ extension Store {
     }
 
     func contact(id: Int64) throws -> ContactRecord? {
-        try writer.read { db in try contact(db, id: id) }
+        try readOne { db in try contact(db, id: id) }
     }
 
     func contact(_ db: Database, id: Int64) throws -> ContactRecord? {
