@@ -85,7 +85,7 @@ struct PlanService: Sendable {
         let lastKnown = plan.place.geo == nil ? nil : try storeCall { try store.newestFix(in: nil) }
         try storeCall { try store.insertPlan(plan, recipients: recipients, photo: request.photo, machine: transitions.machine) }
         logger.info("plan armed", metadata: ["plan": "\(id)"])
-        var armed = try status(id)
+        guard var armed = try storeCall({ try store.planStatus(id: id) }) else { throw .planNotFound(id: id) }
         if let geo = plan.place.geo {
             let warnings = PlaceCheck.warnings(geo: geo, lastKnown: lastKnown?.geo)
             if !warnings.isEmpty { armed.warnings = warnings }

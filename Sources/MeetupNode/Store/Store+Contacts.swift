@@ -99,7 +99,9 @@ extension Store {
     }
 
     func contacts() throws -> [ContactRecord] {
-        try writer.read { db in try ContactRecord.order(ContactRecord.Columns.tier, ContactRecord.Columns.name).fetchAll(db) }
+        try readOne { db in
+            try ContactRecord.fetchAll(db.cachedStatement(sql: "SELECT \(ContactRecord.selectedColumns) FROM contact ORDER BY tier, name"))
+        }
     }
 
     func contact(named name: String) throws -> ContactRecord? {

@@ -8,7 +8,7 @@ extension Store {
     /// whoever holds the device cannot tell one was sent.
     func planStatus(id: String) throws -> PlanStatus? {
         try writer.read { db in
-            guard let record = try PlanRecord.fetchOne(db, key: id) else { return nil }
+            guard let record = try planRecord(db, id: id) else { return nil }
             return try status(db, record)
         }
     }
@@ -29,7 +29,7 @@ extension Store {
     }
 
     func planExists(id: String) throws -> Bool {
-        try writer.read { db in try PlanRecord.exists(db, key: id) }
+        try readOne { db in try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM plan WHERE id = ?)"), arguments: [id]) ?? false }
     }
 
     /// Rows by kind, for `status`: plans not expired, alerts the user may see, contacts, received alerts,
@@ -52,14 +52,15 @@ extension Store {
 
     private func status(_ db: Database, _ record: PlanRecord) throws -> PlanStatus {
         let state = try record.state()
-        let alerts = try AlertRecord.filter(AlertRecord.Columns.planID == record.id && AlertRecord.Columns.silent == false)
-            .order(AlertRecord.Columns.raisedAt, AlertRecord.Columns.id).fetchAll(db)
-            .map { alert in
-                let deliveries = try deliveries(db, alertID: alert.id)
-                return AlertSummary(
-                    id: alert.id, reason: alert.reason.rawValue, raisedAt: alert.raisedAt, late: alert.late,
-                    deliveries: deliveries, acks: deliveries.filter { $0.ackedAt != nil }.map(\.contact))
-            }
+        // Every answer to a plan command (arm, check-in, status) builds this: its statements are prepared once.
+        let alerts = try AlertRecord.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM alert WHERE plan_id = ? AND silent = 0 ORDER BY raised_at, id"), arguments: [record.id]
+        ).map { alert in
+            let deliveries = try deliveries(db, alertID: alert.id)
+            return AlertSummary(
+                id: alert.id, reason: alert.reason.rawValue, raisedAt: alert.raisedAt, late: alert.late,
+                deliveries: deliveries, acks: deliveries.filter { $0.ackedAt != nil }.map(\.contact))
+        }
         let details = try record.openDetails(with: cipher)
         var contacts: [String] = []
         for id in details.recipients ?? [] {
@@ -94,7 +95,7 @@ extension Store {
     // MARK: PINs
 
     func pinHashes() throws -> (pin: String, duress: String)? {
-        try writer.read { db in try PinRecord.fetchOne(db).map { ($0.pinHash, $0.duressHash) } }
+        try readOne { db in try PinRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM pin")).map { ($0.pinHash, $0.duressHash) } }
     }
 
     func savePINHashes(pin: String, duress: String, at now: Date) throws {
