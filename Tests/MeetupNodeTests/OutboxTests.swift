@@ -188,4 +188,25 @@ struct OutboxTests {
         #expect(alerts.count == 1)
         #expect(alerts.first?.via == ["Asso", Store.directRoute])
     }
+
+    @Test("an alert without a deadline (panic) sent again is one incident; another alert id is another")
+    func panicCopiesAreOneIncident() throws {
+        let user = try #require(try node.store.contact(named: "First"))
+        func store(_ id: String) throws {
+            let payload = AlertPayload(
+                plan: "PLAN1", reason: .panic, raisedAt: clock.now, deadline: nil, match: try MatchDetails(pseudonym: "Kiwi"),
+                place: try Place(name: "Cafe"), start: clock.now.addingTimeInterval(-600), until: clock.now.addingTimeInterval(3600),
+                trail: [], checkIns: [], history: [])
+            try node.store.writer.write { db in
+                try node.inbox.alertReceiver(at: node.clock.now).receive(
+                    db, AlertMessage(alert: id, late: false, payload: payload, photo: nil), from: user, at: clock.now, hooks: [],
+                    via: Store.directRoute, guardianCard: nil)
+            }
+        }
+        try store("PANIC1")
+        try store("PANIC1")
+        #expect(try contacts.alerts(all: true).alerts.count == 1, "the same id, no deadline: the same incident")
+        try store("PANIC2")
+        #expect(try contacts.alerts(all: true).alerts.count == 2)
+    }
 }

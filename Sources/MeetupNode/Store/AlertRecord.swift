@@ -2,8 +2,9 @@ import CheckInCore
 import Foundation
 import GRDB
 
-/// A row of `alert`: an alert this node raised, its payload sealed at rest.
-struct AlertRecord: Codable, FetchableRecord, PersistableRecord {
+/// A row of `alert`: an alert this node raised, its payload sealed at rest. Read and written column by
+/// column (`PlanRecord` says why).
+struct AlertRecord: Equatable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "alert"
 
     var id: String
@@ -21,25 +22,49 @@ struct AlertRecord: Codable, FetchableRecord, PersistableRecord {
     var revision: Int
     var updatedAt: Date?
 
-    enum CodingKeys: String, CodingKey {
-        case id, reason, late, silent, payload, revision
-        case planID = "plan_id"
-        case raisedAt = "raised_at"
-        case recordedAt = "recorded_at"
-        case deadline = "deadline_at"
-        case updatedAt = "updated_at"
+    enum Columns {
+        static let id = Column("id")
+        static let planID = Column("plan_id")
+        static let reason = Column("reason")
+        static let raisedAt = Column("raised_at")
+        static let recordedAt = Column("recorded_at")
+        static let deadline = Column("deadline_at")
+        static let late = Column("late")
+        static let silent = Column("silent")
+        static let payload = Column("payload")
+        static let revision = Column("revision")
+        static let updatedAt = Column("updated_at")
     }
 
-    enum Columns {
-        static let id = Column(CodingKeys.id)
-        static let raisedAt = Column(CodingKeys.raisedAt)
-        static let planID = Column(CodingKeys.planID)
-        static let silent = Column(CodingKeys.silent)
-        static let recordedAt = Column(CodingKeys.recordedAt)
-        static let payload = Column(CodingKeys.payload)
-        static let reason = Column(CodingKeys.reason)
-        static let revision = Column(CodingKeys.revision)
-        static let updatedAt = Column(CodingKeys.updatedAt)
+    func encode(to container: inout PersistenceContainer) {
+        container[Columns.id] = id
+        container[Columns.planID] = planID
+        container[Columns.reason] = reason
+        container[Columns.raisedAt] = raisedAt
+        container[Columns.recordedAt] = recordedAt
+        container[Columns.deadline] = deadline
+        container[Columns.late] = late
+        container[Columns.silent] = silent
+        container[Columns.payload] = payload
+        container[Columns.revision] = revision
+        container[Columns.updatedAt] = updatedAt
+    }
+}
+
+extension AlertRecord {
+    // Outside the struct, so that it keeps its memberwise initializer.
+    init(row: Row) throws {
+        id = try row.decode(forColumn: Columns.id)
+        planID = try row.decode(forColumn: Columns.planID)
+        reason = try row.decode(forColumn: Columns.reason)
+        raisedAt = try row.decode(forColumn: Columns.raisedAt)
+        recordedAt = try row.decode(forColumn: Columns.recordedAt)
+        deadline = try row.decode(forColumn: Columns.deadline)
+        late = try row.decode(forColumn: Columns.late)
+        silent = try row.decode(forColumn: Columns.silent)
+        payload = try row.decode(forColumn: Columns.payload)
+        revision = try row.decode(forColumn: Columns.revision)
+        updatedAt = try row.decode(forColumn: Columns.updatedAt)
     }
 }
 

@@ -3,8 +3,9 @@ import GRDB
 import MeetupProtocol
 
 /// A row of `outbox`: one envelope this node sends, sealed to its recipient, until a receipt or its expiry.
-/// Rows of type `alert` are also the alert's deliveries, with the contact's name as it was then.
-struct OutboxRecord: Codable, FetchableRecord, MutablePersistableRecord {
+/// Rows of type `alert` are also the alert's deliveries, with the contact's name as it was then. Read and
+/// written column by column, by hand (`PlanRecord` says why).
+struct OutboxRecord: Equatable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "outbox"
 
     var seq: Int64?
@@ -30,37 +31,70 @@ struct OutboxRecord: Codable, FetchableRecord, MutablePersistableRecord {
     /// For an alert's copy: the alert's revision it carries.
     var revision: Int
 
-    enum CodingKeys: String, CodingKey {
-        case seq, tier, type, envelope, card, state, attempts, revision
-        case envelopeID = "envelope_id"
-        case contactID = "contact_id"
-        case contactName = "contact_name"
-        case planID = "plan_id"
-        case alertID = "alert_id"
-        case createdAt = "created_at"
-        case expiresAt = "expires_at"
-        case nextAttemptAt = "next_attempt_at"
-        case deliveredAt = "delivered_at"
-        case ackedAt = "acked_at"
-        case lastError = "last_error"
+    enum Columns {
+        static let seq = Column("seq")
+        static let envelopeID = Column("envelope_id")
+        static let contactID = Column("contact_id")
+        static let contactName = Column("contact_name")
+        static let tier = Column("tier")
+        static let type = Column("type")
+        static let planID = Column("plan_id")
+        static let alertID = Column("alert_id")
+        static let envelope = Column("envelope")
+        static let card = Column("card")
+        static let createdAt = Column("created_at")
+        static let expiresAt = Column("expires_at")
+        static let state = Column("state")
+        static let nextAttemptAt = Column("next_attempt_at")
+        static let attempts = Column("attempts")
+        static let deliveredAt = Column("delivered_at")
+        static let ackedAt = Column("acked_at")
+        static let lastError = Column("last_error")
+        static let revision = Column("revision")
     }
 
-    enum Columns {
-        static let seq = Column(CodingKeys.seq)
-        static let contactID = Column(CodingKeys.contactID)
-        static let tier = Column(CodingKeys.tier)
-        static let type = Column(CodingKeys.type)
-        static let planID = Column(CodingKeys.planID)
-        static let alertID = Column(CodingKeys.alertID)
-        static let createdAt = Column(CodingKeys.createdAt)
-        static let expiresAt = Column(CodingKeys.expiresAt)
-        static let state = Column(CodingKeys.state)
-        static let nextAttemptAt = Column(CodingKeys.nextAttemptAt)
-        static let attempts = Column(CodingKeys.attempts)
-        static let deliveredAt = Column(CodingKeys.deliveredAt)
-        static let ackedAt = Column(CodingKeys.ackedAt)
-        static let lastError = Column(CodingKeys.lastError)
-        static let revision = Column(CodingKeys.revision)
+    init(row: Row) throws {
+        seq = try row.decode(forColumn: Columns.seq)
+        envelopeID = try row.decode(forColumn: Columns.envelopeID)
+        contactID = try row.decode(forColumn: Columns.contactID)
+        contactName = try row.decode(forColumn: Columns.contactName)
+        tier = try row.decode(forColumn: Columns.tier)
+        type = try row.decode(forColumn: Columns.type)
+        planID = try row.decode(forColumn: Columns.planID)
+        alertID = try row.decode(forColumn: Columns.alertID)
+        envelope = try row.decode(forColumn: Columns.envelope)
+        card = try row.decode(forColumn: Columns.card)
+        createdAt = try row.decode(forColumn: Columns.createdAt)
+        expiresAt = try row.decode(forColumn: Columns.expiresAt)
+        state = try row.decode(forColumn: Columns.state)
+        nextAttemptAt = try row.decode(forColumn: Columns.nextAttemptAt)
+        attempts = try row.decode(forColumn: Columns.attempts)
+        deliveredAt = try row.decode(forColumn: Columns.deliveredAt)
+        ackedAt = try row.decode(forColumn: Columns.ackedAt)
+        lastError = try row.decode(forColumn: Columns.lastError)
+        revision = try row.decode(forColumn: Columns.revision)
+    }
+
+    func encode(to container: inout PersistenceContainer) {
+        container[Columns.seq] = seq
+        container[Columns.envelopeID] = envelopeID
+        container[Columns.contactID] = contactID
+        container[Columns.contactName] = contactName
+        container[Columns.tier] = tier
+        container[Columns.type] = type
+        container[Columns.planID] = planID
+        container[Columns.alertID] = alertID
+        container[Columns.envelope] = envelope
+        container[Columns.card] = card
+        container[Columns.createdAt] = createdAt
+        container[Columns.expiresAt] = expiresAt
+        container[Columns.state] = state
+        container[Columns.nextAttemptAt] = nextAttemptAt
+        container[Columns.attempts] = attempts
+        container[Columns.deliveredAt] = deliveredAt
+        container[Columns.ackedAt] = ackedAt
+        container[Columns.lastError] = lastError
+        container[Columns.revision] = revision
     }
 
     /// A new row, queued.
@@ -91,24 +125,11 @@ struct OutboxRecord: Codable, FetchableRecord, MutablePersistableRecord {
 }
 
 /// The outbox's `type` column holds the message type's name, as the schema checks.
-extension MessageType: Codable, DatabaseValueConvertible {
+extension MessageType: DatabaseValueConvertible {
     public var databaseValue: DatabaseValue { description.databaseValue }
 
     public static func fromDatabaseValue(_ value: DatabaseValue) -> MessageType? {
         String.fromDatabaseValue(value).flatMap { name in allCases.first { $0.description == name } }
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let name = try decoder.singleValueContainer().decode(String.self)
-        guard let type = Self.allCases.first(where: { $0.description == name }) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unknown message type \(name)"))
-        }
-        self = type
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
     }
 }
 

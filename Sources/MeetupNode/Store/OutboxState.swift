@@ -2,7 +2,7 @@ import GRDB
 import MeetupControl
 
 /// Where an outbox row stands; the raw value is its `state` column, which the schema checks.
-enum OutboxState: String, Codable, DatabaseValueConvertible {
+enum OutboxState: String, DatabaseValueConvertible {
     case queued
     /// A signed receipt came back (or, for an alert, an ack).
     case delivered

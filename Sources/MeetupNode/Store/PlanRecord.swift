@@ -3,8 +3,9 @@ import Foundation
 import GRDB
 
 /// A row of `plan`: where raw columns become a `CheckInState`. Match, place and contacts stay sealed in
-/// `details` until someone needs them (an alert's payload).
-package struct PlanRecord: Codable, FetchableRecord, PersistableRecord {
+/// `details` until someone needs them (an alert's payload). Read and written column by column, by hand:
+/// GRDB's Codable path (an Encoder and a Decoder per row) was a fifth of the CPU of a wave of alerts.
+package struct PlanRecord: Equatable, FetchableRecord, PersistableRecord {
     package static let databaseTableName = "plan"
 
     var id: String
@@ -25,30 +26,64 @@ package struct PlanRecord: Codable, FetchableRecord, PersistableRecord {
     var visibleIncidentOpen: Bool
     var silentIncidentOpen: Bool
 
-    enum CodingKeys: String, CodingKey {
-        case id, phase, resolved, details
-        case startAt = "start_at"
-        case untilAt = "until_at"
-        case everySeconds = "every_seconds"
-        case graceSeconds = "grace_seconds"
-        case deadlineAt = "deadline_at"
-        case remindedFor = "reminded_for"
-        case lastCheckInAt = "last_check_in_at"
-        case pinFailures = "pin_failures"
-        case endedAt = "ended_at"
-        case wakeAt = "wake_at"
-        case createdAt = "created_at"
-        case visibleIncidentOpen = "visible_incident_open"
-        case silentIncidentOpen = "silent_incident_open"
+    package enum Columns {
+        static let id = Column("id")
+        static let phase = Column("phase")
+        static let startAt = Column("start_at")
+        static let untilAt = Column("until_at")
+        static let everySeconds = Column("every_seconds")
+        static let graceSeconds = Column("grace_seconds")
+        static let deadlineAt = Column("deadline_at")
+        static let remindedFor = Column("reminded_for")
+        static let lastCheckInAt = Column("last_check_in_at")
+        static let pinFailures = Column("pin_failures")
+        static let endedAt = Column("ended_at")
+        static let resolved = Column("resolved")
+        static let wakeAt = Column("wake_at")
+        static let createdAt = Column("created_at")
+        static let details = Column("details")
+        static let visibleIncidentOpen = Column("visible_incident_open")
+        static let silentIncidentOpen = Column("silent_incident_open")
     }
 
-    package enum Columns {
-        static let id = Column(CodingKeys.id)
-        static let phase = Column(CodingKeys.phase)
-        static let wakeAt = Column(CodingKeys.wakeAt)
-        static let createdAt = Column(CodingKeys.createdAt)
-        static let startAt = Column(CodingKeys.startAt)
-        static let endedAt = Column(CodingKeys.endedAt)
+    package init(row: Row) throws {
+        id = try row.decode(forColumn: Columns.id)
+        phase = try row.decode(forColumn: Columns.phase)
+        startAt = try row.decode(forColumn: Columns.startAt)
+        untilAt = try row.decode(forColumn: Columns.untilAt)
+        everySeconds = try row.decode(forColumn: Columns.everySeconds)
+        graceSeconds = try row.decode(forColumn: Columns.graceSeconds)
+        deadlineAt = try row.decode(forColumn: Columns.deadlineAt)
+        remindedFor = try row.decode(forColumn: Columns.remindedFor)
+        lastCheckInAt = try row.decode(forColumn: Columns.lastCheckInAt)
+        pinFailures = try row.decode(forColumn: Columns.pinFailures)
+        endedAt = try row.decode(forColumn: Columns.endedAt)
+        resolved = try row.decode(forColumn: Columns.resolved)
+        wakeAt = try row.decode(forColumn: Columns.wakeAt)
+        createdAt = try row.decode(forColumn: Columns.createdAt)
+        details = try row.decode(forColumn: Columns.details)
+        visibleIncidentOpen = try row.decode(forColumn: Columns.visibleIncidentOpen)
+        silentIncidentOpen = try row.decode(forColumn: Columns.silentIncidentOpen)
+    }
+
+    package func encode(to container: inout PersistenceContainer) {
+        container[Columns.id] = id
+        container[Columns.phase] = phase
+        container[Columns.startAt] = startAt
+        container[Columns.untilAt] = untilAt
+        container[Columns.everySeconds] = everySeconds
+        container[Columns.graceSeconds] = graceSeconds
+        container[Columns.deadlineAt] = deadlineAt
+        container[Columns.remindedFor] = remindedFor
+        container[Columns.lastCheckInAt] = lastCheckInAt
+        container[Columns.pinFailures] = pinFailures
+        container[Columns.endedAt] = endedAt
+        container[Columns.resolved] = resolved
+        container[Columns.wakeAt] = wakeAt
+        container[Columns.createdAt] = createdAt
+        container[Columns.details] = details
+        container[Columns.visibleIncidentOpen] = visibleIncidentOpen
+        container[Columns.silentIncidentOpen] = silentIncidentOpen
     }
 
     package init(id: String, state: CheckInState, wakeAt: Date?, createdAt: Date, details: Data) {

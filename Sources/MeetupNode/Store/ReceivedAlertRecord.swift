@@ -86,21 +86,25 @@ extension DerivableRequest<ReceivedAlertRecord> {
     func newestFirst() -> Self {
         order(ReceivedAlertRecord.Columns.receivedAt.desc, ReceivedAlertRecord.Columns.id)
     }
+}
 
+extension ReceivedAlertRecord {
     /// The incident `message` belongs to: the same alert id for the same deadline, or, for a missed deadline,
-    /// the same plan and deadline under any id (the user's node's and a guardian's escrow id).
-    func incident(of message: AlertMessage, from senderKey: Data) -> Self {
-        let columns = ReceivedAlertRecord.Columns.self
+    /// the same plan and deadline under any id (the user's node's and a guardian's escrow id). Every alert
+    /// received asks it, so its statement is prepared once. The sender's key is in each branch, so that each
+    /// is one index lookup (the unique key, and `received_alert_incident`), not a scan of all that the sender
+    /// ever sent; `IS` matches a missing deadline too.
+    static func incident(of message: AlertMessage, from senderKey: Data) -> SQLRequest<Self> {
         let payload = message.payload
-        // The sender's key in each branch, so that each is one index lookup (the unique key, and
-        // `received_alert_incident`), not a scan of all that the sender ever sent.
-        let sameAlert = columns.senderKey == senderKey && columns.alertID == message.alert && columns.deadline == payload.deadline
+        let sameAlert = "sender_key = ? AND alert_id = ? AND deadline_at IS ?"
         guard payload.reason == .missed, let deadline = payload.deadline else {
-            return filter(sameAlert)
+            return SQLRequest(
+                sql: "SELECT * FROM received_alert WHERE \(sameAlert)", arguments: [senderKey, message.alert, payload.deadline],
+                cached: true)
         }
-        let sameMiss = columns.senderKey == senderKey && columns.planID == payload.plan && columns.deadline == deadline
-            && columns.reason == AlertReason.missed
-        return filter(sameAlert || sameMiss)
+        return SQLRequest(
+            sql: "SELECT * FROM received_alert WHERE (\(sameAlert)) OR (sender_key = ? AND plan_id = ? AND deadline_at = ? AND reason = ?)",
+            arguments: [senderKey, message.alert, deadline, senderKey, payload.plan, deadline, AlertReason.missed], cached: true)
     }
 }
 

@@ -4,8 +4,8 @@ import GRDB
 import MeetupControl
 
 /// A row of `history`: one line of a plan's history, its time and kind in clear, a position or region
-/// sealed in `detail`.
-struct HistoryRecord: Codable, FetchableRecord, MutablePersistableRecord {
+/// sealed in `detail`. Read and written column by column (`PlanRecord` says why).
+struct HistoryRecord: Equatable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "history"
 
     var id: Int64?
@@ -15,17 +15,20 @@ struct HistoryRecord: Codable, FetchableRecord, MutablePersistableRecord {
     /// A `LocationFix` or a `RegionTransition`, sealed under `Store.historyColumn(planID)`.
     var detail: Data?
 
-    enum CodingKeys: String, CodingKey {
-        case id, at, kind, detail
-        case planID = "plan_id"
+    enum Columns {
+        static let id = Column("id")
+        static let planID = Column("plan_id")
+        static let at = Column("at")
+        static let kind = Column("kind")
+        static let detail = Column("detail")
     }
 
-    enum Columns {
-        static let id = Column(CodingKeys.id)
-        static let planID = Column(CodingKeys.planID)
-        static let at = Column(CodingKeys.at)
-        static let kind = Column(CodingKeys.kind)
-        static let detail = Column(CodingKeys.detail)
+    func encode(to container: inout PersistenceContainer) {
+        container[Columns.id] = id
+        container[Columns.planID] = planID
+        container[Columns.at] = at
+        container[Columns.kind] = kind
+        container[Columns.detail] = detail
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) {
@@ -37,6 +40,17 @@ struct HistoryRecord: Codable, FetchableRecord, MutablePersistableRecord {
     /// thousands.
     static func lines(of planID: String, _ db: Database) throws -> [Self] {
         try fetchAll(db.cachedStatement(sql: "SELECT * FROM history WHERE plan_id = ? ORDER BY at, id"), arguments: [planID])
+    }
+}
+
+extension HistoryRecord {
+    // Outside the struct, so that it keeps its memberwise initializer.
+    init(row: Row) throws {
+        id = try row.decode(forColumn: Columns.id)
+        planID = try row.decode(forColumn: Columns.planID)
+        at = try row.decode(forColumn: Columns.at)
+        kind = try row.decode(forColumn: Columns.kind)
+        detail = try row.decode(forColumn: Columns.detail)
     }
 }
 

@@ -72,7 +72,7 @@ extension Store {
     ) throws -> AckAgain? {
         let key = contact.signingKey.bytes
         let payload = message.payload
-        if var incident = try ReceivedAlertRecord.all().incident(of: message, from: key).fetchOne(db) {
+        if var incident = try ReceivedAlertRecord.incident(of: message, from: key).fetchOne(db) {
             if !incident.via.contains(route) { incident.via.append(route) }
             var cards = try guardianCards(of: incident)
             if let guardianCard, !cards.contains(guardianCard.text) { cards.append(guardianCard.text) }

@@ -3,8 +3,8 @@ import Foundation
 import GRDB
 
 /// A row of `notice`: something to tell a plan's contacts or guardians, committed with the transition that
-/// decided it and turned into envelopes by the courier.
-struct NoticeRecord: Codable, FetchableRecord, PersistableRecord {
+/// decided it and turned into envelopes by the courier. Read and written column by column (`PlanRecord`).
+struct NoticeRecord: Equatable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "notice"
 
     var id: Int64?
@@ -18,16 +18,37 @@ struct NoticeRecord: Codable, FetchableRecord, PersistableRecord {
     /// Set when the notice's rows are damaged: kept for the record, never fanned out.
     var failedAt: Date?
 
-    enum CodingKeys: String, CodingKey {
-        case id, kind, at, quiet
-        case planID = "plan_id"
-        case alertID = "alert_id"
-        case failedAt = "failed_at"
+    enum Columns {
+        static let id = Column("id")
+        static let planID = Column("plan_id")
+        static let kind = Column("kind")
+        static let alertID = Column("alert_id")
+        static let at = Column("at")
+        static let quiet = Column("quiet")
+        static let failedAt = Column("failed_at")
     }
 
-    enum Columns {
-        static let id = Column(CodingKeys.id)
-        static let failedAt = Column(CodingKeys.failedAt)
+    func encode(to container: inout PersistenceContainer) {
+        container[Columns.id] = id
+        container[Columns.planID] = planID
+        container[Columns.kind] = kind
+        container[Columns.alertID] = alertID
+        container[Columns.at] = at
+        container[Columns.quiet] = quiet
+        container[Columns.failedAt] = failedAt
+    }
+}
+
+extension NoticeRecord {
+    // Outside the struct, so that it keeps its memberwise initializer.
+    init(row: Row) throws {
+        id = try row.decode(forColumn: Columns.id)
+        planID = try row.decode(forColumn: Columns.planID)
+        kind = try row.decode(forColumn: Columns.kind)
+        alertID = try row.decode(forColumn: Columns.alertID)
+        at = try row.decode(forColumn: Columns.at)
+        quiet = try row.decode(forColumn: Columns.quiet)
+        failedAt = try row.decode(forColumn: Columns.failedAt)
     }
 }
 
