@@ -99,6 +99,13 @@ struct StoreRecordsTests {
         #expect(plans.expiry.contains("outbox_expiry"), "\(plans.expiry)")
         // The ordering rule looks only at the queued alerts to the same contact, not at every row sent before.
         #expect(plans.alertsFirst.contains("outbox_due") && plans.alertsFirst.contains("outbox_queued_alert"), "\(plans.alertsFirst)")
+        let wakes = try fixture.node.store.writer.read { db in
+            try [Store.earliestAttemptSQL, Store.earliestExpirySQL].map { sql in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }.joined(separator: "\n")
+            }
+        }
+        #expect(wakes[0].contains("outbox_due") && !wakes[0].contains("TEMP B-TREE"), "\(wakes[0])")
+        #expect(wakes[1].contains("outbox_expiry") && !wakes[1].contains("TEMP B-TREE"), "\(wakes[1])")
         // The courier's pass walks the index in order and stops at its limit: no sort of every due row.
         for saturated in [0, 3] {
             let candidates = try fixture.node.store.writer.read { db in

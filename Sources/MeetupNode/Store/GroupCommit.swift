@@ -90,8 +90,8 @@ final class GroupCommit: Sendable {
                         continue
                     }
                     do {
-                        try Self.inSavepoint(db) { try pending.work?(db) }
-                    } catch let failed as RollbackFailed {
+                        try db.inCachedSavepoint { try pending.work?(db) }
+                    } catch let failed as SavepointRollbackFailed {
                         // The savepoint's writes could not be undone: nothing of the batch may commit.
                         pending.failure = failed.error
                         aborted = failed.error
@@ -113,32 +113,5 @@ final class GroupCommit: Sendable {
             pending.work = nil
             pending.done.signal()
         }
-    }
-
-    /// `work` in a savepoint of the batch's transaction, rolled back alone if it throws. GRDB's `inSavepoint`
-    /// prepares its SAVEPOINT and RELEASE statements on every call, two statements per envelope; these are
-    /// prepared once per connection (GRDB still sees each savepoint: a statement's effect on the transaction
-    /// is read when it is prepared).
-    private struct RollbackFailed: Error {
-        let error: any Error
-    }
-
-    private static func inSavepoint(_ db: Database, _ work: () throws -> Void) throws {
-        try db.cachedStatement(sql: "SAVEPOINT item").execute()
-        do {
-            try work()
-        } catch {
-            // Unless SQLite rolled back the whole transaction already, which took the savepoint with it.
-            if db.isInsideTransaction {
-                do {
-                    try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT item").execute()
-                    try db.cachedStatement(sql: "RELEASE SAVEPOINT item").execute()
-                } catch {
-                    throw RollbackFailed(error: error)
-                }
-            }
-            throw error
-        }
-        try db.cachedStatement(sql: "RELEASE SAVEPOINT item").execute()
     }
 }

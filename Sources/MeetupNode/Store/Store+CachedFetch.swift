@@ -19,3 +19,37 @@ extension Store {
         try writer.unsafeRead(body)
     }
 }
+
+extension Database {
+    /// `work` in a savepoint of the transaction under way, rolled back alone if it throws, by statements
+    /// prepared once per connection: GRDB's `inSavepoint` prepares its SAVEPOINT and RELEASE on every call,
+    /// two statements for each envelope received or notice fanned out. (GRDB still sees each savepoint: a
+    /// statement's effect on the transaction is read when it is prepared.) Should the rollback itself fail,
+    /// it throws `SavepointRollbackFailed`: the transaction then holds the failed work's writes, and must not
+    /// commit.
+    func inCachedSavepoint<T>(_ work: () throws -> T) throws -> T {
+        precondition(isInsideTransaction, "a savepoint of the transaction under way")
+        try cachedStatement(sql: "SAVEPOINT work").execute()
+        let result: T
+        do {
+            result = try work()
+        } catch {
+            // Unless SQLite rolled back the whole transaction already, which took the savepoint with it.
+            if isInsideTransaction {
+                do {
+                    try cachedStatement(sql: "ROLLBACK TO SAVEPOINT work").execute()
+                    try cachedStatement(sql: "RELEASE SAVEPOINT work").execute()
+                } catch {
+                    throw SavepointRollbackFailed(error: error)
+                }
+            }
+            throw error
+        }
+        try cachedStatement(sql: "RELEASE SAVEPOINT work").execute()
+        return result
+    }
+}
+
+struct SavepointRollbackFailed: Error {
+    let error: any Error
+}

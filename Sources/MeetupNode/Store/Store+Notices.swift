@@ -89,19 +89,21 @@ extension Store {
                 for id in ids where bytes < Self.fanOutByteBudget {
                     do {
                         do {
-                            try db.inSavepoint {
-                                guard let notice = try NoticeRecord.fetchOne(db, key: id) else { return .commit }
+                            try db.inCachedSavepoint {
+                                guard let notice = try Self.fetchOne(NoticeRecord.self, db, where: "id = ?", [id]) else { return }
                                 let entries = try build(db, notice)
                                 for entry in entries { try insertOutbox(db, entry) }
-                                _ = try notice.delete(db)
+                                try db.cachedStatement(sql: "DELETE FROM notice WHERE id = ?").execute(arguments: [id])
                                 queued += entries.count
                                 bytes += entries.reduce(0) { $0 + $1.sealed.count }
-                                return .commit
                             }
                         } catch where Store.isDamage(error) {
                             try NoticeRecord.filter(key: id).updateAll(db, NoticeRecord.Columns.failedAt.set(to: now))
                             failed.append(id)
                         }
+                    } catch let failed as SavepointRollbackFailed {
+                        // The notice's writes could not be undone: nothing of this transaction may commit.
+                        throw failed.error
                     } catch {
                         stop = error
                         break

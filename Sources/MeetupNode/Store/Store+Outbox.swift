@@ -185,17 +185,21 @@ extension Store {
     /// The next instant the outbox must look again: the earliest attempt of a row not held back by the
     /// ordering rule, or the expiry of a queued alert copy (which may release the rows behind it).
     func earliestAttempt() throws -> Date? {
-        let columns = OutboxRecord.Columns.self
-        return try writer.read { db in
-            // In the order of the `outbox_due` index, to the first row the ordering rule lets through.
-            let attempt = try OutboxRecord.aliased(TableAlias(name: "o")).filter(columns.nextAttemptAt != nil)
-                .filter(sql: Self.sendableEnvelope).order(columns.nextAttemptAt).select(columns.nextAttemptAt, as: Date.self)
-                .fetchOne(db)
-            let expiry = try OutboxRecord.all().queued().ofType(.alert).order(columns.expiresAt)
-                .select(columns.expiresAt, as: Date.self).fetchOne(db)
+        try writer.read { db in
+            let attempt = try Date.fetchOne(db.cachedStatement(sql: Self.earliestAttemptSQL))
+            let expiry = try Date.fetchOne(db.cachedStatement(sql: Self.earliestExpirySQL))
             return [attempt, expiry].compactMap { $0 }.min()
         }
     }
+
+    /// The courier asks after every pass when to wake: by statements prepared once. In the order of the
+    /// `outbox_due` index, to the first row the ordering rule lets through.
+    static let earliestAttemptSQL = """
+        SELECT o.next_attempt_at FROM outbox o WHERE o.next_attempt_at IS NOT NULL AND \(sendableEnvelope)
+        ORDER BY o.next_attempt_at LIMIT 1
+        """
+    /// The first queued alert to expire (it is then marked failed), on the `outbox_expiry` index.
+    static let earliestExpirySQL = "SELECT expires_at FROM outbox WHERE state = 'queued' AND type = 'alert' ORDER BY expires_at LIMIT 1"
 
     /// Whether the contact acknowledged the alert before: an ack repeated (a new envelope) is not relayed again.
     func hasAcked(_ db: Database, alertID: String, contactID: Int64) throws -> Bool {
@@ -204,14 +208,12 @@ extension Store {
 
     /// A receipt is proof: it also turns a copy cancelled while its attempt was in flight into delivered.
     func markDelivered(seq: Int64, at now: Date) throws {
-        let columns = OutboxRecord.Columns.self
-        // Receipts come back in bursts: their outcomes commit together.
-        _ = try groupCommit.write { db in
-            try OutboxRecord.filter(key: seq)
-                .filter([OutboxState.queued, OutboxState.cancelled].contains(columns.state))
-                .updateAll(
-                    db, columns.state.set(to: OutboxState.delivered), columns.deliveredAt.set(to: now),
-                    columns.nextAttemptAt.set(to: nil), columns.attempts += 1, columns.lastError.set(to: nil))
+        // Receipts come back in bursts: their outcomes commit together, each by a statement prepared once.
+        try groupCommit.write { db in
+            try db.cachedStatement(sql: """
+                UPDATE outbox SET state = ?, delivered_at = ?, next_attempt_at = NULL, attempts = attempts + 1, last_error = NULL
+                WHERE seq = ? AND state IN (?, ?)
+                """).execute(arguments: [OutboxState.delivered, now, seq, OutboxState.queued, OutboxState.cancelled])
         }
     }
 

@@ -80,11 +80,11 @@ extension Store {
             var failed: [String] = []
             for id in ids {
                 do {
-                    try db.inSavepoint {
+                    // A failed rollback is not damage: it leaves this transaction, which then rolls back whole.
+                    try db.inCachedSavepoint {
                         if let outcome = try advance(db, planID: id, to: now, applying: nil, context) {
                             outcomes.append(outcome)
                         }
-                        return .commit
                     }
                 } catch where Store.isDamage(error) {
                     try PlanRecord.filter(key: id).updateAll(db, PlanRecord.Columns.wakeAt.set(to: nil))
@@ -136,6 +136,7 @@ extension Store {
 
     /// The plan's photo, opened, when it has one.
     func photo(_ db: Database, planID: String) throws -> Data? {
-        try PhotoRecord.fetchOne(db, key: planID).map { try cipher.open($0.content, for: PhotoRecord.contentColumn(planID)) }
+        try Self.fetchOne(PhotoRecord.self, db, where: "plan_id = ?", [planID])
+            .map { try cipher.open($0.content, for: PhotoRecord.contentColumn(planID)) }
     }
 }
