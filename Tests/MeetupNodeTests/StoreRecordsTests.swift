@@ -61,11 +61,10 @@ struct StoreRecordsTests {
         outbox.ackedAt = t.addingTimeInterval(19)
         outbox.lastError = "refused"
         try fixture.node.store.writer.write { db in
-            func check<Record: FetchableRecord & MutablePersistableRecord & Equatable>(_ record: Record, key: String, _ value: any DatabaseValueConvertible) throws {
+            func check<Record: FetchableRecord & PersistableRecord & Equatable>(_ record: Record, key: String, _ value: any DatabaseValueConvertible) throws {
                 let table = Record.databaseTableName
                 #expect(Set(try record.databaseDictionary.keys) == Set(try db.columns(in: table).map(\.name)), "\(table): every column")
-                var inserted = record
-                try inserted.insert(db)
+                try Store.insertRow(record, db)
                 let read = try Record.fetchOne(db, sql: "SELECT * FROM \(table) WHERE \(key) = ?", arguments: [value])
                 #expect(read == record, "\(table): read back as written")
             }
@@ -74,6 +73,15 @@ struct StoreRecordsTests {
             try check(notice, key: "id", 11)
             try check(history, key: "id", 13)
             try check(outbox, key: "seq", 17)
+            // An update writes every column but the key, and a row that is not there is an error.
+            var changed = plan
+            changed.phase = .done
+            changed.wakeAt = nil
+            changed.details = Data([9])
+            try Store.updateRow(changed, db, key: "id")
+            #expect(try PlanRecord.fetchOne(db, sql: "SELECT * FROM plan WHERE id = 'P1'") == changed)
+            changed.id = "P2"
+            #expect(throws: RecordError.self) { try Store.updateRow(changed, db, key: "id") }
         }
     }
 

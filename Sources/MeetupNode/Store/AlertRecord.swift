@@ -78,10 +78,10 @@ extension Store {
     func insertAlert(
         _ db: Database, id: String, planID: String, draft: AlertDraft, recordedAt: Date, late: Bool, payload: Data
     ) throws {
-        try AlertRecord(
+        try Self.insertRow(AlertRecord(
             id: id, planID: planID, reason: draft.reason, raisedAt: draft.raisedAt, recordedAt: recordedAt,
             deadline: draft.deadline, late: late, silent: draft.silent, payload: payload, revision: 0, updatedAt: nil
-        ).insert(db)
+        ), db)
     }
 
     /// The plan's most recent alert of that kind (silent or not): the open incident's.

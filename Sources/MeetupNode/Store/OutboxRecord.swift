@@ -5,7 +5,7 @@ import MeetupProtocol
 /// A row of `outbox`: one envelope this node sends, sealed to its recipient, until a receipt or its expiry.
 /// Rows of type `alert` are also the alert's deliveries, with the contact's name as it was then. Read and
 /// written column by column, by hand (`PlanRecord` says why).
-struct OutboxRecord: Equatable, FetchableRecord, MutablePersistableRecord {
+struct OutboxRecord: Equatable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "outbox"
 
     var seq: Int64?
@@ -119,9 +119,6 @@ struct OutboxRecord: Equatable, FetchableRecord, MutablePersistableRecord {
         self.revision = revision
     }
 
-    mutating func didInsert(_ inserted: InsertionSuccess) {
-        seq = inserted.rowID
-    }
 }
 
 /// The outbox's `type` column holds the message type's name, as the schema checks.

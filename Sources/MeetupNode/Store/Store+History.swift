@@ -5,7 +5,7 @@ import MeetupControl
 
 /// A row of `history`: one line of a plan's history, its time and kind in clear, a position or region
 /// sealed in `detail`. Read and written column by column (`PlanRecord` says why).
-struct HistoryRecord: Equatable, FetchableRecord, MutablePersistableRecord {
+struct HistoryRecord: Equatable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "history"
 
     var id: Int64?
@@ -31,9 +31,6 @@ struct HistoryRecord: Equatable, FetchableRecord, MutablePersistableRecord {
         container[Columns.detail] = detail
     }
 
-    mutating func didInsert(_ inserted: InsertionSuccess) {
-        id = inserted.rowID
-    }
 
     /// The plan's lines in the order they happened (the phone's own times may arrive late), through a
     /// statement prepared once per connection: they are read for every alert built, and a wave builds
@@ -60,8 +57,7 @@ extension Store {
     }
 
     func insertHistory(_ db: Database, planID: String, at: Date, kind: String, detail: Data?) throws {
-        var line = HistoryRecord(planID: planID, at: at, kind: kind, detail: detail)
-        try line.insert(db)
+        try Self.insertRow(HistoryRecord(planID: planID, at: at, kind: kind, detail: detail), db)
     }
 
     /// The plan's history, oldest first, its details opened.

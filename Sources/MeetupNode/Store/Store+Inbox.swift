@@ -102,13 +102,13 @@ extension Store {
             return ackAgain
         }
         let id = newID
-        try ReceivedAlertRecord(
+        try Self.insertRow(ReceivedAlertRecord(
             id: id, alertID: message.alert, senderKey: key, contactID: contact.id, planID: payload.plan, reason: payload.reason,
             raisedAt: payload.raisedAt, receivedAt: now, deadline: payload.deadline, via: [route],
             guardianCards: try sealGuardianCards(guardianCard.map { [$0.text] } ?? [], id: id),
             content: try cipher.seal(ReceivedContent(from: contact.name, message: message), for: Self.receivedColumn(id)),
             revision: message.revision ?? 0
-        ).insert(db)
+        ), db)
         try insertHookJobs(db, .receivedAlert(id), hooks: hooks, event: .alert, at: now)
         return nil
     }

@@ -56,7 +56,7 @@ extension NoticeKind: DatabaseValueConvertible {}
 
 extension Store {
     func insertNotice(_ db: Database, planID: String, kind: NoticeKind, alertID: String?, at: Date, quiet: Bool) throws {
-        try NoticeRecord(id: nil, planID: planID, kind: kind, alertID: alertID, at: at, quiet: quiet, failedAt: nil).insert(db)
+        try Self.insertRow(NoticeRecord(id: nil, planID: planID, kind: kind, alertID: alertID, at: at, quiet: quiet, failedAt: nil), db)
     }
 
     /// Envelope bytes one fan-out transaction takes at most: alerts carry photos (up to 5 MiB, sealed once

@@ -85,19 +85,19 @@ extension Store {
 
     /// An envelope to someone who is not a contact, reached through their card.
     func insertOutbox(_ db: Database, card relay: CardEnvelope, planID: String, now: Date) throws {
-        var record = OutboxRecord(
+        let record = OutboxRecord(
             envelopeID: relay.id, contactID: nil, contactName: relay.name, tier: relay.tier, type: relay.type, planID: planID,
             alertID: nil, envelope: relay.sealed, card: cipher.seal(Data(relay.card.text.utf8), for: Self.outboxCardColumn(relay.id)),
             createdAt: now, expiresAt: relay.expires, nextAttemptAt: relay.notBefore, revision: 0)
-        try record.insert(db)
+        try Self.insertRow(record, db)
     }
 
     func insertOutbox(_ db: Database, _ entry: OutboxEntry) throws {
-        var record = OutboxRecord(
+        let record = OutboxRecord(
             envelopeID: entry.envelopeID, contactID: entry.contact.id, contactName: entry.contact.name, tier: entry.contact.tier,
             type: entry.type, planID: entry.planID, alertID: entry.alertID, envelope: entry.sealed, card: nil,
             createdAt: entry.createdAt, expiresAt: entry.expiresAt, nextAttemptAt: entry.nextAttemptAt, revision: entry.revision)
-        try record.insert(db)
+        try Self.insertRow(record, db)
     }
 
     /// Marks expired rows, then returns up to `limit` rows due by `now`, oldest due first, so that no contact

@@ -51,7 +51,7 @@ extension Store {
         let record = PlanRecord(
             id: plan.id, state: state, wakeAt: machine.nextTimer(of: state)?.instant, createdAt: plan.createdAt,
             details: try cipher.seal(details, for: PlanRecord.detailsColumn(plan.id)))
-        try record.insert(db)
+        try Self.insertRow(record, db)
         if let photo {
             try PhotoRecord(planID: plan.id, content: cipher.seal(photo, for: PhotoRecord.contentColumn(plan.id))).insert(db)
         }
@@ -130,7 +130,7 @@ extension Store {
         // once, forever: refuse the row (the scheduler then takes it off the queue) rather than spin.
         if let wake, wake <= now { throw StoreError.damagedRow(table: "plan", id: planID) }
         record.update(to: state, wakeAt: wake, incidents: effects.incidents)
-        try record.update(db)
+        try Self.updateRow(record, db, key: PlanRecord.Columns.id.name)
         return PlanOutcome(state: state, transition: transition, raised: raised, lateness: lateness)
     }
 
