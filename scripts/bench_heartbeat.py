@@ -143,14 +143,14 @@ def main():
         accepted = totals.get("accepted", 0)
         rate, each = accepted / elapsed, cpu / max(1, accepted) * 1e6
         # The floor under that: the same clients posting random bytes of a heartbeat's size, refused as
-        # unreadable, which costs the guardian one HTTP exchange, one failed sealed-box open and a counter.
+        # wrong-recipient, which costs the guardian one HTTP exchange, one failed sealed-box open and a counter.
         foreign = [[os.urandom(len(envelope)) for envelope in share] for share in sealed]
         floor_totals, floor_elapsed, floor_cpu = post_all(host, int(port), foreign, guardian.process.pid)
         floor_each = floor_cpu / max(1, sum(floor_totals.values())) * 1e6
         print("guardian: %d heartbeats for %d plans by %d clients: %s" % (a.heartbeats, a.plans, a.clients, totals))
         print("  absorbed %.0f/s, guardian CPU %.0f µs each; ceiling open+verify %.0f/s on one core: ratio %.2f (target 0.30)" % (
             rate, each, ceiling, rate / ceiling))
-        print("  HTTP floor (the same clients, unreadable bytes: %s): %.0f/s, %.0f µs each (%.0f %% of a heartbeat's CPU)" % (
+        print("  HTTP floor (the same clients, bytes sealed to no one: %s): %.0f/s, %.0f µs each (%.0f %% of a heartbeat's CPU)" % (
             floor_totals, sum(floor_totals.values()) / floor_elapsed, floor_each, 100 * floor_each / max(1, each)))
         print(json.dumps({"plans": a.plans, "heartbeats": a.heartbeats, "answers": totals, "per_second": rate,
                           "cpu_us_each": each, "open_verify_ceiling": ceiling, "http_floor_cpu_us_each": floor_each},

@@ -98,7 +98,7 @@ public struct Envelope: Equatable, Sendable {
     public static func open(_ sealed: Data, with keys: SealingKeyPair) throws(EnvelopeError) -> Envelope {
         guard sealed.count <= sizeLimit else { throw .tooLarge }
         let inner: Data
-        do { inner = try keys.open(sealed) } catch { throw .unreadable }
+        do { inner = try keys.open(sealed) } catch { throw .wrongRecipient }
         var reader = ByteReader(inner)
         guard inner.count >= headerByteCount + SigningKeyPair.signatureByteCount else { throw .unreadable }
         guard reader.byte() == version else { throw .unsupportedVersion }
@@ -127,6 +127,9 @@ public struct Envelope: Equatable, Sendable {
 /// Why an envelope was refused, with the code and HTTP status of docs/PROTOCOL.md.
 public enum EnvelopeError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooLarge
+    /// The sealed box does not open with this node's key: it was sealed to another node (a stale endpoint
+    /// now served by someone else), or is not an envelope at all. Retried by the sender, never final.
+    case wrongRecipient
     case unreadable
     case unsupportedVersion
     case badSignature
@@ -141,6 +144,7 @@ public enum EnvelopeError: Error, Equatable, Sendable, CustomStringConvertible {
     public var code: String {
         switch self {
         case .tooLarge: "too-large"
+        case .wrongRecipient: "wrong-recipient"
         case .unreadable, .badBody: "unreadable"
         case .unsupportedVersion: "unsupported-version"
         case .badSignature: "bad-signature"
@@ -155,6 +159,7 @@ public enum EnvelopeError: Error, Equatable, Sendable, CustomStringConvertible {
     public var httpStatus: Int {
         switch self {
         case .tooLarge: 413
+        case .wrongRecipient: 421
         case .unknownSender, .badSignature: 403
         case .expired: 410
         case .notYetValid: 425
@@ -165,7 +170,8 @@ public enum EnvelopeError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .tooLarge: "the envelope is larger than \(Envelope.sizeLimit) bytes"
-        case .unreadable: "the envelope cannot be opened or parsed"
+        case .wrongRecipient: "the envelope does not open with this node's key: it is for another node, or not an envelope"
+        case .unreadable: "the envelope cannot be parsed"
         case .unsupportedVersion: "the envelope's version is not 1"
         case .badSignature: "the envelope's signature does not verify for this recipient"
         case .unknownSender: "the sender is not a contact of this node"

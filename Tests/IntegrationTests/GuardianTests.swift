@@ -43,7 +43,7 @@ struct GuardianTests {
         #expect(replica.contacts.map(\.name).sorted() == ["Asso", "Carol"])
         #expect(replica.escrow.count == 1)
         for copy in replica.escrow {
-            #expect(throws: EnvelopeError.unreadable) { try Envelope.open(copy.envelope, with: keys.sealing) }
+            #expect(throws: EnvelopeError.wrongRecipient) { try Envelope.open(copy.envelope, with: keys.sealing) }
         }
         let own = try Envelope.open(try #require(replica.own), with: keys.sealing)
         let escrowed = try WireJSON.decode(AlertMessage.self, from: own.body)

@@ -180,7 +180,7 @@ struct SelfHostingTests {
         #expect(!mine.contains("duress"), "a duress alert shows in the metrics")
         let theirs = try scrape(carol)
         #expect(theirs.contains("meetup_envelopes_accepted_total "), "\(theirs)")
-        #expect(theirs.contains(#"meetup_envelopes_refused_total{reason="unreadable"} 1"#), "\(theirs)")
+        #expect(theirs.contains(#"meetup_envelopes_refused_total{reason="wrong-recipient"} 1"#), "\(theirs)")
         let identities = try [user, carol].map { try $0.status().nodeID }
         for text in [missed.plan, forced.plan, panicked.plan, "Alexandre", "Le Quetzal", "Carol", "Ulysse"] + identities {
             #expect(!mine.contains(text) && !theirs.contains(text), "\(text) in the metrics")

@@ -28,8 +28,8 @@ MAX_WIRE, MAX_CARD_TEXT, SIG = 8 * 1024 * 1024, 1400, 64
 HEADER = 1 + 1 + 16 + 8 + 8 + 32 + 4            # signed bytes before the body: 70
 MINUTE, DAY = 60_000, 86_400_000
 TYPE_NAMES = {1: "alert", 2: "receipt", 3: "ack", 4: "resolved"}
-HTTP_STATUS = {"too-large": 413, "unknown-sender": 403, "bad-signature": 403, "expired": 410,
-               "not-yet-valid": 425, "unavailable": 503}           # every other refusal code is 400
+HTTP_STATUS = {"too-large": 413, "wrong-recipient": 421, "unknown-sender": 403, "bad-signature": 403,
+               "expired": 410, "not-yet-valid": 425, "unavailable": 503}           # every other refusal code is 400
 B64URL = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -259,7 +259,7 @@ def open_envelope(keys, data, contacts, now, types=(1, 3, 4)):
     try:
         inner = nacl.bindings.crypto_box_seal_open(data, keys.sealing_public, keys.sealing_secret)
     except Exception:
-        raise Refused("unreadable", "sealed box does not open")
+        raise Refused("wrong-recipient", "sealed box does not open")
     if len(inner) < HEADER + SIG:
         raise Refused("unreadable", "inner shorter than 134 bytes")
     r = Reader(inner)

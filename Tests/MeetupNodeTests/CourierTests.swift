@@ -33,6 +33,8 @@ final class ScriptedTransport: PeerTransport {
         case unreachable
         case status(Int, Data)
         case receipt
+        /// What another node, with these keys, answers: the refusal its `Envelope.open` makes of the bytes.
+        case stranger(SealingKeyPair)
     }
 
     let peer: TestPeer
@@ -54,6 +56,13 @@ final class ScriptedTransport: PeerTransport {
         case .unreachable: throw DeadlineExceeded()
         case let .status(code, body): return (code, body)
         case .receipt: return (200, try peer.receipt(for: sealed, to: node, at: node.clock.now))
+        case let .stranger(keys):
+            do {
+                _ = try Envelope.open(sealed, with: keys)
+                return (200, Data())
+            } catch {
+                return (error.httpStatus, try JSONEncoder().encode(PeerErrorBody(error: .init(code: error.code, message: error.description))))
+            }
         }
     }
 }
@@ -141,6 +150,20 @@ struct CourierTests {
         await attempt(copy, transport)
         let after = try row(copy.seq)
         #expect(after.state == "failed" && after.next == nil && after.error == "bad_body")
+    }
+
+    @Test("another node answering on both stale endpoints refuses the copy as not its own (421): tried again, never failed for good")
+    func anotherNodeOnStaleEndpoints() async throws {
+        let copy = try alertCopy()
+        let stranger = SealingKeyPair()
+        let transport = ScriptedTransport(peer: peer, node: node, replies: [Self.first: .stranger(stranger), Self.second: .stranger(stranger)])
+        await attempt(copy, transport)
+        let after = try row(copy.seq)
+        #expect(after.state == "queued" && after.attempts == 1 && after.error == "wrong-recipient" && after.next != nil)
+        transport.set(Self.second, .receipt)
+        clock.advance(by: 60)
+        await attempt(copy, transport)
+        #expect(try row(copy.seq).state == "delivered", "the contact's new node on the second endpoint")
     }
 
     @Test("with the manual clock: a copy that failed is due again once its backoff has passed, not before")

@@ -22,9 +22,9 @@ struct EnvelopeTests {
         #expect(try WireJSON.decode(AckMessage.self, from: opened.body) == AckMessage(alert: "a", plan: "p", ackedAt: now))
     }
 
-    @Test func sealedToSomeoneElseIsUnreadable() {
+    @Test func sealedToSomeoneElseIsForAnotherRecipient() {
         let sealed = envelope().seal(signer: sender, to: SealingKeyPair().publicKey)
-        #expect(throws: EnvelopeError.unreadable) { try Envelope.open(sealed, with: recipient) }
+        #expect(throws: EnvelopeError.wrongRecipient) { try Envelope.open(sealed, with: recipient) }
     }
 
     @Test func anyFlippedBitOfTheInnerMessageFailsTheSignature() throws {

@@ -154,7 +154,13 @@ package struct Inbox: Sendable {
         guard let guardianCard = try? ContactCard(parsing: relayed.guardianCard), guardianCard.signingKey == envelope.sender else {
             throw EnvelopeError.badBody("the guardian's card does not match its signature")
         }
-        let inner = try Envelope.open(relayed.escrow, with: keys.sealing)
+        let inner: Envelope
+        do {
+            inner = try Envelope.open(relayed.escrow, with: keys.sealing)
+        } catch {
+            // The outer envelope was for this node: an escrow sealed to another is the guardian's mistake, final.
+            throw error == .wrongRecipient ? EnvelopeError.badBody("the escrow is not sealed to this node") : error
+        }
         guard let user = try store.contact(signingKey: inner.sender) else { throw EnvelopeError.unknownSender }
         try inner.checkTimes(now: now)
         guard inner.type == .alert, relayed.user == inner.sender.bytes.hexString else { throw EnvelopeError.unknownSender }
