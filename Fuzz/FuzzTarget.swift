@@ -54,12 +54,17 @@ enum FuzzTarget: String, CaseIterable {
         case .ack: _ = try? WireJSON.decode(AckMessage.self, from: body)
         case .resolved: _ = try? WireJSON.decode(ResolvedMessage.self, from: body)
         case .acked: _ = try? WireJSON.decode(AckedMessage.self, from: body)
+        case .cardUpdate: _ = try? WireJSON.decode(CardUpdateMessage.self, from: body)
         case .replica: _ = try? WireJSON.decode(ReplicaMessage.self, from: body)
         case .heartbeat: _ = try? WireJSON.decode(HeartbeatMessage.self, from: body)
         case .livenessRequest: _ = try? WireJSON.decode(LivenessRequestMessage.self, from: body)
         case .liveness: _ = try? WireJSON.decode(LivenessMessage.self, from: body)
         case .standDown: _ = try? WireJSON.decode(StandDownMessage.self, from: body)
         case .relayedAlert: _ = try? WireJSON.decode(RelayedAlertMessage.self, from: body)
+        case .mailboxFetch:
+            _ = try? WireJSON.decode(MailboxFetchMessage.self, from: body)
+            // A host's answer to a fetch, as the owner parses it.
+            _ = MailboxBatch(parsing: Data(body))
         }
     }
 

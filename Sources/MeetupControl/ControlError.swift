@@ -35,6 +35,12 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
     case alertNotFound(id: String)
     /// `link --revoke` for a plan without a check-in link.
     case linkNotFound(plan: String)
+    /// `mailbox grant --revoke` for a contact without a mailbox here, or `mailbox drop` with none in use.
+    case mailboxNotFound(name: String?)
+    /// `mailbox use NAME`: NAME's node answered that it keeps no mailbox for this node.
+    case mailboxNotGranted(host: String)
+    /// `mailbox use NAME`: NAME's node did not answer a fetch; the reason is a code or a cause.
+    case mailboxUnreachable(host: String, reason: String)
     /// Too many PIN checks wait already; nothing was checked or recorded.
     case busy
     /// The node's database refused (disk full, I/O error, busy): nothing of the request was recorded.
@@ -66,6 +72,9 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidCard: "invalid_card"
         case .alertNotFound: "alert_not_found"
         case .linkNotFound: "link_not_found"
+        case .mailboxNotFound: "mailbox_not_found"
+        case .mailboxNotGranted: "mailbox_not_granted"
+        case .mailboxUnreachable: "mailbox_unreachable"
         case .busy: "busy"
         case .storeUnavailable: "store_unavailable"
         case .internalError: "internal_error"
@@ -76,11 +85,13 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The HTTP status the daemon answers with.
     public var httpStatus: Int {
         switch self {
-        case .routeNotFound, .planNotFound, .noActivePlan, .contactNotFound, .alertNotFound, .linkNotFound: 404
+        case .routeNotFound, .planNotFound, .noActivePlan, .contactNotFound, .alertNotFound, .linkNotFound, .mailboxNotFound: 404
         case .invalidRequest, .invalidArgument, .unknownContact, .invalidCard: 400
         case .wrongPIN: 403
         case .requestTooLarge: 413
-        case .planAmbiguous, .planNotStarted, .planEnded, .pinNotSet, .noContacts, .planRunning, .contactExists, .contactInUse: 409
+        case .planAmbiguous, .planNotStarted, .planEnded, .pinNotSet, .noContacts, .planRunning, .contactExists, .contactInUse,
+             .mailboxNotGranted: 409
+        case .mailboxUnreachable: 502
         case .busy, .storeUnavailable: 503
         case .internalError: 500
         case let .refused(_, _, status): status
@@ -111,6 +122,12 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .invalidCard(reason): "card refused: \(reason)"
         case let .alertNotFound(id): "no received alert \(id); see meetupctl alerts --all"
         case let .linkNotFound(plan): "plan \(plan) has no check-in link"
+        case let .mailboxNotFound(name):
+            name.map { "this node keeps no mailbox for \"\($0)\"" } ?? "this node uses no mailbox; see meetupctl mailbox use NAME"
+        case let .mailboxNotGranted(host):
+            "\"\(host)\" keeps no mailbox for this node; ask its owner to run meetupctl mailbox grant with their name for you"
+        case let .mailboxUnreachable(host, reason):
+            "\"\(host)\" did not answer the mailbox fetch (\(reason)); nothing changed: try again when its node is up"
         case .busy: "too many PIN checks at once; nothing was checked: try again in a moment"
         case let .storeUnavailable(reason):
             "the node's database refused the change (\(reason)); nothing was recorded: free disk space, then try again"

@@ -38,6 +38,11 @@ public struct NodeConfiguration: Sendable {
     public var metricsListen: ListenAddress?
     /// Connections the peer listener serves at once; more wait in the kernel's backlog.
     public var peerConnectionLimit: Int
+    /// The SOCKS5 proxy outbound peer traffic goes through; nil sends it direct.
+    public var proxy: PeerProxy?
+    /// As a mailbox host: what one mailbox holds, unless its grant says otherwise.
+    public var mailboxLimits: MailboxLimits
+    public static let defaultMailboxLimits = MailboxLimits(messages: 500, bytes: 64 << 20, ttl: 7 * 86_400)
     public static let defaultRetention: TimeInterval = 30 * 86_400
     public static let defaultPeerConnectionLimit = 512
 
@@ -46,7 +51,8 @@ public struct NodeConfiguration: Sendable {
         pinHashLimits: Argon2id.Limits = .interactive, lateTolerance: TimeInterval = 1, name: String = "",
         envelopeTTL: TimeInterval = 7 * 86_400, hooks: HookConfiguration = HookConfiguration(),
         guardianSlack: TimeInterval = 30, retention: TimeInterval = NodeConfiguration.defaultRetention,
-        metricsListen: ListenAddress? = nil, peerConnectionLimit: Int = NodeConfiguration.defaultPeerConnectionLimit
+        metricsListen: ListenAddress? = nil, peerConnectionLimit: Int = NodeConfiguration.defaultPeerConnectionLimit,
+        proxy: PeerProxy? = nil, mailboxLimits: MailboxLimits = NodeConfiguration.defaultMailboxLimits
     ) {
         self.home = home
         self.listen = listen
@@ -61,6 +67,8 @@ public struct NodeConfiguration: Sendable {
         self.retention = retention
         self.metricsListen = metricsListen
         self.peerConnectionLimit = peerConnectionLimit
+        self.proxy = proxy
+        self.mailboxLimits = mailboxLimits
     }
 }
 
@@ -96,6 +104,8 @@ public final class Node: Sendable {
     let pinChecks = PINCheckGate(concurrent: max(1, ProcessInfo.processInfo.activeProcessorCount - 1), waiting: 16)
     /// The node is ready when both the peer listener and the control socket serve.
     let readiness: Readiness
+    /// Owners' long polls waiting at this node as a mailbox host: at most half the peer connections.
+    let mailboxWaiters: MailboxWaiters
 
     /// Prepares the home, takes its lock, loads or creates the keys and opens the store, in that order,
     /// so that a second daemon on the same home stops at the lock before touching anything.
@@ -124,6 +134,7 @@ public final class Node: Sendable {
         pageFailures = FailureLimiter(limit: configuration.rules.pinFailureLimit, window: 300)
         address = NodeAddress(advertise: configuration.advertise)
         readiness = Readiness(address: address, logger: logger)
+        mailboxWaiters = MailboxWaiters(limit: max(4, configuration.peerConnectionLimit / 2))
         self.clock = clock
         self.logger = logger
         startedAt = clock.now
@@ -134,7 +145,7 @@ public final class Node: Sendable {
         let metrics: [any Service] = configuration.metricsListen.map { listen in
             [MetricsServer(exposition: { [self] in try metricsExposition() }, listen: listen, logger: logger)]
         } ?? []
-        return [scheduler, courier, hookRunner, watchdog, Retention(purger: purger, clock: clock, logger: logger)]
+        return [scheduler, courier, hookRunner, watchdog, mailboxFetcher, Retention(purger: purger, clock: clock, logger: logger)]
             + metrics + [peerServer, controlServer]
     }
 
@@ -151,7 +162,7 @@ public final class Node: Sendable {
     var courier: Courier {
         Courier(
             store: store, clock: clock, signer: signer, keys: keys, wakeup: wakeups.courier, reporter: reporter(.courier),
-            metrics: metrics, logger: logger)
+            metrics: metrics, proxy: configuration.proxy, logger: logger)
     }
 
     var hookRunner: HookRunner {
@@ -163,8 +174,15 @@ public final class Node: Sendable {
     var watchdog: Watchdog {
         Watchdog(
             store: store, clock: clock, signer: signer, ownCard: { [ownCard] in try ownCard.make() }, hooks: currentHooks,
-            wakeup: wakeups.watchdog, reporter: reporter(.watchdog), logger: logger, slack: configuration.guardianSlack,
+            wakeup: wakeups.watchdog, reporter: reporter(.watchdog), proxy: configuration.proxy, logger: logger,
+            slack: configuration.guardianSlack,
             lateTolerance: configuration.lateTolerance, startedAt: startedAt)
+    }
+
+    var mailboxFetcher: MailboxFetcher {
+        MailboxFetcher(
+            store: store, clock: clock, keys: keys, signer: signer, inbox: inbox, wakeup: wakeups.mailbox, proxy: configuration.proxy,
+            logger: logger)
     }
 
     var purger: Purger {
@@ -173,7 +191,7 @@ public final class Node: Sendable {
 
     /// This node's own contact card, signed when asked.
     var ownCard: OwnCard {
-        OwnCard(keys: keys, name: configuration.name, address: address, store: store, startedAt: startedAt)
+        OwnCard(keys: keys, name: configuration.name, address: address, store: store, clock: clock, signer: signer, startedAt: startedAt)
     }
 
     /// What the store needs to write a plan's transitions.
@@ -199,6 +217,17 @@ extension Node {
         ContactService(store: store, clock: clock, keys: keys, ownCard: ownCard, signer: signer, logger: logger)
     }
 
+    var mailboxes: MailboxService {
+        MailboxService(
+            store: store, clock: clock, keys: keys, ownCard: ownCard, defaults: configuration.mailboxLimits,
+            probe: { [mailboxFetcher] host, card in await mailboxFetcher.probe(host, card: card) }, fetcherWakeup: wakeups.mailbox,
+            logger: logger)
+    }
+
+    var mailboxHost: MailboxHost {
+        MailboxHost(store: store, clock: clock, keys: keys, waiters: mailboxWaiters, logger: logger)
+    }
+
     package var inbox: Inbox {
         Inbox(
             store: store, clock: clock, keys: keys, signer: signer, machine: machine, hooks: currentHooks,
@@ -215,11 +244,15 @@ extension Node {
 
     var peerServer: PeerServer {
         PeerServer(
-            inbox: inbox, ownTracks: ownTracks, page: checkInPage, pinChecks: pinChecks,
+            inbox: inbox, mailboxes: mailboxHost, ownTracks: ownTracks, page: checkInPage, pinChecks: pinChecks,
             health: { [self] withBacklog in health(withBacklog: withBacklog) }, envelopeSlots: envelopeSlots,
             counters: envelopeCounters, listen: configuration.listen, connectionLimit: configuration.peerConnectionLimit,
-            bound: { [address, readiness] bound in
+            bound: { [address, readiness, ownCard, logger] bound in
                 address.bind(bound)
+                // Contacts hear of new endpoints (a new --advertise, another port) at once, not when asked.
+                do { _ = try await offPool { try ownCard.make() } } catch {
+                    logger.error("card not published", metadata: ["error_type": "\(type(of: error))"])
+                }
                 readiness.listenerServing()
             },
             logger: logger)
@@ -227,7 +260,7 @@ extension Node {
 
     var controlServer: ControlServer {
         ControlServer(
-            plans: plans, contacts: contacts, ownTracks: ownTracks, purger: purger, pinChecks: pinChecks,
+            plans: plans, contacts: contacts, mailboxes: mailboxes, ownTracks: ownTracks, purger: purger, pinChecks: pinChecks,
             status: { [self] in try status() }, export: { [self] passphrase in try exportArchive(passphrase: passphrase) },
             nodeID: keys.fingerprint.nodeID, socketPath: configuration.home.controlSocketPath,
             serving: { [readiness] in readiness.listenerServing() }, logger: logger)

@@ -8,12 +8,14 @@ public enum MessageType: UInt8, Sendable, CaseIterable, CustomStringConvertible 
     case ack = 3
     case resolved = 4
     case acked = 5
+    case cardUpdate = 6
     case replica = 16
     case heartbeat = 17
     case livenessRequest = 18
     case liveness = 19
     case standDown = 20
     case relayedAlert = 21
+    case mailboxFetch = 22
 
     public var description: String {
         switch self {
@@ -22,12 +24,14 @@ public enum MessageType: UInt8, Sendable, CaseIterable, CustomStringConvertible 
         case .ack: "ack"
         case .resolved: "resolved"
         case .acked: "acked"
+        case .cardUpdate: "card-update"
         case .replica: "replica"
         case .heartbeat: "heartbeat"
         case .livenessRequest: "liveness-request"
         case .liveness: "liveness"
         case .standDown: "stand-down"
         case .relayedAlert: "relayed-alert"
+        case .mailboxFetch: "mailbox-fetch"
         }
     }
 }
@@ -140,6 +144,8 @@ public enum EnvelopeError: Error, Equatable, Sendable, CustomStringConvertible {
     case badBody(String)
     /// A heartbeat whose sequence number is not above the last one accepted.
     case staleHeartbeat
+    /// A card update not later than the card the receiver holds.
+    case staleCard
 
     public var code: String {
         switch self {
@@ -153,6 +159,7 @@ public enum EnvelopeError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notYetValid: "not-yet-valid"
         case .unknownType: "unknown-type"
         case .staleHeartbeat: "stale-heartbeat"
+        case .staleCard: "stale-card"
         }
     }
 
@@ -163,7 +170,7 @@ public enum EnvelopeError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknownSender, .badSignature: 403
         case .expired: 410
         case .notYetValid: 425
-        case .unreadable, .badBody, .unsupportedVersion, .unknownType, .staleHeartbeat: 400
+        case .unreadable, .badBody, .unsupportedVersion, .unknownType, .staleHeartbeat, .staleCard: 400
         }
     }
 
@@ -180,6 +187,7 @@ public enum EnvelopeError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .unknownType(type): "message type \(type) is unknown"
         case let .badBody(reason): "the message body does not parse: \(reason)"
         case .staleHeartbeat: "the heartbeat is not newer than the last one"
+        case .staleCard: "the card is not newer than the one this node holds"
         }
     }
 }

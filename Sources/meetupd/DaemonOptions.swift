@@ -23,6 +23,11 @@ struct DaemonOptions: ParsableArguments {
     @Option(help: .init(Setting.retention.helpWithDefault)) var retention: String?
     @Option(help: .init(Setting.metricsListen.helpWithDefault)) var metricsListen: String?
     @Option(help: .init(Setting.peerConnectionLimit.helpWithDefault)) var peerConnectionLimit: String?
+    @Option(help: .init(Setting.proxy.helpWithDefault)) var proxy: String?
+    @Flag(inversion: .prefixedNo, help: .init(Setting.proxyOnlyOnion.helpWithDefault)) var proxyOnlyOnion: Bool?
+    @Option(help: .init(Setting.mailboxMessages.helpWithDefault)) var mailboxMessages: String?
+    @Option(help: .init(Setting.mailboxBytes.helpWithDefault)) var mailboxBytes: String?
+    @Option(name: .customLong("mailbox-ttl"), help: .init(Setting.mailboxTTL.helpWithDefault)) var mailboxTTL: String?
     @Option(help: .init(Setting.onAlertExec.helpWithDefault)) var onAlertExec: String?
     @Option(help: .init(Setting.onAlertWebhook.helpWithDefault)) var onAlertWebhook: String?
     @Option(help: .init(Setting.onAlertNtfy.helpWithDefault)) var onAlertNtfy: String?
@@ -36,7 +41,9 @@ struct DaemonOptions: ParsableArguments {
         let pairs: [(Setting, String?)] = [
             (.listen, listen), (.advertise, advertise), (.name, name), (.logLevel, logLevel), (.logFormat, logFormat),
             (.pinFailureLimit, pinFailureLimit), (.guardianSlack, guardianSlack), (.retention, retention),
-            (.metricsListen, metricsListen), (.peerConnectionLimit, peerConnectionLimit), (.onAlertExec, onAlertExec), (.onAlertWebhook, onAlertWebhook),
+            (.metricsListen, metricsListen), (.peerConnectionLimit, peerConnectionLimit), (.proxy, proxy),
+            (.proxyOnlyOnion, proxyOnlyOnion.map { "\($0)" }), (.mailboxMessages, mailboxMessages), (.mailboxBytes, mailboxBytes),
+            (.mailboxTTL, mailboxTTL), (.onAlertExec, onAlertExec), (.onAlertWebhook, onAlertWebhook),
             (.onAlertNtfy, onAlertNtfy), (.hookDetails, hookDetails.map { "\($0)" }), (.onReminderExec, onReminderExec),
             (.onReminderWebhook, onReminderWebhook), (.onReminderNtfy, onReminderNtfy),
         ]

@@ -35,6 +35,8 @@ final class ScriptedTransport: PeerTransport {
         case receipt
         /// What another node, with these keys, answers: the refusal its `Envelope.open` makes of the bytes.
         case stranger(SealingKeyPair)
+        /// What a mailbox host with these keys answers a deposit: its signed deposit receipt.
+        case mailbox(SigningKeyPair)
     }
 
     let peer: TestPeer
@@ -63,7 +65,18 @@ final class ScriptedTransport: PeerTransport {
             } catch {
                 return (error.httpStatus, try JSONEncoder().encode(PeerErrorBody(error: .init(code: error.code, message: error.description))))
             }
+        case let .mailbox(host):
+            // A mailbox host keeps anything for the box and signs that it does.
+            let address = try #require(Mailbox.address(of: endpoint))
+            let receipt = DepositReceipt(
+                box: try #require(Base32.decode(address.box)), digest: DepositReceipt.digest(of: sealed), depositedAt: node.clock.now,
+                expiresAt: node.clock.now.addingTimeInterval(86_400), signer: host)
+            return (202, receipt.bytes)
         }
+    }
+
+    func post(_ body: Data, url: String, answerLimit limit: Int, within seconds: TimeInterval) async throws -> (status: Int, body: Data) {
+        throw DeadlineExceeded()
     }
 }
 

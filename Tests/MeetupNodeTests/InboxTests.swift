@@ -65,7 +65,7 @@ struct InboxTests {
             Issue.record("refused")
             return
         }
-        #expect(try Envelope.open(receipt, with: guardian.sealing).type == .receipt)
+        #expect(try Envelope.open(receipt.sealed, with: guardian.sealing).type == .receipt)
         let alerts = try node.store.receivedAlerts(all: true)
         #expect(alerts.count == 1 && alerts.first?.via == ["Asso"] && alerts.first?.from == "Ana")
         guard case .reply = node.inbox.receive(sealed) else {

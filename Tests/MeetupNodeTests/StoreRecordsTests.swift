@@ -16,6 +16,7 @@ struct StoreRecordsTests {
         NodeRecord.self, PinRecord.self, PlanRecord.self, PhotoRecord.self, AlertRecord.self, HistoryRecord.self,
         ContactRecord.self, NoticeRecord.self, OutboxRecord.self, SeenEnvelopeRecord.self, ReceivedAlertRecord.self,
         WatchRecord.self, HookJobRecord.self, OwnTracksCredentialRecord.self, CheckInLinkRecord.self, PageNonceRecord.self,
+        OwnCardRecord.self, MailboxGrant.self, MailboxMessageRecord.self, MailboxUse.self,
     ]
 
     @Test("every table of the schema has one record type, and no record names a table that is not there")

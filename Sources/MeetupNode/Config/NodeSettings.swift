@@ -75,7 +75,12 @@ public struct NodeSettings: Sendable, CustomStringConvertible {
             if let text { try check(text, for: setting, origin: origin) }
             values.append(Value(setting: setting, text: text, origin: origin))
         }
-        return NodeSettings(values: values, file: path)
+        let settings = NodeSettings(values: values, file: path)
+        if settings.text(.proxyOnlyOnion) == "true", settings.text(.proxy) == nil {
+            let origin = values.first { $0.setting == .proxyOnlyOnion }?.origin ?? Setting.proxyOnlyOnion.flag
+            throw .invalid(origin: origin, reason: "needs --proxy socks5h://HOST:PORT, the proxy the .onion endpoints go through", value: nil)
+        }
+        return settings
     }
 
     private static func oneLine(_ error: any Error) -> String {
@@ -98,7 +103,12 @@ public struct NodeSettings: Sendable, CustomStringConvertible {
             guardianSlack: seconds(.guardianSlack) ?? 30,
             retention: seconds(.retention) ?? NodeConfiguration.defaultRetention,
             metricsListen: text(.metricsListen).flatMap { try? ListenAddress(parsing: $0) },
-            peerConnectionLimit: text(.peerConnectionLimit).flatMap { Int($0) } ?? NodeConfiguration.defaultPeerConnectionLimit)
+            peerConnectionLimit: text(.peerConnectionLimit).flatMap { Int($0) } ?? NodeConfiguration.defaultPeerConnectionLimit,
+            proxy: text(.proxy).flatMap { try? PeerProxy(parsing: $0, onlyOnion: text(.proxyOnlyOnion) == "true") },
+            mailboxLimits: MailboxLimits(
+                messages: text(.mailboxMessages).flatMap { Int($0) } ?? NodeConfiguration.defaultMailboxLimits.messages,
+                bytes: text(.mailboxBytes).flatMap(ByteCountText.parse) ?? NodeConfiguration.defaultMailboxLimits.bytes,
+                ttl: seconds(.mailboxTTL) ?? NodeConfiguration.defaultMailboxLimits.ttl))
     }
 
     public var hooks: HookConfiguration {
@@ -156,6 +166,13 @@ public struct NodeSettings: Sendable, CustomStringConvertible {
         case .listenAddress:
             // The parser's message quotes the value already.
             do { _ = try ListenAddress(parsing: text) } catch { throw .invalid(origin: origin, reason: "\(error)", value: nil) }
+        case let .byteCount(minimumBytes):
+            guard let bytes = ByteCountText.parse(text), bytes >= minimumBytes else {
+                throw refuse("a size like 64M, 512K or a number of bytes, at least \(ByteCountText.format(minimumBytes))")
+            }
+        case .proxyURL:
+            // The parser's message quotes the value already.
+            do { _ = try PeerProxy(parsing: text, onlyOnion: false) } catch { throw .invalid(origin: origin, reason: "\(error)", value: nil) }
         case .httpURL:
             do { _ = try validateAdvertiseURL(text) } catch {
                 throw refuse("an http:// or https:// URL (lowercase) with a host, at most \(ContactCard.urlLimit) bytes, like http://203.0.113.7:7744")

@@ -12,6 +12,8 @@ public struct Setting: Sendable, Equatable {
         case choice([String])
         case listenAddress
         case httpURL
+        case proxyURL
+        case byteCount(minimumBytes: Int)
     }
 
     public let key: String
@@ -91,6 +93,21 @@ extension Setting {
     public static let peerConnectionLimit = Setting(
         "peer-connection-limit", .whole(minimum: 8), default: "\(NodeConfiguration.defaultPeerConnectionLimit)",
         help: "Connections the peer listener serves at once; more wait until one closes. Keep it under the file limit.")
+    public static let proxy = Setting(
+        "proxy", .proxyURL, default: nil,
+        help: "Send envelopes, the watchdog's questions and mailbox fetches through this SOCKS5 proxy, like Tor's socks5h://127.0.0.1:9050.")
+    public static let proxyOnlyOnion = Setting(
+        "proxy-only-onion", .flag, default: "false",
+        help: "With --proxy: only .onion endpoints go through the proxy; the others go direct.")
+    public static let mailboxMessages = Setting(
+        "mailbox-messages", .whole(minimum: 1), default: "500",
+        help: "As a mailbox host: messages one mailbox holds at most, unless its grant says otherwise.")
+    public static let mailboxBytes = Setting(
+        "mailbox-bytes", .byteCount(minimumBytes: 1 << 20), default: "64M",
+        help: "As a mailbox host: bytes one mailbox holds at most, like 64M, unless its grant says otherwise.")
+    public static let mailboxTTL = Setting(
+        "mailbox-ttl", .duration(minimumSeconds: 3_600), default: "7d",
+        help: "As a mailbox host: how long a message waits to be fetched before it is dropped, like 7d.")
     public static let retention = Setting(
         "retention", .duration(minimumSeconds: 3_600), default: "30d",
         help: "How long to keep ended plans and acknowledged received alerts before purging them, like 30d.")
@@ -99,7 +116,7 @@ extension Setting {
     /// it is where the file may live, so it comes from `--home` or `MEETUP_HOME` only.
     public static let all: [Setting] = [
         listen, advertise, name, logLevel, logFormat, pinFailureLimit, guardianSlack, retention, metricsListen,
-        peerConnectionLimit,
+        peerConnectionLimit, proxy, proxyOnlyOnion, mailboxMessages, mailboxBytes, mailboxTTL,
         onAlertExec, onAlertWebhook, onAlertNtfy, hookDetails, onReminderExec, onReminderWebhook, onReminderNtfy,
     ]
 }

@@ -14,6 +14,7 @@ import Musl
 struct ControlServer: Service {
     let plans: PlanService
     let contacts: ContactService
+    let mailboxes: MailboxService
     let ownTracks: OwnTracksReceiver
     let purger: Purger
     let pinChecks: PINCheckGate
@@ -111,6 +112,7 @@ struct ControlServer: Service {
             return try await offPool { try ownTracks.setUp(rotate: rotate) }
         }
         Self.addContactRoutes(to: router, contacts: contacts)
+        Self.addMailboxRoutes(to: router, mailboxes: mailboxes)
         return router
     }
 

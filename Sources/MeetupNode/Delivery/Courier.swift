@@ -21,6 +21,8 @@ struct Courier: Service {
     let wakeup: SchedulerWakeup
     let reporter: LoopReporter
     let metrics: NodeMetrics
+    /// Where envelopes go through, when not direct.
+    let proxy: PeerProxy?
     let logger: Logger
     /// Attempts under way at once, to all recipients: a wave of alerts is sent as fast as the contacts take
     /// them, and no attempt waits in the HTTP client's queue long enough to time out there.
@@ -40,14 +42,18 @@ struct Courier: Service {
     /// An envelope being attempted is not due again for this long; the attempt's outcome sets the real
     /// next attempt well before.
     static let lease: TimeInterval = 25
+    /// An envelope stored at its recipient's mailbox is tried again after this long, while its recipient's own
+    /// receipt has not come back: its own endpoint may answer by then, and a host that lost it takes it again.
+    static let storedRecheck: TimeInterval = 300
 
     func run() async throws {
         // The pool drops kept-alive connections after 5 s, under the peer listener's 10 s idle timeout, so that
         // a connection is dropped here before the peer closes it under a request.
-        let http = PeerHTTP.client(
-            connect: Self.connectTimeout, read: Self.requestTimeout, idle: .seconds(5), connectionsPerHost: Self.connectionsPerEndpoint,
-            followRedirects: false)
-        let transport = HTTPPeerTransport(http: http)
+        let transport = HTTPPeerTransport(
+            proxy: proxy,
+            settings: PeerHTTP.settings(
+                connect: Self.connectTimeout, read: Self.requestTimeout, idle: .seconds(5), connectionsPerHost: Self.connectionsPerEndpoint,
+                followRedirects: false))
         let inFlight = InFlight()
         do {
             // Whatever was waiting when the node stopped is tried at once: a contact may be back by now.
@@ -103,7 +109,7 @@ struct Courier: Service {
                 group.cancelAll()
             }
         }
-        try? await http.shutdown()
+        await transport.shutdown()
     }
 
     /// Turns committed notices into envelopes, sealed at `now`.
@@ -183,12 +189,20 @@ struct Courier: Service {
             if !envelope.silent {
                 logger.error("envelope refused for good", metadata: ["seq": "\(envelope.seq)", "reason": "\(reason)"])
             }
+        case let .stored(receipt):
+            let reply = envelope.type == .receipt || envelope.type == .liveness
+            try store.markStored(
+                seq: envelope.seq, deposit: receipt.bytes, reply: reply, next: clock.now.addingTimeInterval(Self.storedRecheck), at: clock.now)
+            if !envelope.silent {
+                logger.info("envelope stored at a mailbox", metadata: ["seq": "\(envelope.seq)", "type": "\(envelope.type)"])
+            }
         }
     }
 
-    /// Tries each endpoint of the contact's card in turn. An answer is final only when it is the peer's own
-    /// refusal (a protocol error code with 400 or 413) and no endpoint took the envelope: a stale endpoint now
-    /// served by something else must not fail an alert for good.
+    /// Tries each endpoint of the contact's card in turn, its own before its mailbox when the card lists both.
+    /// An answer is final only when it is the peer's own refusal (a protocol error code with 400 or 413) and no
+    /// endpoint took the envelope: a stale endpoint now served by something else must not fail an alert for
+    /// good. A mailbox's signed deposit receipt makes the envelope `stored`, not delivered.
     private func send(_ envelope: DueEnvelope, to card: ContactCard, transport: any PeerTransport) async throws -> AttemptOutcome {
         var retry: String?
         var final: String?
@@ -198,6 +212,14 @@ struct Courier: Service {
                 answer = try await transport.post(envelope.sealed, to: endpoint, within: Self.attemptTimeout)
             } catch {
                 retry = retry ?? "unreachable"
+                continue
+            }
+            if let mailbox = Mailbox.address(of: endpoint) {
+                if answer.status == 202, let receipt = DepositReceipt(parsing: answer.body, for: envelope.sealed, at: mailbox) {
+                    return .stored(receipt)
+                }
+                // A mailbox's refusals (full, revoked, busy) are the host's, never the recipient's: retried.
+                retry = retry ?? (try? JSONDecoder().decode(PeerErrorBody.self, from: answer.body))?.error.code ?? "http-\(answer.status)"
                 continue
             }
             if answer.status == 200 {
@@ -269,6 +291,8 @@ enum Recipient: Sendable {
 
 enum AttemptOutcome {
     case delivered
+    /// Kept by the recipient's mailbox host: its signed deposit receipt.
+    case stored(DepositReceipt)
     case retry(String)
     case failed(String)
 }

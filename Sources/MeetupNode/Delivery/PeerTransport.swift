@@ -6,13 +6,45 @@ import NIOCore
 /// The courier and the watchdog are given one, so that tests can answer for the peer.
 protocol PeerTransport: Sendable {
     func post(_ sealed: Data, to endpoint: String, within seconds: TimeInterval) async throws -> (status: Int, body: Data)
+    /// POSTs to `url` itself (a mailbox fetch), reading an answer of up to `limit` bytes.
+    func post(_ body: Data, url: String, answerLimit limit: Int, within seconds: TimeInterval) async throws -> (status: Int, body: Data)
 }
 
+/// Envelopes over HTTP: direct, or through the node's SOCKS5 proxy for the endpoints it carries.
 struct HTTPPeerTransport: PeerTransport {
-    let http: HTTPClient
+    let direct: HTTPClient
+    /// The same client settings through the proxy, when one is set.
+    let proxied: HTTPClient?
+    let proxy: PeerProxy?
+
+    /// The clients for `proxy` (nil: direct only), with `settings` applied to each.
+    init(proxy: PeerProxy?, settings: (inout HTTPClient.Configuration) -> Void) {
+        self.proxy = proxy
+        direct = PeerHTTP.client(settings)
+        proxied = proxy.map { proxy in
+            PeerHTTP.client { configuration in
+                settings(&configuration)
+                configuration.proxy = proxy.configuration
+            }
+        }
+    }
+
+    func client(for endpoint: String) -> HTTPClient {
+        if let proxy, let proxied, proxy.carries(endpoint) { return proxied }
+        return direct
+    }
 
     func post(_ sealed: Data, to endpoint: String, within seconds: TimeInterval) async throws -> (status: Int, body: Data) {
-        try await postEnvelope(sealed, to: endpoint, http: http, within: seconds)
+        try await postBody(sealed, url: endpoint.trimmingSuffix("/") + "/v1/envelope", http: client(for: endpoint), answerLimit: 64 << 10, within: seconds)
+    }
+
+    func post(_ body: Data, url: String, answerLimit limit: Int, within seconds: TimeInterval) async throws -> (status: Int, body: Data) {
+        try await postBody(body, url: url, http: client(for: url), answerLimit: limit, within: seconds)
+    }
+
+    func shutdown() async {
+        try? await direct.shutdown()
+        try? await proxied?.shutdown()
     }
 }
 
@@ -23,28 +55,41 @@ enum PeerHTTP {
     static func client(
         connect: TimeAmount, read: TimeAmount, idle: TimeAmount? = nil, connectionsPerHost: Int? = nil, followRedirects: Bool
     ) -> HTTPClient {
-        var configuration = HTTPClient.Configuration(timeout: .init(connect: connect, read: read))
-        if !followRedirects { configuration.redirectConfiguration = .disallow }
-        if let idle { configuration.connectionPool.idleTimeout = idle }
-        if let connectionsPerHost { configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerHost }
+        client(settings(connect: connect, read: read, idle: idle, connectionsPerHost: connectionsPerHost, followRedirects: followRedirects))
+    }
+
+    static func settings(
+        connect: TimeAmount, read: TimeAmount, idle: TimeAmount? = nil, connectionsPerHost: Int? = nil, followRedirects: Bool
+    ) -> (inout HTTPClient.Configuration) -> Void {
+        { configuration in
+            configuration.timeout = .init(connect: connect, read: read)
+            if !followRedirects { configuration.redirectConfiguration = .disallow }
+            if let idle { configuration.connectionPool.idleTimeout = idle }
+            if let connectionsPerHost { configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerHost }
+        }
+    }
+
+    static func client(_ settings: (inout HTTPClient.Configuration) -> Void) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        settings(&configuration)
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 }
 
-/// POSTs a sealed envelope to `<endpoint>/v1/envelope` and reads the whole answer, all within `seconds`
-/// (a peer that drips its answer cannot hold the caller).
-func postEnvelope(_ sealed: Data, to endpoint: String, http: HTTPClient, within seconds: TimeInterval) async throws
+/// POSTs `body` to `url` and reads the whole answer, up to `limit` bytes, all within `seconds` (a peer that
+/// drips its answer cannot hold the caller).
+func postBody(_ body: Data, url: String, http: HTTPClient, answerLimit limit: Int, within seconds: TimeInterval) async throws
     -> (status: Int, body: Data)
 {
-    var request = HTTPClientRequest(url: endpoint.trimmingSuffix("/") + "/v1/envelope")
+    var request = HTTPClientRequest(url: url)
     request.method = .POST
     request.headers.add(name: "Content-Type", value: "application/octet-stream")
-    request.body = .bytes(ByteBuffer(bytes: sealed))
+    request.body = .bytes(ByteBuffer(bytes: body))
     let prepared = request
     return try await withDeadline(seconds) {
         let response = try await http.execute(prepared, timeout: .seconds(Int64(seconds.rounded(.up))))
-        let body = try await response.body.collect(upTo: 64 << 10)
-        return (Int(response.status.code), Data(body.readableBytesView))
+        let answer = try await response.body.collect(upTo: limit)
+        return (Int(response.status.code), Data(answer.readableBytesView))
     }
 }
 

@@ -22,6 +22,8 @@ struct Watchdog: Service {
     let hooks: CurrentHooks
     let wakeup: SchedulerWakeup
     let reporter: LoopReporter
+    /// Where the questions to the user's node go through, when not direct.
+    let proxy: PeerProxy?
     let logger: Logger
     /// How long after deadline + grace a plan without a heartbeat raises the alarm.
     let slack: TimeInterval
@@ -34,14 +36,14 @@ struct Watchdog: Service {
     static let lease: TimeInterval = 20
 
     func run() async throws {
-        let http = PeerHTTP.client(connect: .seconds(2), read: .seconds(Int64(Self.livenessTimeout)), followRedirects: true)
-        let transport = HTTPPeerTransport(http: http)
+        let transport = HTTPPeerTransport(
+            proxy: proxy, settings: PeerHTTP.settings(connect: .seconds(2), read: .seconds(Int64(Self.livenessTimeout)), followRedirects: true))
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await reporter.pass(wakeup: wakeup) { try await pass(transport) }
             }
         }
-        try? await http.shutdown()
+        await transport.shutdown()
     }
 
     /// Checks every watch due now, at once; returns when the next one falls due. Every commit to a watch

@@ -25,9 +25,53 @@ package struct Inbox: Sendable {
 
     enum Answer {
         /// A sealed envelope for the sender: a receipt, or a liveness statement.
-        case reply(Data)
+        case reply(Reply)
         case refused(EnvelopeError)
         case unavailable
+    }
+
+    /// What goes back to the sender: in the HTTP answer, or, for an envelope that came through a mailbox,
+    /// through the outbox to the sender's endpoints (`queued`).
+    struct Reply {
+        let envelope: Envelope
+        let sealed: Data
+        /// Whom it goes back to: a contact, or someone known by a card (a guardian relaying, a user's contact).
+        let to: ReplyRecipient
+        /// What it answers: a receipt is never answered through the outbox, since the other side would answer
+        /// that, and so on; nor is a liveness request, which a guardian takes only in its HTTP answer.
+        let answers: UInt8
+
+        /// The outbox row that sends it back, when it answers an envelope fetched from a mailbox.
+        func queued(at now: Date) -> Queued? {
+            guard answers != MessageType.receipt.rawValue, answers != MessageType.livenessRequest.rawValue else { return nil }
+            switch to {
+            case let .contact(contact):
+                return .contact(OutboxEntry(
+                    envelopeID: envelope.id, contact: contact, type: envelope.type ?? .receipt, planID: nil, alertID: nil,
+                    sealed: sealed, createdAt: now, expiresAt: envelope.expires, nextAttemptAt: now))
+            case let .card(card):
+                return .card(CardEnvelope(
+                    type: envelope.type ?? .receipt, card: card, name: card.name, tier: 1, id: envelope.id, sealed: sealed,
+                    expires: envelope.expires, notBefore: now))
+            }
+        }
+
+        enum Queued {
+            case contact(OutboxEntry)
+            case card(CardEnvelope)
+        }
+    }
+
+    enum ReplyRecipient {
+        case contact(ContactRecord)
+        case card(ContactCard)
+
+        var sealingKey: SealingPublicKey {
+            switch self {
+            case let .contact(contact): contact.sealingKey
+            case let .card(card): card.sealingKey
+            }
+        }
     }
 
     func receive(_ sealed: Data) -> Answer {
@@ -48,6 +92,8 @@ package struct Inbox: Sendable {
         let now = clock.now
         // A relayed alert may come from a guardian this node does not know: its escrow vouches for it.
         if envelope.typeByte == MessageType.relayedAlert.rawValue { return try acceptRelayed(envelope, now: now) }
+        // A receipt for an envelope that went through a mailbox: it names an envelope sent to its sender.
+        if envelope.typeByte == MessageType.receipt.rawValue { return try acceptReceipt(envelope, now: now) }
         guard let contact = try store.contact(signingKey: envelope.sender) else {
             // An ack from one of a watched user's contacts, who need not know this guardian.
             if envelope.typeByte == MessageType.ack.rawValue { return try acceptGuardianAck(envelope, now: now) }
@@ -56,8 +102,8 @@ package struct Inbox: Sendable {
             throw EnvelopeError.unknownSender
         }
         try envelope.checkTimes(now: now)
-        guard let type = envelope.type, type != .receipt, type != .liveness else {
-            // Receipts and liveness statements travel only in HTTP answers.
+        guard let type = envelope.type, type != .liveness else {
+            // Liveness statements travel only in HTTP answers.
             throw EnvelopeError.unknownType(envelope.typeByte)
         }
         if type == .livenessRequest { return try answerLiveness(envelope, from: contact, now: now) }
@@ -74,16 +120,36 @@ package struct Inbox: Sendable {
             counters.refused("replayed")
             logger.info("envelope repeated; not stored again", metadata: ["type": "\(type)"])
         }
-        return receipt(for: envelope, duplicate: !fresh, to: contact.sealingKey, now: now)
+        return receipt(for: envelope, duplicate: !fresh, to: .contact(contact), now: now)
     }
 
-    private func receipt(for envelope: Envelope, duplicate: Bool, to recipient: SealingPublicKey, now: Date) -> Answer {
+    private func receipt(for envelope: Envelope, duplicate: Bool, to recipient: ReplyRecipient, now: Date) -> Answer {
         reply(.receipt, WireJSON.encode(ReceiptMessage(envelope: envelope.id.hexString, receivedAt: now, duplicate: duplicate)),
-              to: recipient, now: now)
+              answering: envelope, to: recipient, now: now)
     }
 
-    private func reply(_ type: MessageType, _ body: Data, to recipient: SealingPublicKey, now: Date) -> Answer {
-        .reply(signer.seal(type, body, to: recipient, at: now, lifetime: 86_400).sealed)
+    private func reply(_ type: MessageType, _ body: Data, answering request: Envelope, to recipient: ReplyRecipient, now: Date) -> Answer {
+        let (envelope, sealed) = signer.seal(type, body, to: recipient.sealingKey, at: now, lifetime: 86_400)
+        return .reply(Reply(envelope: envelope, sealed: sealed, to: recipient, answers: request.typeByte))
+    }
+
+    /// A receipt POSTed, not in an HTTP answer: the recipient of an envelope this node sent got it through a
+    /// mailbox. It marks that envelope delivered when it names one sent to its signer; from a contact, one
+    /// that names nothing (already delivered, or expired) is taken and changes nothing.
+    private func acceptReceipt(_ envelope: Envelope, now: Date) throws -> Answer {
+        try envelope.checkTimes(now: now)
+        let message = try WireJSON.decode(ReceiptMessage.self, from: envelope.body)
+        guard let id = Data(hexString: message.envelope), id.count == Envelope.idByteCount else {
+            throw EnvelopeError.badBody("the receipt's envelope is not a 32-digit hex id")
+        }
+        let contact = try store.contact(signingKey: envelope.sender)
+        guard let recipient = try contact.map(ReplyRecipient.contact) ?? store.outboxCard(envelopeID: id, sentTo: envelope.sender).map(ReplyRecipient.card)
+        else { throw EnvelopeError.unknownSender }
+        let fresh = try store.acceptOnce(envelopeID: envelope.id, expires: envelope.expires) { db in
+            try store.markDelivered(db, envelopeID: id, to: envelope.sender, at: now)
+        }
+        if fresh { counters.accepted() } else { counters.refused("replayed") }
+        return receipt(for: envelope, duplicate: !fresh, to: recipient, now: now)
     }
 
     /// A guardian asks whether the plan is alive: the answer is the plan's state, signed, naming its nonce.
@@ -95,7 +161,7 @@ package struct Inbox: Sendable {
         let statement = LivenessMessage(
             plan: request.plan, nonce: request.nonce, phase: state.phase, deadline: state.deadline,
             lastCheckIn: state.lastCheckIn)
-        return reply(.liveness, WireJSON.encode(statement), to: contact.sealingKey, now: now)
+        return reply(.liveness, WireJSON.encode(statement), answering: envelope, to: .contact(contact), now: now)
     }
 
     /// An ack for a plan this node watches, from a contact of its user named in the replica.
@@ -116,7 +182,7 @@ package struct Inbox: Sendable {
         } else {
             counters.refused("replayed")
         }
-        return receipt(for: envelope, duplicate: !fresh, to: card.sealingKey, now: now)
+        return receipt(for: envelope, duplicate: !fresh, to: .card(card), now: now)
     }
 
     /// As a guardian that raised the alarm: that `acker` is on it, to the plan's other contacts by their cards,
@@ -141,7 +207,7 @@ package struct Inbox: Sendable {
             try store.applyAcked(db, message, from: envelope.sender)
         }
         if fresh { counters.accepted() } else { counters.refused("replayed") }
-        return receipt(for: envelope, duplicate: !fresh, to: card.sealingKey, now: now)
+        return receipt(for: envelope, duplicate: !fresh, to: .card(card), now: now)
     }
 
     /// A guardian's relayed alert (docs/PROTOCOL.md, "Relayed alert"): accepted when the escrow inside opens
@@ -188,7 +254,7 @@ package struct Inbox: Sendable {
         } else {
             counters.refused("replayed")
         }
-        return receipt(for: envelope, duplicate: !fresh, to: guardianCard.sealingKey, now: now)
+        return receipt(for: envelope, duplicate: !fresh, to: .card(guardianCard), now: now)
     }
 
     /// Stores received alerts, and acks them again when their id changes.
@@ -232,6 +298,15 @@ package struct Inbox: Sendable {
             let message = try WireJSON.decode(AckedMessage.self, from: envelope.body)
             try Self.check(message)
             return { db in try store.applyAcked(db, message, from: contact.signingKey) }
+        case .cardUpdate:
+            let message = try WireJSON.decode(CardUpdateMessage.self, from: envelope.body)
+            return { db in
+                let sender = contact.signingKey
+                guard try store.updateCard(db, of: contact, replacing: { try message.replacing($0, sender: sender) }) != nil else {
+                    return
+                }
+                try store.replicateRunningPlans(db, alerting: contact.id, at: now)
+            }
         case .resolved:
             let message = try WireJSON.decode(ResolvedMessage.self, from: envelope.body)
             let hooks = hooks.value.alert.kinds
@@ -246,7 +321,7 @@ package struct Inbox: Sendable {
         case .standDown:
             let message = try WireJSON.decode(StandDownMessage.self, from: envelope.body)
             return { db in try store.applyStandDown(db, message, from: contact, at: now, recheckAfter: Watchdog.alertedRecheck) }
-        case .receipt, .liveness, .livenessRequest, .relayedAlert:
+        case .receipt, .liveness, .livenessRequest, .relayedAlert, .mailboxFetch:
             throw EnvelopeError.unknownType(envelope.typeByte)
         }
     }

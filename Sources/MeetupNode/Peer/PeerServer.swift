@@ -11,6 +11,8 @@ import ServiceLifecycle
 /// `GET /healthz` says whether it is healthy (Health.swift); the phone's routes are in PhoneRoutes.swift.
 struct PeerServer: Service {
     let inbox: Inbox
+    /// Deposits and fetches of the mailboxes this node hosts.
+    let mailboxes: MailboxHost
     let ownTracks: OwnTracksReceiver
     let page: CheckInPage
     let pinChecks: PINCheckGate
@@ -22,7 +24,7 @@ struct PeerServer: Service {
     let listen: ListenAddress
     let connectionLimit: Int
     /// Told the bound address (port 0 becomes a real port) once the listener serves.
-    let bound: @Sendable (ListenAddress) -> Void
+    let bound: @Sendable (ListenAddress) async -> Void
     let logger: Logger
 
     /// The routes, without a listener: tests drive them through `.router`.
@@ -54,16 +56,17 @@ struct PeerServer: Service {
             }
             let sealed = Data(body.readableBytesView)
             switch try await offPool({ inbox.receive(sealed) }) {
-            case let .reply(sealed):
+            case let .reply(reply):
                 return Response(
                     status: .ok, headers: [.contentType: "application/octet-stream"],
-                    body: .init(byteBuffer: ByteBuffer(bytes: sealed)))
+                    body: .init(byteBuffer: ByteBuffer(bytes: reply.sealed)))
             case let .refused(error):
                 return Self.refusal(error)
             case .unavailable:
                 return Self.jsonError(status: 503, code: "unavailable", message: "the node cannot store the envelope now")
             }
         }
+        MailboxRoutes.add(to: router, host: mailboxes, envelopeSlots: envelopeSlots, counters: counters)
         PhoneRoutes.add(to: router, ownTracks: ownTracks, page: page, pinChecks: pinChecks)
         return router
     }
@@ -111,12 +114,17 @@ struct PeerServer: Service {
                 availableConnectionsDelegate: .maximum(connectionLimit, logger: logger)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? listen.port
-                bound(ListenAddress(host: listen.host, port: port))
+                await bound(ListenAddress(host: listen.host, port: port))
                 logger.info("peer listener ready", metadata: ["port": "\(port)"])
             },
             logger: logger)
         do {
-            try await app.run()
+            // Long polls end at once when the node stops, so that none holds its exit.
+            try await withGracefulShutdownHandler {
+                try await app.run()
+            } onGracefulShutdown: { [waiters = mailboxes.waiters] in
+                waiters.close()
+            }
         } catch {
             throw ListenFailure.map(error, address: listen.description)
         }

@@ -139,7 +139,7 @@ struct CheckInPage: Sendable {
         case .planRunning: .failed
         case .routeNotFound, .invalidRequest, .requestTooLarge, .invalidArgument, .noActivePlan, .planAmbiguous, .pinNotSet,
              .unknownContact, .contactNotFound, .contactExists, .contactInUse, .invalidCard, .alertNotFound, .linkNotFound,
-             .storeUnavailable, .internalError, .refused:
+             .mailboxNotFound, .mailboxNotGranted, .mailboxUnreachable, .storeUnavailable, .internalError, .refused:
             .failed
         }
     }

@@ -31,19 +31,56 @@ final class NodeAddress: Sendable {
     }
 }
 
-/// This node's own contact card, signed when asked from its keys, name and advertised URL.
+/// This node's own contact card: the one published last while its name and endpoints stay the same (the
+/// same bytes every time), else a new one, signed with a later `created` and sent to every contact as a
+/// card update (docs/PROTOCOL.md, "card-update"), so that they reach this node without pairing again.
 struct OwnCard: Sendable {
     let keys: NodeKeys
     let name: String
     let address: NodeAddress
     let store: Store
+    let clock: any WallClock
+    /// Seals the card updates.
+    let signer: EnvelopeSigner
     let startedAt: Date
 
     func make() throws -> ContactCard {
         guard let url = address.url else { throw CardError.badEndpoint }
-        return try ContactCard(
-            signing: keys.signing, sealingKey: keys.sealing.publicKey, created: try store.createdAt() ?? startedAt,
-            name: name, endpoints: [url])
+        let now = clock.now
+        let nodeCreated = try store.createdAt() ?? startedAt
+        let endpoints = try endpoints(own: url)
+        let sign = { (created: Date) throws -> ContactCard in
+            try ContactCard(signing: keys.signing, sealingKey: keys.sealing.publicKey, created: created, name: name, endpoints: endpoints)
+        }
+        return try store.ownCard(
+            make: { published, hasContacts in
+                // The first card is dated by the node's creation; on a node that had contacts before cards were
+                // kept, they may hold another: it is dated now and sent to them.
+                guard let published else { return try sign(hasContacts ? now : nodeCreated) }
+                if try sign(published.created).text == published.text { return nil }
+                return try sign(max(now, published.created.addingTimeInterval(0.001)))
+            },
+            update: { card, contact in
+                signer.entry(.cardUpdate, WireJSON.encode(CardUpdateMessage(card: card.text)), to: contact, at: now)
+            },
+            at: now
+        ).card
+    }
+
+    /// What the card lists: this node's own URL, then the mailbox it uses, or the mailbox only.
+    private func endpoints(own url: String) throws -> [String] {
+        guard let use = try store.mailboxUse(), let mailbox = try mailboxEndpoint(use) else { return [url] }
+        return use.only ? [mailbox] : [url, mailbox]
+    }
+
+    /// The endpoint of the mailbox `use` names: at its host's own endpoint, with the host's key and this
+    /// node's box; nil when the host is no longer a contact or lists no endpoint of its own.
+    func mailboxEndpoint(_ use: MailboxUse) throws -> String? {
+        guard let host = try store.contact(id: use.hostContactID),
+              let hostEndpoint = try store.card(of: host).endpoints.first(where: { Mailbox.address(of: $0) == nil })
+        else { return nil }
+        return Mailbox.endpoint(
+            hostEndpoint: hostEndpoint, host: host.signingKey, box: Mailbox.box(host: host.signingKey, owner: keys.signing.publicKey))
     }
 }
 

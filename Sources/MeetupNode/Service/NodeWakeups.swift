@@ -9,6 +9,9 @@ final class NodeWakeups: Sendable {
     let courier = SchedulerWakeup()
     let hooks = SchedulerWakeup()
     let watchdog = SchedulerWakeup()
+    /// The mailbox fetcher's: nudged by `mailbox use` and `mailbox drop`, not by commits (its own writes
+    /// would wake it).
+    let mailbox = SchedulerWakeup()
     private let observations = Mutex<[AnyDatabaseCancellable]>([])
 
     /// Starts watching `store`'s commits, for as long as this object lives: the node holds it, and must outlive

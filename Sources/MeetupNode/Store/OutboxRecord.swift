@@ -30,6 +30,10 @@ struct OutboxRecord: Equatable, FetchableRecord, PersistableRecord {
     var lastError: String?
     /// For an alert's copy: the alert's revision it carries.
     var revision: Int
+    /// When a mailbox host first signed that it keeps the envelope (`stored`, before the recipient's own
+    /// receipt), and that deposit receipt.
+    var storedAt: Date?
+    var deposit: Data?
 
     enum Columns {
         static let seq = Column("seq")
@@ -51,6 +55,8 @@ struct OutboxRecord: Equatable, FetchableRecord, PersistableRecord {
         static let ackedAt = Column("acked_at")
         static let lastError = Column("last_error")
         static let revision = Column("revision")
+        static let storedAt = Column("stored_at")
+        static let deposit = Column("deposit")
     }
 
     init(row: Row) throws {
@@ -73,6 +79,8 @@ struct OutboxRecord: Equatable, FetchableRecord, PersistableRecord {
         ackedAt = try row.decode(forColumn: Columns.ackedAt)
         lastError = try row.decode(forColumn: Columns.lastError)
         revision = try row.decode(forColumn: Columns.revision)
+        storedAt = try row.decode(forColumn: Columns.storedAt)
+        deposit = try row.decode(forColumn: Columns.deposit)
     }
 
     func encode(to container: inout PersistenceContainer) {
@@ -95,6 +103,8 @@ struct OutboxRecord: Equatable, FetchableRecord, PersistableRecord {
         container[Columns.ackedAt] = ackedAt
         container[Columns.lastError] = lastError
         container[Columns.revision] = revision
+        container[Columns.storedAt] = storedAt
+        container[Columns.deposit] = deposit
     }
 
     /// A new row, queued.
@@ -119,6 +129,14 @@ struct OutboxRecord: Equatable, FetchableRecord, PersistableRecord {
         self.revision = revision
     }
 
+}
+
+extension OutboxRecord {
+    /// The state `status` shows: `stored` for an envelope a mailbox host keeps for its recipient, whose own
+    /// receipt has not come back yet.
+    var shownState: String {
+        state == .queued && storedAt != nil ? "stored" : state.rawValue
+    }
 }
 
 /// The outbox's `type` column holds the message type's name, as the schema checks.

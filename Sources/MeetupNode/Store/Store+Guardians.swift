@@ -19,6 +19,16 @@ extension Store {
         try OutboxRecord.all().ofPlan(planID).ofType(.replica).queued().cancel(db)
     }
 
+    /// A contact's card changed: each running plan that alerts it and has guardians sends them a fresh
+    /// replica, whose contact list carries the new card, so that a guardian's alarm reaches its endpoints.
+    func replicateRunningPlans(_ db: Database, alerting contactID: Int64, at now: Date) throws {
+        for plan in try PlanRecord.all().running().fetchAll(db) {
+            let details = try plan.openDetails(with: cipher)
+            guard details.recipients?.contains(contactID) == true, try !guardians(db, of: details).isEmpty else { continue }
+            try insertNotice(db, planID: plan.id, kind: .replica, alertID: nil, at: now, quiet: false)
+        }
+    }
+
     /// The plan's state for a guardian that asks (type 19), or nil when `contact` is not its guardian.
     /// The state is caught up to `now` in memory, so that a scheduler pass not yet run cannot mislead.
     func planState(_ planID: String, forGuardian contact: ContactRecord, machine: CheckInMachine, now: Date) throws -> CheckInState? {

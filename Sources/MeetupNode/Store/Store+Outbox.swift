@@ -1,6 +1,7 @@
 import CheckInCore
 import Foundation
 import GRDB
+import MeetupCrypto
 import MeetupProtocol
 
 /// An envelope to put in the outbox, for a contact.
@@ -84,7 +85,7 @@ extension Store {
     }
 
     /// An envelope to someone who is not a contact, reached through their card.
-    func insertOutbox(_ db: Database, card relay: CardEnvelope, planID: String, now: Date) throws {
+    func insertOutbox(_ db: Database, card relay: CardEnvelope, planID: String?, now: Date) throws {
         let record = OutboxRecord(
             envelopeID: relay.id, contactID: nil, contactName: relay.name, tier: relay.tier, type: relay.type, planID: planID,
             alertID: nil, envelope: relay.sealed, card: cipher.seal(Data(relay.card.text.utf8), for: Self.outboxCardColumn(relay.id)),
@@ -164,12 +165,12 @@ extension Store {
 
     /// Whether the outbox row `o` may be attempted: queued, with somewhere to go, and, unless it is an alert,
     /// behind no alert queued before it to the same contact ("alerts first": a "resolved" never overtakes
-    /// its alert).
+    /// its alert). An alert stored at a mailbox holds nothing back: the owner fetches in the order deposited.
     static let sendableEnvelope = """
         o.state = 'queued' AND (o.contact_id IS NOT NULL OR o.card IS NOT NULL)
           AND NOT (o.type != 'alert' AND EXISTS (
             SELECT 1 FROM outbox a WHERE a.contact_id = o.contact_id AND a.type = 'alert'
-              AND a.state = 'queued' AND a.seq < o.seq))
+              AND a.state = 'queued' AND a.stored_at IS NULL AND a.seq < o.seq))
         """
 
     /// Makes every queued envelope due at `now`, except tier-2 copies still waiting to escalate.
@@ -209,11 +210,44 @@ extension Store {
     /// A receipt is proof: it also turns a copy cancelled while its attempt was in flight into delivered.
     func markDelivered(seq: Int64, at now: Date) throws {
         // Receipts come back in bursts: their outcomes commit together, each by a statement prepared once.
-        try groupCommit.write { db in
-            try db.cachedStatement(sql: """
-                UPDATE outbox SET state = ?, delivered_at = ?, next_attempt_at = NULL, attempts = attempts + 1, last_error = NULL
-                WHERE seq = ? AND state IN (?, ?)
-                """).execute(arguments: [OutboxState.delivered, now, seq, OutboxState.queued, OutboxState.cancelled])
+        try groupCommit.write { db in try markDelivered(db, seq: seq, at: now) }
+    }
+
+    private func markDelivered(_ db: Database, seq: Int64, at now: Date) throws {
+        try db.cachedStatement(sql: """
+            UPDATE outbox SET state = ?, delivered_at = ?, next_attempt_at = NULL, attempts = attempts + 1, last_error = NULL
+            WHERE seq = ? AND state IN (?, ?)
+            """).execute(arguments: [OutboxState.delivered, now, seq, OutboxState.queued, OutboxState.cancelled])
+    }
+
+    /// A receipt that came as an envelope of its own (the recipient fetched the envelope from a mailbox): the
+    /// envelope `envelopeID` is delivered if it was sent to `recipient`'s key. False when it was not.
+    @discardableResult
+    func markDelivered(_ db: Database, envelopeID: Data, to recipient: SigningPublicKey, at now: Date) throws -> Bool {
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT seq, contact_id, card FROM outbox WHERE envelope_id = ?"), arguments: [envelopeID])
+        else { return false }
+        let seq: Int64 = row["seq"]
+        let key: SigningPublicKey? = if let contactID = row["contact_id"] as Int64? {
+            try contact(db, id: contactID)?.signingKey
+        } else if let card = row["card"] as Data? {
+            try outboxCard(card, envelopeID: envelopeID, seq: seq).signingKey
+        } else {
+            nil
+        }
+        guard key == recipient else { return false }
+        try markDelivered(db, seq: seq, at: now)
+        return true
+    }
+
+    /// The card of the envelope `envelopeID`, when it went to `recipient` known only by its card.
+    func outboxCard(envelopeID: Data, sentTo recipient: SigningPublicKey) throws -> ContactCard? {
+        try readOne { db in
+            guard let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT seq, card FROM outbox WHERE envelope_id = ? AND card IS NOT NULL"), arguments: [envelopeID])
+            else { return nil }
+            let card = try outboxCard(row["card"], envelopeID: envelopeID, seq: row["seq"])
+            return card.signingKey == recipient ? card : nil
         }
     }
 
@@ -221,6 +255,22 @@ extension Store {
     /// device (log, status, health, metrics) shows it, as under duress their presence or absence would tell.
     static let silentEnvelope =
         "(COALESCE((SELECT silent FROM alert WHERE alert.id = o.alert_id), 0) OR o.type IN ('replica', 'heartbeat', 'stand-down'))"
+
+    /// A mailbox host signed that it keeps the envelope: `stored`, tried again at `next` (its recipient's own
+    /// endpoint may answer by then; the host answers a repeat with the same receipt) until the recipient's
+    /// receipt comes back. A reply (a receipt, a liveness statement) is done once stored: nothing answers it.
+    func markStored(seq: Int64, deposit: Data, reply: Bool, next: Date, at now: Date) throws {
+        try groupCommit.write { db in
+            if reply {
+                try markDelivered(db, seq: seq, at: now)
+                return
+            }
+            try db.cachedStatement(sql: """
+                UPDATE outbox SET stored_at = COALESCE(stored_at, ?), deposit = COALESCE(deposit, ?), attempts = attempts + 1,
+                  last_error = NULL, next_attempt_at = ? WHERE seq = ? AND state = ?
+                """).execute(arguments: [now, deposit, next, seq, OutboxState.queued])
+        }
+    }
 
     /// A failed attempt: try again at `next`, or give up (`next` nil) as `failed`.
     func markAttemptFailed(seq: Int64, next: Date?, error: String) throws {

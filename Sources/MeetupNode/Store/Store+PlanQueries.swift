@@ -85,7 +85,7 @@ extension Store {
             .order(columns.tier, Column("contact_name")).fetchAll(db)
             .map { row in
                 DeliverySummary(
-                    contact: row.contactName, state: row.ackedAt != nil ? "acked" : row.state.rawValue, tier: row.tier,
+                    contact: row.contactName, state: row.ackedAt != nil ? "acked" : row.shownState, tier: row.tier,
                     queuedAt: row.createdAt,
                     escalatesAt: row.tier == 2 && row.attempts == 0 && row.state == .queued ? row.nextAttemptAt : nil,
                     deliveredAt: row.deliveredAt, ackedAt: row.ackedAt, attempts: row.attempts)

@@ -1,0 +1,59 @@
+import Foundation
+import Synchronization
+
+/// The owners' long polls waiting at this host, one wake-up per mailbox: a deposit wakes the fetches
+/// waiting on its mailbox at once. At most `limit` wait together (each holds a connection); past that a
+/// fetch is answered at once, and its owner asks again later. Closed at shutdown, so that no long poll
+/// holds the node's exit.
+final class MailboxWaiters: Sendable {
+    private struct State {
+        var wakeups: [Int64: (wakeup: SchedulerWakeup, waiting: Int)] = [:]
+        var waiting = 0
+        var closed = false
+    }
+
+    let limit: Int
+    private let state = Mutex(State())
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// Waits until a deposit in `mailbox`, `deadline`, or shutdown; false at once when too many wait already
+    /// or the node is stopping.
+    func wait(for mailbox: Int64, until deadline: Date, clock: any WallClock) async -> Bool {
+        let wakeup = state.withLock { state -> SchedulerWakeup? in
+            guard !state.closed, state.waiting < limit else { return nil }
+            state.waiting += 1
+            let entry = state.wakeups[mailbox] ?? (SchedulerWakeup(), 0)
+            state.wakeups[mailbox] = (entry.wakeup, entry.waiting + 1)
+            return entry.wakeup
+        }
+        guard let wakeup else { return false }
+        await wakeup.wait(until: deadline, clock: clock)
+        state.withLock { state in
+            state.waiting -= 1
+            // A mailbox nobody waits on keeps no wake-up: one kept would carry a stale nudge to the next fetch.
+            let left = (state.wakeups[mailbox]?.waiting ?? 1) - 1
+            state.wakeups[mailbox] = left > 0 ? (wakeup, left) : nil
+        }
+        return true
+    }
+
+    /// Something was deposited in `mailbox`.
+    func signal(_ mailbox: Int64) {
+        state.withLock { $0.wakeups[mailbox]?.wakeup }?.nudge()
+    }
+
+    /// The node is stopping: every waiting fetch is answered now.
+    func close() {
+        let wakeups = state.withLock { state in
+            state.closed = true
+            return state.wakeups.values.map(\.wakeup)
+        }
+        for wakeup in wakeups { wakeup.nudge() }
+    }
+
+    /// Fetches waiting now, for status and tests.
+    var waiting: Int { state.withLock { $0.waiting } }
+}
