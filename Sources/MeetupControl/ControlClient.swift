@@ -93,6 +93,26 @@ public struct ControlClient: Sendable {
         try await send("POST", "/v1/contacts", body: request, as: ContactInfo.self)
     }
 
+    public func grantMailbox(_ name: String, _ request: MailboxGrantRequest) async throws(ControlClientError) -> HostedMailbox {
+        try await send("PUT", Self.path("mailboxes", name), body: request, as: HostedMailbox.self)
+    }
+
+    public func revokeMailbox(_ name: String) async throws(ControlClientError) -> Done {
+        try await send("DELETE", Self.path("mailboxes", name), as: Done.self)
+    }
+
+    public func mailboxStatus() async throws(ControlClientError) -> MailboxStatus {
+        try await send("GET", "/v1/mailbox", as: MailboxStatus.self)
+    }
+
+    public func useMailbox(_ request: MailboxUseRequest) async throws(ControlClientError) -> MailboxStatus {
+        try await send("PUT", "/v1/mailbox", body: request, as: MailboxStatus.self)
+    }
+
+    public func dropMailbox() async throws(ControlClientError) -> MailboxStatus {
+        try await send("DELETE", "/v1/mailbox", as: MailboxStatus.self)
+    }
+
     public func contacts() async throws(ControlClientError) -> ContactList {
         try await send("GET", "/v1/contacts", as: ContactList.self)
     }

@@ -11,7 +11,7 @@ struct Meetupctl: AsyncParsableCommand {
         subcommands: [
             PinCommand.self, ArmCommand.self, CheckInCommand.self, WhereCommand.self, ExtendCommand.self,
             DoneCommand.self, PanicCommand.self, PlansCommand.self, StatusCommand.self, LogCommand.self, IdCommand.self,
-            LinkCommand.self, OwnTracksCommand.self, ContactsCommand.self, AlertsCommand.self, PurgeCommand.self,
+            LinkCommand.self, OwnTracksCommand.self, ContactsCommand.self, MailboxCommand.self, AlertsCommand.self, PurgeCommand.self,
             ExportCommand.self,
         ])
 }
