@@ -41,6 +41,11 @@ public enum Mailbox {
         public let host: SigningPublicKey
         /// The box id as the path writes it: base32, 16 characters.
         public let box: String
+
+        public init(host: SigningPublicKey, box: String) {
+            self.host = host
+            self.box = box
+        }
     }
 }
 

@@ -110,6 +110,10 @@ struct CourierTests {
         await node.courier.attempt(envelope, to: node.courier.recipients(of: [envelope])[envelope.seq] ?? .gone("none"), transport: transport)
     }
 
+    func outboxRow(_ seq: Int64) throws -> OutboxRecord? {
+        try node.store.writer.read { db in try OutboxRecord.filter(key: seq).fetchOne(db) }
+    }
+
     func row(_ seq: Int64) throws -> (state: String, attempts: Int, next: Date?, error: String?) {
         try node.store.writer.read { db in
             let row = try #require(try Row.fetchOne(db, sql: "SELECT state, attempts, next_attempt_at, last_error FROM outbox WHERE seq = ?", arguments: [seq]))
@@ -177,6 +181,58 @@ struct CourierTests {
         clock.advance(by: 60)
         await attempt(copy, transport)
         #expect(try row(copy.seq).state == "delivered", "the contact's new node on the second endpoint")
+    }
+
+    @Test("a mailbox's signed deposit receipt makes the copy stored, not delivered; the contact's own receipt, POSTed later, delivers it")
+    func storedAtMailbox() async throws {
+        // Ana took a mailbox at an association's node: her card update lists it after her own endpoint.
+        let host = SigningKeyPair()
+        let mailbox = Mailbox.endpoint(
+            hostEndpoint: "http://asso.invalid:7744", host: host.publicKey, box: Mailbox.box(host: host.publicKey, owner: peer.signing.publicKey))
+        let update = try peer.card("Ana", endpoints: [Self.first, mailbox], at: clock.now.addingTimeInterval(1))
+        let sealedUpdate = Envelope(
+            type: .cardUpdate, created: clock.now, expires: clock.now.addingTimeInterval(60), sender: peer.signing.publicKey,
+            body: WireJSON.encode(CardUpdateMessage(card: update.text))
+        ).seal(signer: peer.signing, to: node.keys.sealing.publicKey)
+        guard case .reply = node.inbox.receive(sealedUpdate) else {
+            Issue.record("the card update was refused")
+            return
+        }
+        let copy = try alertCopy()
+        let transport = ScriptedTransport(peer: peer, node: node, replies: [mailbox: .mailbox(host)])
+        await attempt(copy, transport)
+        #expect(transport.posts.withLock { $0 } == [Self.first, mailbox], "her own endpoint first, then the mailbox")
+        let stored = try row(copy.seq)
+        #expect(stored.state == "queued" && stored.error == nil)
+        let next = try #require(stored.next)
+        #expect(abs(next.timeIntervalSince(clock.now) - Courier.storedRecheck) < 1)
+        let record = try #require(try outboxRow(copy.seq))
+        #expect(record.shownState == "stored" && record.deposit != nil)
+        // A deposit receipt signed by another key than the endpoint's is no proof: tried again.
+        let liar = ScriptedTransport(peer: peer, node: node, replies: [mailbox: .mailbox(SigningKeyPair())])
+        let other = try alertCopy()
+        await attempt(other, liar)
+        #expect(try outboxRow(other.seq)?.storedAt == nil)
+        // Ana fetched it: her receipt comes as an envelope of its own, and the copy is delivered.
+        let receipt = try peer.receipt(for: copy.sealed, to: node, at: clock.now)
+        guard case let .reply(answer) = node.inbox.receive(receipt) else {
+            Issue.record("the POSTed receipt was refused")
+            return
+        }
+        #expect(try Envelope.open(answer.sealed, with: peer.sealing).type == .receipt)
+        #expect(answer.queued(at: clock.now) == nil, "a receipt is never answered through the outbox")
+        #expect(try row(copy.seq).state == "delivered")
+        // A receipt from a key that is not a contact, for an envelope it was not sent, is refused and changes nothing.
+        let stranger = SigningKeyPair()
+        let forged = Envelope(
+            type: .receipt, created: clock.now, expires: clock.now.addingTimeInterval(60), sender: stranger.publicKey,
+            body: WireJSON.encode(ReceiptMessage(envelope: other.envelopeID.hexString, receivedAt: clock.now, duplicate: false))
+        ).seal(signer: stranger, to: node.keys.sealing.publicKey)
+        guard case .refused(.unknownSender) = node.inbox.receive(forged) else {
+            Issue.record("a stranger's receipt was taken")
+            return
+        }
+        #expect(try row(other.seq).state == "queued")
     }
 
     @Test("with the manual clock: a copy that failed is due again once its backoff has passed, not before")

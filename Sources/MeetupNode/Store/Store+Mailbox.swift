@@ -139,9 +139,9 @@ extension Store {
             let waiting = try Row.fetchOne(
                 db.cachedStatement(sql: """
                     SELECT COUNT(*) AS messages, COALESCE(SUM(size), 0) AS bytes FROM mailbox_message
-                    WHERE contact_id = ? AND envelope IS NOT NULL
+                    WHERE contact_id = ? AND envelope IS NOT NULL AND expires_at > ?
                     """),
-                arguments: [grant.contactID])
+                arguments: [grant.contactID, now])
             let (messages, bytes): (Int, Int) = (waiting?["messages"] ?? 0, waiting?["bytes"] ?? 0)
             guard messages < grant.limits.messages else {
                 return .full("the mailbox holds \(messages) messages, its limit")
@@ -197,14 +197,6 @@ extension Store {
                     SELECT EXISTS (SELECT 1 FROM mailbox_message WHERE contact_id = ? AND envelope IS NOT NULL AND expires_at > ?)
                     """),
                 arguments: [grant.contactID, now]) ?? false
-        }
-    }
-
-    /// Messages past their time to live, fetched or not, are dropped.
-    func purgeMailboxMessages(before now: Date) throws -> Int {
-        try writer.write { db in
-            try db.execute(sql: "DELETE FROM mailbox_message WHERE expires_at <= ?", arguments: [now])
-            return db.changesCount
         }
     }
 }

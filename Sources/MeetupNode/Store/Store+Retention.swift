@@ -26,6 +26,8 @@ extension Store {
             let receivedAlerts = try ReceivedAlertRecord.filter(ReceivedAlertRecord.Columns.ackedAt < dedupeCutoff).deleteAll(db)
             let watches = try WatchRecord.filter(WatchRecord.Columns.phase == WatchRecord.Phase.ended)
                 .filter(WatchRecord.Columns.receivedAt < dedupeCutoff).deleteAll(db)
+            // As a mailbox host: what waited past its mailbox's time to live, and what remains of fetched messages.
+            try db.execute(sql: "DELETE FROM mailbox_message WHERE expires_at <= ?", arguments: [now])
             return PurgeResult(plans: plans, receivedAlerts: receivedAlerts, watches: watches)
         }
         try checkpoint()
