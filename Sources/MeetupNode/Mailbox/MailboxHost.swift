@@ -84,14 +84,20 @@ struct MailboxHost: Sendable {
         let deletes = request.delete.compactMap { Data(hexString: $0) }.filter { $0.count == MailboxBatch.idByteCount }
         let deadline = now.addingTimeInterval(TimeInterval(min(request.waitSeconds, Mailbox.longestWait)))
         do {
-            var batch = try await offPool { try store.fetchMailbox(grant, delete: deletes, limit: MailboxBatch.messageLimit, byteLimit: MailboxBatch.byteLimit, at: now) }
-            while batch.messages.isEmpty, clock.now < deadline {
-                guard await waiters.wait(for: grant.contactID, until: deadline, clock: clock) else { break }
-                guard try await offPool({ try store.mailboxHasWaiting(grant, at: clock.now) }) else { continue }
-                let at = clock.now
-                batch = try await offPool { try store.fetchMailbox(grant, delete: [], limit: MailboxBatch.messageLimit, byteLimit: MailboxBatch.byteLimit, at: at) }
+            return try await waiters.holding(grant.contactID) { wakeup in
+                var batch = try await offPool {
+                    try store.fetchMailbox(grant, delete: deletes, limit: MailboxBatch.messageLimit, byteLimit: MailboxBatch.byteLimit, at: now)
+                }
+                while batch.messages.isEmpty, let wakeup, clock.now < deadline, !waiters.isClosed {
+                    await wakeup.wait(until: deadline, clock: clock)
+                    guard try await offPool({ try store.mailboxHasWaiting(grant, at: clock.now) }) else { continue }
+                    let at = clock.now
+                    batch = try await offPool {
+                        try store.fetchMailbox(grant, delete: [], limit: MailboxBatch.messageLimit, byteLimit: MailboxBatch.byteLimit, at: at)
+                    }
+                }
+                return .body(status: 200, MailboxBatch(messages: batch.messages, waiting: batch.waiting).bytes)
             }
-            return .body(status: 200, MailboxBatch(messages: batch.messages, waiting: batch.waiting).bytes)
         } catch {
             logger.error("fetch not answered", metadata: ["error_type": "\(type(of: error))"])
             return .unavailable

@@ -19,9 +19,10 @@ final class MailboxWaiters: Sendable {
         self.limit = limit
     }
 
-    /// Waits until a deposit in `mailbox`, `deadline`, or shutdown; false at once when too many wait already
-    /// or the node is stopping.
-    func wait(for mailbox: Int64, until deadline: Date, clock: any WallClock) async -> Bool {
+    /// Runs `body` with the wake-up of `mailbox`, registered before `body` looks at the mailbox, so that a
+    /// deposit made while it looks is not missed (the wake-up keeps the nudge for its next wait); nil when too
+    /// many wait already or the node is stopping: `body` then answers at once.
+    func holding<T>(_ mailbox: Int64, _ body: (SchedulerWakeup?) async throws -> T) async rethrows -> T {
         let wakeup = state.withLock { state -> SchedulerWakeup? in
             guard !state.closed, state.waiting < limit else { return nil }
             state.waiting += 1
@@ -29,16 +30,20 @@ final class MailboxWaiters: Sendable {
             state.wakeups[mailbox] = (entry.wakeup, entry.waiting + 1)
             return entry.wakeup
         }
-        guard let wakeup else { return false }
-        await wakeup.wait(until: deadline, clock: clock)
-        state.withLock { state in
-            state.waiting -= 1
-            // A mailbox nobody waits on keeps no wake-up: one kept would carry a stale nudge to the next fetch.
-            let left = (state.wakeups[mailbox]?.waiting ?? 1) - 1
-            state.wakeups[mailbox] = left > 0 ? (wakeup, left) : nil
+        defer {
+            if let wakeup {
+                state.withLock { state in
+                    state.waiting -= 1
+                    // A mailbox nobody waits on keeps no wake-up: one kept would carry a stale nudge to the next fetch.
+                    let left = (state.wakeups[mailbox]?.waiting ?? 1) - 1
+                    state.wakeups[mailbox] = left > 0 ? (wakeup, left) : nil
+                }
+            }
         }
-        return true
+        return try await body(wakeup)
     }
+
+    var isClosed: Bool { state.withLock { $0.closed } }
 
     /// Something was deposited in `mailbox`.
     func signal(_ mailbox: Int64) {
