@@ -68,8 +68,9 @@ final class Daemon {
     /// `stopping` is a daemon on the same home to stop first (SIGTERM), keeping its directory.
     /// `wrapper` runs the daemon through another program that execs it (`prlimit --nofile=…`), so that
     /// the process is still the daemon.
+    /// `listen` replaces `127.0.0.1:PORT` (a daemon in a network namespace listens on the namespace's address).
     init(
-        home: String? = nil, port: Int = 0, extraArguments: [String] = [], environment: [String: String] = [:],
+        home: String? = nil, port: Int = 0, listen: String? = nil, extraArguments: [String] = [], environment: [String: String] = [:],
         wrapper: [String] = [], logDirectory: String? = nil, stopping previous: Daemon? = nil
     ) throws {
         if let previous { _ = previous.stop() }
@@ -85,7 +86,7 @@ final class Daemon {
         }
         logPath = (logDirectory ?? (self.home as NSString).deletingLastPathComponent) + "/meetupd-\(UUID().uuidString.prefix(6)).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let arguments = ["--home", self.home, "--listen", "127.0.0.1:\(port)"] + extraArguments
+        let arguments = ["--home", self.home, "--listen", listen ?? "127.0.0.1:\(port)"] + extraArguments
         if let program = wrapper.first {
             process.executableURL = URL(fileURLWithPath: program)
             process.arguments = Array(wrapper.dropFirst()) + [Binaries.meetupd] + arguments

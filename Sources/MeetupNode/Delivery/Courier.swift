@@ -53,7 +53,7 @@ struct Courier: Service {
             proxy: proxy,
             settings: PeerHTTP.settings(
                 connect: Self.connectTimeout, read: Self.requestTimeout, idle: .seconds(5), connectionsPerHost: Self.connectionsPerEndpoint,
-                followRedirects: false))
+                followRedirects: false, retryConnecting: false))
         let inFlight = InFlight()
         do {
             // Whatever was waiting when the node stopped is tried at once: a contact may be back by now.

@@ -58,11 +58,16 @@ enum PeerHTTP {
         client(settings(connect: connect, read: read, idle: idle, connectionsPerHost: connectionsPerHost, followRedirects: followRedirects))
     }
 
+    /// `retryConnecting` false makes a refused connection fail at once instead of being tried again until the
+    /// connect timeout: the courier and the mailbox fetcher retry on their own schedules, and a node's own
+    /// endpoint that refuses (behind NAT) must not delay the mailbox listed after it.
     static func settings(
-        connect: TimeAmount, read: TimeAmount, idle: TimeAmount? = nil, connectionsPerHost: Int? = nil, followRedirects: Bool
+        connect: TimeAmount, read: TimeAmount, idle: TimeAmount? = nil, connectionsPerHost: Int? = nil, followRedirects: Bool,
+        retryConnecting: Bool = true
     ) -> (inout HTTPClient.Configuration) -> Void {
         { configuration in
             configuration.timeout = .init(connect: connect, read: read)
+            configuration.connectionPool.retryConnectionEstablishment = retryConnecting
             if !followRedirects { configuration.redirectConfiguration = .disallow }
             if let idle { configuration.connectionPool.idleTimeout = idle }
             if let connectionsPerHost { configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerHost }

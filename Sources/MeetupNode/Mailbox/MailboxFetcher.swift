@@ -26,7 +26,8 @@ struct MailboxFetcher: Service {
     func run() async throws {
         let transport = HTTPPeerTransport(
             proxy: proxy,
-            settings: PeerHTTP.settings(connect: .seconds(5), read: .seconds(Int64(Self.longPoll + 15)), followRedirects: false))
+            settings: PeerHTTP.settings(
+                connect: .seconds(5), read: .seconds(Int64(Self.longPoll + 15)), followRedirects: false, retryConnecting: false))
         await cancelWhenGracefulShutdown {
             var deletes: [Data] = []
             var failures = 0
@@ -114,7 +115,7 @@ struct MailboxFetcher: Service {
     /// not (`no-mailbox`, `unreachable`, ...). Fetches without waiting and deletes nothing.
     func probe(_ host: ContactRecord, card: ContactCard) async -> String? {
         let transport = HTTPPeerTransport(
-            proxy: proxy, settings: PeerHTTP.settings(connect: .seconds(5), read: .seconds(10), followRedirects: false))
+            proxy: proxy, settings: PeerHTTP.settings(connect: .seconds(5), read: .seconds(10), followRedirects: false, retryConnecting: false))
         let failure: String?
         do {
             _ = try await fetch(from: host, card: card, deleting: [], wait: 0, transport: transport)
