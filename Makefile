@@ -45,11 +45,13 @@ test: test-deps
 # alert wave: BENCH_N plans due at the same instant on a real node, committed and received by a real
 # contact (scripts/bench_wave.py), arming by 8 clients on kept-alive connections, a guardian absorbing
 # heartbeats (scripts/bench_heartbeat.py), and a real meetupd's memory and restart with
-# BENCH_RESTART_PLANS plans armed (scripts/bench_restart.py). Prints figures and
+# BENCH_RESTART_PLANS plans armed (scripts/bench_restart.py), and a mailbox host holding BENCH_MAILBOX_OWNERS
+# owners' long polls at once (scripts/bench_mailbox.py). Prints figures and
 # ratios measured in the same run; asserts nothing.
 BENCH_PLANS ?= 1000 100000
 BENCH_N ?= 1000 10000
 BENCH_RESTART_PLANS ?= 1000000
+BENCH_MAILBOX_OWNERS ?= 1000
 bench: deps
 	@python3 -c 'import nacl' 2>/dev/null || { echo "make: installing PyNaCl (the heartbeat bench seals with it)"; python3 -m pip install --quiet --disable-pip-version-check pynacl; }
 	swift build -c release $(SWIFT_BUILD_FLAGS)
@@ -58,6 +60,7 @@ bench: deps
 	python3 scripts/bench_wave.py --n "$(BENCH_N)" --bin "$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"
 	python3 scripts/bench_heartbeat.py --bin "$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"
 	python3 scripts/bench_restart.py --plans "$(BENCH_RESTART_PLANS)" --bin "$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"
+	python3 scripts/bench_mailbox.py --owners "$(BENCH_MAILBOX_OWNERS)" --bin "$$(swift build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"
 
 # Where a wave's time goes: one wave of PROFILE_N plans (release), perf sampling the user's node while it
 # arms and both nodes while the alerts go out, then each profile's hottest functions, by their own time
