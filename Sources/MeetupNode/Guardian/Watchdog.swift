@@ -103,6 +103,8 @@ struct Watchdog: Service {
         switch statement.phase {
         case .done, .expired: return .ended
         case .alerted: return .userAlerted
+        // An active plan always has a deadline: a statement without one proves nothing.
+        case .active where statement.deadline == nil: return .alarm
         case .scheduled, .active:
             if let next = statement.deadline, let deadline, next <= deadline { return .alarm }
             return .alive(statement.deadline)

@@ -15,6 +15,7 @@ enum MailboxRoutes {
         router.post("/v1/mailbox/{key}/{box}/v1/envelope") { request, context -> Response in
             let key = try context.parameters.require("key")
             let box = try context.parameters.require("box")
+            guard request.head.path == "/v1/mailbox/\(key)/\(box)/v1/envelope" else { return PhoneRoutes.notFound }
             return await withSlot(envelopeSlots, counters: counters) {
                 let body: ByteBuffer
                 do { body = try await request.body.collect(upTo: Envelope.sizeLimit) } catch { return PeerServer.refusal(.tooLarge) }
@@ -23,6 +24,7 @@ enum MailboxRoutes {
             }
         }
         router.post("/v1/mailbox/fetch") { request, _ -> Response in
+            guard request.head.path == Mailbox.fetchPath else { return PhoneRoutes.notFound }
             let body: ByteBuffer
             do { body = try await request.body.collect(upTo: fetchBodyLimit) } catch { return PeerServer.refusal(.tooLarge) }
             return response(await host.fetch(Data(body.readableBytesView)))

@@ -155,8 +155,12 @@ package struct Inbox: Sendable {
     /// A guardian asks whether the plan is alive: the answer is the plan's state, signed, naming its nonce.
     private func answerLiveness(_ envelope: Envelope, from contact: ContactRecord, now: Date) throws -> Answer {
         let request = try WireJSON.decode(LivenessRequestMessage.self, from: envelope.body)
+        try Self.checkID(request.plan)
+        guard request.nonce.utf8.count == 32, request.nonce.utf8.allSatisfy({ $0.isLowercaseHexDigit }) else {
+            throw EnvelopeError.badBody("the nonce is 32 lowercase hex digits")
+        }
         guard let state = try store.planState(request.plan, forGuardian: contact, machine: machine, now: now) else {
-            throw EnvelopeError.badBody("no plan \(request.plan) that this contact guards")
+            throw EnvelopeError.badBody("no such plan that this contact guards")
         }
         let statement = LivenessMessage(
             plan: request.plan, nonce: request.nonce, phase: state.phase, deadline: state.deadline,
@@ -168,6 +172,7 @@ package struct Inbox: Sendable {
     private func acceptGuardianAck(_ envelope: Envelope, now: Date) throws -> Answer {
         try envelope.checkTimes(now: now)
         let ack = try WireJSON.decode(AckMessage.self, from: envelope.body)
+        try Self.checkIDs(ack.alert, ack.plan)
         guard let (card, tier) = try store.watchedPlanContact(ack, acker: envelope.sender) else {
             throw EnvelopeError.unknownSender
         }
@@ -280,6 +285,7 @@ package struct Inbox: Sendable {
             }
         case .ack:
             let message = try WireJSON.decode(AckMessage.self, from: envelope.body)
+            try Self.checkIDs(message.alert, message.plan)
             let watched = try store.watchedPlanContact(message, acker: contact.signingKey)
             let relays = try ackRelays(message, acker: contact.signingKey, now: now)
             let sealers = signer.sealers(at: now)
@@ -309,17 +315,25 @@ package struct Inbox: Sendable {
             }
         case .resolved:
             let message = try WireJSON.decode(ResolvedMessage.self, from: envelope.body)
+            try Self.checkID(message.plan)
             let hooks = hooks.value.alert.kinds
             return { db in try store.applyResolved(db, message, from: contact, hooks: hooks, at: now) }
         case .replica:
             let message = try WireJSON.decode(ReplicaMessage.self, from: envelope.body)
+            try Self.checkID(message.plan)
             // Any contact may ask this node to watch a plan: pairing with them was the consent.
             return { db in try store.storeReplica(db, message, from: contact, at: now, slack: slack) }
         case .heartbeat:
             let message = try WireJSON.decode(HeartbeatMessage.self, from: envelope.body)
+            try Self.checkID(message.plan)
+            // A plan on watch has a deadline: a heartbeat without one would stop the guardian's watch.
+            guard message.deadline != nil || (message.phase != .active && message.phase != .grace) else {
+                throw EnvelopeError.badBody("a heartbeat of a plan on watch names its deadline")
+            }
             return { db in try store.applyHeartbeat(db, message, from: contact, slack: slack) }
         case .standDown:
             let message = try WireJSON.decode(StandDownMessage.self, from: envelope.body)
+            try Self.checkID(message.plan)
             return { db in try store.applyStandDown(db, message, from: contact, at: now, recheckAfter: Watchdog.alertedRecheck) }
         case .receipt, .liveness, .livenessRequest, .relayedAlert, .mailboxFetch:
             throw EnvelopeError.unknownType(envelope.typeByte)
@@ -328,16 +342,23 @@ package struct Inbox: Sendable {
 
     /// A name that is a name: a contact's, as short as the user's node allows them (a peer's text, shown as is).
     static func check(_ message: AckedMessage) throws(EnvelopeError) {
+        try checkIDs(message.alert, message.plan)
         guard (1...ContactService.nameLimit).contains(message.by.count) else { throw .badBody("by must be a contact's name") }
+    }
+
+    /// Alert and plan ids: 1 to 64 characters of `[A-Za-z0-9_-]` in every body (docs/PROTOCOL.md, "Message bodies").
+    static func checkID(_ id: String) throws(EnvelopeError) {
+        guard (1...64).contains(id.utf8.count), id.utf8.allSatisfy({ $0.isIDCharacter }) else { throw .badBody("alert and plan must be short ids") }
+    }
+
+    static func checkIDs(_ ids: String...) throws(EnvelopeError) {
+        for id in ids { try checkID(id) }
     }
 
     /// What a careless or hostile sender could put in an alert that would hurt the reader: ids that are not
     /// ids, and text fields beyond the limits the user's own node enforces.
     package static func check(_ message: AlertMessage) throws(EnvelopeError) {
-        let id = message.alert.utf8
-        guard (1...64).contains(id.count), id.allSatisfy({ $0.isIDCharacter }),
-              (1...64).contains(message.payload.plan.utf8.count), message.payload.plan.utf8.allSatisfy({ $0.isIDCharacter })
-        else { throw .badBody("alert and plan must be short ids") }
+        try checkIDs(message.alert, message.payload.plan)
         let match = message.payload.match
         let fields = [match.pseudonym, match.platform, match.profile, match.phone, message.payload.place.name]
         guard fields.allSatisfy({ ($0 ?? "").count <= MatchDetails.fieldLimit }), (match.note ?? "").count <= MatchDetails.noteLimit,
@@ -345,7 +366,10 @@ package struct Inbox: Sendable {
               message.payload.trail.count <= 1_000, message.payload.history.count <= 10_000,
               message.payload.checkIns.count <= 10_000,
               message.payload.trail.allSatisfy(\.isWellFormed),
-              (0...AlertMessage.revisionLimit).contains(message.revision ?? 0)
+              (0...AlertMessage.revisionLimit).contains(message.revision ?? 0),
+              message.payload.history.allSatisfy({ $0.kind.count <= 64 && ($0.note ?? "").count <= MatchDetails.noteLimit }),
+              (match.photo ?? "").utf8.count <= 64, (message.guardians ?? []).count <= 16,
+              (message.guardians ?? []).allSatisfy({ $0.key.utf8.count == 64 && $0.name.count <= ContactService.nameLimit })
         else { throw .badBody("a field is empty, too long, or out of range") }
         if let photo = message.photo {
             do { try PlanInput.checkPhoto(photo) } catch { throw .badBody("the photo is not a JPEG, PNG or WebP of at most 5 MiB") }
@@ -354,6 +378,10 @@ package struct Inbox: Sendable {
 }
 
 private extension UInt8 {
+    var isLowercaseHexDigit: Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self)
+    }
+
     var isIDCharacter: Bool {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
             || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || self == UInt8(ascii: "-") || self == UInt8(ascii: "_")

@@ -40,6 +40,8 @@ struct PeerServer: Service {
                 body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         router.post("/v1/envelope") { request, _ -> Response in
+            // The router also matches `/v1/envelope/`, `//v1/envelope` and a query: the target is this, exactly.
+            guard request.head.path == "/v1/envelope" else { return PhoneRoutes.notFound }
             // At most `concurrentLimit` bodies are read at once, so a flood of 8 MiB posts cannot fill memory;
             // the others are asked to retry, as a sender does with any 503.
             guard envelopeSlots.take() else {
