@@ -131,9 +131,22 @@ struct VectorTests {
             let replica = try WireJSON.decode(ReplicaMessage.self, from: opened.body)
             #expect(replica.version == 12 && replica.heartbeatSeq == 12 && replica.escalateAfterSeconds == 300)
             #expect(try ContactCard(parsing: try #require(replica.contacts.first).card).name == "Carol")
-            // The escrow is an alert envelope sealed to Carol: it opens with her key only.
+            // The escrow is an alert envelope from the user sealed to Carol, the guardian's own copy the same
+            // body sealed to the guardian; `escrow` and `guardians` are top-level keys of that body.
+            let carol = try SealingKeyPair(secretKey: try vector.hex("carol_sealing_secret"))
+            let carolSigning = try SigningKeyPair(seed: try vector.hex("carol_signing_seed"))
             let escrow = try #require(replica.escrow.first)
-            #expect(try Envelope.open(escrow.envelope, with: recipient).type == .alert)
+            #expect(replica.escrow.count == 1 && escrow.cardKey == carolSigning.publicKey.bytes.hexString)
+            #expect(throws: EnvelopeError.wrongRecipient) { try Envelope.open(escrow.envelope, with: recipient) }
+            let escrowed = try Envelope.open(escrow.envelope, with: carol)
+            #expect(escrowed.type == .alert && escrowed.sender == sender.publicKey)
+            #expect(try carol.open(escrow.envelope) == (try vector.hex("escrow_inner")))
+            let own = try Envelope.open(try #require(replica.own), with: recipient)
+            #expect(try recipient.open(try #require(replica.own)) == (try vector.hex("own_inner")) && own.id != escrowed.id)
+            let alert = try WireJSON.decode(AlertMessage.self, from: escrowed.body)
+            #expect(alert.escrow == true && alert.guardians?.map(\.name) == ["Asso"] && alert.payload.reason == .missed)
+            #expect(alert.guardians?.first?.key == (try SigningKeyPair(seed: try vector.hex("recipient_signing_seed"))).publicKey.bytes.hexString)
+            #expect(own.body == escrowed.body)
         case .heartbeat:
             let heartbeat = try WireJSON.decode(HeartbeatMessage.self, from: opened.body)
             #expect(heartbeat.seq == 13 && heartbeat.kind == .checkIn && heartbeat.deadline != nil)
@@ -148,5 +161,70 @@ struct VectorTests {
             Issue.record("unexpected type \(type)")
         }
     }
-}
 
+    /// The mailbox layouts and the card update (docs/PROTOCOL.md, "Mailboxes", "card-update"), written by
+    /// `Tests/Interop/mailbox_vectors.py` from the document alone: the same bytes from the same inputs.
+    @Test func mailboxBoxAndEndpoint() throws {
+        let vector = try Self.vector("mailbox-box")
+        let host = try SigningKeyPair(seed: try vector.hex("host_signing_seed"))
+        let owner = try SigningPublicKey(bytes: try vector.hex("owner_signing_public"))
+        let box = Mailbox.box(host: host.publicKey, owner: owner)
+        #expect(box == (try vector.hex("box")) && Base32.encode(box) == vector.fields["box_base32"])
+        let endpoint = Mailbox.endpoint(hostEndpoint: vector.fields["host_endpoint"] ?? "", host: host.publicKey, box: box)
+        #expect(endpoint == vector.fields["mailbox_endpoint"])
+        #expect(Mailbox.address(of: endpoint) == Mailbox.Address(host: host.publicKey, box: Base32.encode(box)))
+    }
+
+    @Test func depositReceiptIsRebuiltByteForByte() throws {
+        let vector = try Self.vector("mailbox-deposit-receipt")
+        let host = try SigningKeyPair(seed: try Self.vector("mailbox-box").hex("host_signing_seed"))
+        let envelope = try vector.hex("envelope")
+        #expect(DepositReceipt.digest(of: envelope) == (try vector.hex("digest")))
+        let deposited = WireTime.date(UInt64(vector.fields["deposited_ms"] ?? "") ?? 0)
+        let expires = WireTime.date(UInt64(vector.fields["expires_ms"] ?? "") ?? 0)
+        let receipt = DepositReceipt(box: try vector.hex("box"), digest: try vector.hex("digest"), depositedAt: deposited, expiresAt: expires, signer: host)
+        #expect(receipt.bytes == (try vector.hex("receipt")))
+        let address = Mailbox.Address(host: host.publicKey, box: Base32.encode(try vector.hex("box")))
+        let parsed = try #require(DepositReceipt(parsing: try vector.hex("receipt"), for: envelope, at: address))
+        #expect(parsed.depositedAt == deposited && parsed.expiresAt == expires)
+    }
+
+    @Test func mailboxBatchReadsAndWritesTheSameBytes() throws {
+        let vector = try Self.vector("mailbox-batch")
+        let batch = try #require(MailboxBatch(parsing: try vector.hex("batch")))
+        #expect(batch.waiting == Int(vector.fields["waiting"] ?? ""))
+        #expect(batch.messages.map(\.id) == [try vector.hex("id_1"), try vector.hex("id_2")])
+        #expect(batch.messages.map(\.envelope) == [try vector.hex("envelope_1"), try vector.hex("envelope_2")])
+        #expect(batch.messages.map { WireTime.milliseconds($0.depositedAt) }
+            == [UInt64(vector.fields["deposited_ms_1"] ?? ""), UInt64(vector.fields["deposited_ms_2"] ?? "")])
+        #expect(batch.bytes == (try vector.hex("batch")))
+    }
+
+    /// A fetch (type 22) and a card update (type 6): byte-for-byte envelopes whose bodies decode, and a card
+    /// update that the receiver takes over the card it holds.
+    @Test(arguments: ["mailbox-fetch", "card-update"])
+    func mailboxAndCardUpdateEnvelopes(name: String) throws {
+        let vector = try Self.vector(name)
+        let sender = try SigningKeyPair(seed: try vector.hex("sender_signing_seed"))
+        let recipient = try SealingKeyPair(secretKey: try vector.hex("recipient_sealing_secret"))
+        let type = try #require(MessageType(rawValue: UInt8(vector.fields["type"] ?? "") ?? 0))
+        let envelope = Envelope(
+            type: type, id: try vector.hex("id"), created: WireTime.date(UInt64(vector.fields["created_ms"] ?? "") ?? 0),
+            expires: WireTime.date(UInt64(vector.fields["expires_ms"] ?? "") ?? 0), sender: sender.publicKey, body: try vector.hex("body"))
+        #expect(envelope.signedBytes() == (try vector.hex("signed")))
+        #expect(sender.sign(Envelope.signatureInput(recipient: recipient.publicKey, signed: envelope.signedBytes())) == (try vector.hex("signature")))
+        let opened = try Envelope.open(try vector.hex("sealed"), with: recipient)
+        #expect(opened == envelope)
+        if type == .mailboxFetch {
+            let fetch = try WireJSON.decode(MailboxFetchMessage.self, from: opened.body)
+            #expect(fetch.box == (try Self.vector("mailbox-box")).fields["box_base32"] && fetch.waitSeconds == 25 && fetch.delete.count == 1)
+        } else {
+            #expect(type == .cardUpdate)
+            let update = try WireJSON.decode(CardUpdateMessage.self, from: opened.body)
+            #expect(update.card == vector.fields["new_card"])
+            let held = try ContactCard(parsing: vector.fields["old_card"] ?? "")
+            let taken = try #require(try update.replacing(held, sender: sender.publicKey))
+            #expect(taken.endpoints.last == (try Self.vector("mailbox-box")).fields["mailbox_endpoint"] && taken.created > held.created)
+        }
+    }
+}
