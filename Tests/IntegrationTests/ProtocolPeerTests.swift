@@ -54,6 +54,22 @@ struct ProtocolPeerTests {
         #expect(envelopes.refused == ["replayed": 1, "unknown-sender": 1, "bad-signature": 1, "expired": 1, "too-large": 1])
     }
 
+    @Test("a peer that knows nothing of mailboxes delivers to a mailbox endpoint as an ordinary POST, and the owner fetches it")
+    func olderPeerToMailbox() throws {
+        let host = try Daemon()
+        let owner = try Daemon(extraArguments: MailboxTests.unreachable)
+        try pair(host, as: "Asso", with: owner, as: "Olga")
+        #expect(try host.ctl(["mailbox", "grant", "Olga"]).status == 0)
+        #expect(try owner.ctl(["mailbox", "use", "Asso", "--only"]).status == 0)
+        let peer = ProtocolPeer(directory: (owner.home as NSString).deletingLastPathComponent)
+        try owner.addContact("Py", card: try peer.card(endpoint: "http://127.0.0.1:9"))
+        let sent = try peer.run(["send-alert", "--state", peer.state, "--to", try owner.card, "--pseudonym", "Sam", "--place", "Gare du Nord"])
+        // The host's answer is its deposit receipt, which this peer does not take for the owner's: it would retry.
+        #expect(sent.first?["status"] as? Int == 202, "\(sent)")
+        let alert = try waitFor(35) { try owner.receivedAlerts().first }
+        #expect(alert?.from == "Py" && alert?.match.pseudonym == "Sam" && alert?.place == "Gare du Nord")
+    }
+
     @Test("a Swift node's alert opens and verifies in the Python peer, and the Python receipt marks it delivered")
     func swiftToPython() throws {
         let user = try Daemon.withPINs()

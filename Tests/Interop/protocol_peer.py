@@ -143,8 +143,13 @@ def make_card(keys, created, name, endpoints):
         raise ValueError("card text over 1400 characters")
     return card, body, signature
 
+# What a card reader removes wherever it occurs (docs/PROTOCOL.md, "The contact card"): not Python's
+# str.split() set, which keeps U+200B and drops U+001C to U+001F.
+CARD_SPACES = set(chr(c) for c in list(range(0x09, 0x0E)) + [0x20, 0x85, 0xA0, 0x1680] + list(range(0x2000, 0x200C))
+                  + [0x2028, 0x2029, 0x202F, 0x205F, 0x3000])
+
 def parse_card(text):
-    text = "".join(text.split())
+    text = "".join(c for c in text if c not in CARD_SPACES)
     if len(text) > MAX_CARD_TEXT or not text.startswith(CARD_PREFIX):
         raise Refused("unreadable", "not a meetup1: card of at most 1400 characters")
     raw = unb64url(text[len(CARD_PREFIX):])
@@ -181,9 +186,16 @@ def parse_card(text):
 # ---------------------------------------------------------------- message bodies
 
 def is_time(v):
+    """Any RFC 3339 date-time (docs/PROTOCOL.md, "Message bodies": senders write whole seconds and Z, receivers
+    take fractions, lowercase t and z, numeric offsets)."""
+    if not isinstance(v, str):
+        return False
+    m = re.fullmatch(r"(\d{4}-\d\d-\d\d)[Tt](\d\d:\d\d:\d\d)(\.\d+)?([Zz]|[+-]\d\d:\d\d)", v)
+    if not m:
+        return False
     try:
-        return isinstance(v, str) and bool(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", v)) \
-            and bool(datetime.datetime.strptime(v, "%Y-%m-%dT%H:%M:%SZ"))
+        datetime.datetime.strptime(m.group(1) + "T" + m.group(2), "%Y-%m-%dT%H:%M:%S")
+        return m.group(4) in "Zz" or (int(m.group(4)[1:3]) < 24 and int(m.group(4)[4:6]) < 60)
     except ValueError:
         return False
 
@@ -198,21 +210,23 @@ def objects(v, limit=None):
 
 KINDS = {"str": lambda v: isinstance(v, str), "bool": lambda v: isinstance(v, bool),
          "num": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-         "time": is_time, "photo": is_photo, "objects": objects, "trail": lambda v: objects(v, 50),
-         "times": lambda v: isinstance(v, list) and all(map(is_time, v)),
+         "time": is_time, "photo": is_photo, "objects": objects, "trail": lambda v: objects(v, 1000),
+         "history": lambda v: objects(v, 10000),
+         "times": lambda v: isinstance(v, list) and len(v) <= 10000 and all(map(is_time, v)),
          "hex16": lambda v: isinstance(v, str) and bool(re.fullmatch(r"[0-9a-f]{32}", v)),
-         "id26": lambda v: isinstance(v, str) and bool(re.fullmatch(r"[a-z2-7]{26}", v)),
+         "id": lambda v: isinstance(v, str) and bool(re.fullmatch(r"[A-Za-z0-9_-]{1,64}", v)),
+         "text500": lambda v: isinstance(v, str) and v.strip() != "" and len(v) <= 500,
          "reason": lambda v: v in ("missed", "duress", "panic", "pin-failures"),
          "state": lambda v: v in ("done", "checked-in")}
 # Keys ending in "?" are optional (absent or null); a nested dict is a JSON object of that shape.
 SHAPES = {
-    1: {"alert": "id26", "late?": "bool", "photo?": "photo", "payload": {
-        "plan": "str", "reason": "reason", "raised_at": "time", "deadline?": "time",
-        "match": {"pseudonym": "str"}, "place": {"name": "str", "geo?": {"lat": "num", "lon": "num"}},
-        "start": "time", "until": "time", "trail": "trail", "check_ins": "times", "history": "objects"}},
+    1: {"alert": "id", "late": "bool", "photo?": "photo", "payload": {
+        "plan": "id", "reason": "reason", "raised_at": "time", "deadline?": "time",
+        "match": {"pseudonym": "text500"}, "place": {"name": "text500", "geo?": {"lat": "num", "lon": "num"}},
+        "start": "time", "until": "time", "trail": "trail", "check_ins": "times", "history": "history"}},
     2: {"envelope": "hex16", "received_at": "time", "duplicate": "bool"},
-    3: {"alert": "id26", "plan": "str", "acked_at": "time"},
-    4: {"plan": "str", "state": "state", "at": "time"}}
+    3: {"alert": "id", "plan": "id", "acked_at": "time"},
+    4: {"plan": "id", "state": "state", "at": "time"}}
 
 def check_shape(obj, shape, where="body"):
     for key, kind in shape.items():
