@@ -90,10 +90,10 @@ struct WatchdogTests {
         // A wider margin than elsewhere: each check-in checks two Argon2id hashes, slow when the whole suite runs.
         let plan = try user.arm(Self.match + ["--every", "4s", "--grace", "2s", "--for", "1h"])
         #expect(plan.guardians.first?.state == .confirmed)
-        // The guardian moves to another port: the user's node, holding its old card, can no longer send it
-        // heartbeats, but the guardian can still ask the user's node.
+        // The guardian comes back advertising an endpoint nobody answers on, and its card update tells the
+        // user's node: heartbeats no longer reach it, but the guardian can still ask the user's node.
         #expect(guardian.stop() == 0)
-        let moved = try Daemon(home: guardian.home, extraArguments: Self.slack)
+        let moved = try Daemon(home: guardian.home, extraArguments: Self.slack + ["--advertise", "http://127.0.0.1:1"])
         for _ in 0 ..< 8 {
             Thread.sleep(forTimeInterval: 1.5)
             #expect(try user.ctl(["checkin", plan.plan, "--pin-stdin"], stdin: Daemon.pin + "\n").status == 0)
@@ -106,14 +106,15 @@ struct WatchdogTests {
 
     @Test("when the user's node and a guardian both send an alert, the contact shows one, with both routes")
     func oneAlarmNotTwo() throws {
-        // The guardian cannot ask the user's node (dead endpoint in its card) and no longer hears from it
-        // (moved port): both raise the missed check-in.
+        // The guardian cannot ask the user's node (dead endpoint in its card) and no longer hears from it (it
+        // comes back at a dead endpoint, which its card update tells the user's node): both raise the missed
+        // check-in.
         let (user, guardian, carol) = try Self.trio(userArguments: ["--advertise", "http://127.0.0.1:9"])
         // Carol must reach the user's node for acks; she does not need to here.
         let plan = try user.arm(Self.match + ["--every", "3s", "--grace", "1s", "--for", "1h"])
         #expect(plan.guardians.first?.state == .confirmed)
         #expect(guardian.stop() == 0)
-        let moved = try Daemon(home: guardian.home, extraArguments: Self.slack)
+        let moved = try Daemon(home: guardian.home, extraArguments: Self.slack + ["--advertise", "http://127.0.0.1:1"])
         let both = try waitFor(20) { () -> ReceivedAlert? in
             let alerts = try carol.receivedAlerts()
             return alerts.first { $0.via.count == 2 }

@@ -98,7 +98,7 @@ extension Setting {
         help: "Send envelopes, the watchdog's questions and mailbox fetches through this SOCKS5 proxy, like Tor's socks5h://127.0.0.1:9050.")
     public static let proxyOnlyOnion = Setting(
         "proxy-only-onion", .flag, default: "false",
-        help: "With --proxy: only .onion endpoints go through the proxy; the others go direct.")
+        help: "Send only .onion endpoints through the proxy set by --proxy, the others direct.")
     public static let mailboxMessages = Setting(
         "mailbox-messages", .whole(minimum: 1), default: "500",
         help: "As a mailbox host: messages one mailbox holds at most, unless its grant says otherwise.")
