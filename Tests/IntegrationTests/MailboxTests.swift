@@ -1,6 +1,7 @@
 import Foundation
 import MeetupControl
 @testable import MeetupNode
+import MeetupProtocol
 import Testing
 
 /// Mailboxes on loopback (docs/PROTOCOL.md, "Mailboxes"): the user's node and the contact's advertise an
@@ -82,11 +83,18 @@ struct MailboxTests {
         let endpoint = try #require(try owner.json(["mailbox", "status"], as: MailboxStatus.self).uses?.endpoint)
         _ = owner.stop()
         // Anyone may deposit: here, three blobs, as a sender would POST them.
-        var answers: [Int] = []
+        var answers: [(status: Int, body: Data)] = []
         for n in 0..<3 {
-            answers.append(try Self.post(endpoint + "/v1/envelope", "sealed envelope \(n)").status)
+            answers.append(try Self.post(endpoint + "/v1/envelope", "sealed envelope \(n)"))
         }
-        #expect(answers == [202, 202, 507], "\(answers)")
+        #expect(answers.map(\.status) == [202, 202, 507], "\(answers.map(\.status))")
+        // The independent peer, from the document alone, checks the host's signed deposit receipt.
+        let peer = ProtocolPeer(directory: (owner.home as NSString).deletingLastPathComponent)
+        let checked = try peer.run([
+            "check-deposit", "--endpoint", endpoint, "--envelope", Data("sealed envelope 0".utf8).hexString,
+            "--receipt", try #require(answers.first).body.hexString,
+        ])
+        #expect(checked.first?["valid"] as? Bool == true, "\(checked)")
         let full = try Self.post(endpoint + "/v1/envelope", "sealed envelope 2")
         let refusal = String(decoding: full.body, as: UTF8.self)
         #expect(full.status == 507 && refusal.contains("\"mailbox-full\""), "\(refusal)")

@@ -15,7 +15,7 @@ Commands:
   check-vectors DIR                                       re-derive and check the vectors in DIR
 """
 import argparse, base64, datetime, json, os, re, sys, threading, time
-import urllib.error, urllib.request
+import urllib.error, urllib.parse, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import nacl.bindings, nacl.encoding, nacl.exceptions, nacl.hash, nacl.signing
@@ -540,6 +540,25 @@ def cmd_check_vectors(a):
             raise SystemExit("%s: got %s, expected %s" % (name, outcome, got["expect"]))
     emit({"checked": len(names)})
 
+def cmd_check_deposit(a):
+    """A mailbox host's deposit receipt for `envelope` at the mailbox `endpoint` (docs/PROTOCOL.md, "Deposit"),
+    checked from the document: the layout, the box and key of the endpoint's path, the digest, the signature."""
+    path = urllib.parse.urlparse(a.endpoint).path
+    parts = path.split("/v1/mailbox/")[-1].split("/")
+    if "/v1/mailbox/" not in path or len(parts) != 2:
+        raise Refused("unreadable", "not a mailbox endpoint")
+    host, box = unb64url(parts[0]), parts[1]
+    receipt, envelope = bytes.fromhex(a.receipt), bytes.fromhex(a.envelope)
+    if len(receipt) != 155 or receipt[0] != 1:
+        raise Refused("unreadable", "a deposit receipt is 155 bytes of version 1")
+    deposit, signature = receipt[:91], receipt[91:]
+    digest = nacl.hash.blake2b(envelope, digest_size=32, encoder=nacl.encoding.RawEncoder)
+    checks = {"box": base32_lower(deposit[1:11]) == box, "digest": deposit[11:43] == digest,
+              "host": deposit[59:91] == host,
+              "signature": verify(host, b"meetup/v1/deposit\x00" + deposit, signature)}
+    emit({"valid": all(checks.values()), "checks": checks, "deposited_ms": int.from_bytes(deposit[43:51], "big"),
+          "expires_ms": int.from_bytes(deposit[51:59], "big")})
+
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -559,9 +578,12 @@ def main():
     v.add_argument("--trust", required=True), v.add_argument("--out", required=True)
     sub.add_parser("make-vectors").add_argument("dir")
     sub.add_parser("check-vectors").add_argument("dir")
+    d = sub.add_parser("check-deposit")
+    d.add_argument("--endpoint", required=True), d.add_argument("--envelope", required=True)
+    d.add_argument("--receipt", required=True)
     a = p.parse_args()
     commands = {"card": cmd_card, "send-alert": cmd_send_alert, "serve": cmd_serve,
-                "make-vectors": cmd_make_vectors, "check-vectors": cmd_check_vectors}
+                "make-vectors": cmd_make_vectors, "check-vectors": cmd_check_vectors, "check-deposit": cmd_check_deposit}
     try:
         commands[a.command](a)
     except Refused as e:
