@@ -231,7 +231,13 @@ extension Node {
     package var inbox: Inbox {
         Inbox(
             store: store, clock: clock, keys: keys, signer: signer, machine: machine, hooks: currentHooks,
-            slack: configuration.guardianSlack, counters: envelopeCounters, logger: logger)
+            slack: configuration.guardianSlack, counters: envelopeCounters,
+            cardChanged: { [ownCard, logger] in
+                do { _ = try ownCard.make() } catch {
+                    logger.error("card not published", metadata: ["error_type": "\(type(of: error))"])
+                }
+            },
+            logger: logger)
     }
 
     var ownTracks: OwnTracksReceiver {

@@ -163,6 +163,10 @@ public enum EnvelopeError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether a sender stops on this refusal: the same bytes will never be accepted (docs/PROTOCOL.md,
+    /// "Delivery and retries": a 400 or 413 with a protocol code).
+    public var isFinal: Bool { httpStatus == 400 || httpStatus == 413 }
+
     public var httpStatus: Int {
         switch self {
         case .tooLarge: 413

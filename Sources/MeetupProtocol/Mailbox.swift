@@ -106,15 +106,18 @@ public struct DepositReceipt: Equatable, Sendable {
 }
 
 /// Type 22: the owner asks its host for what waits in its mailbox, having processed `delete` (message ids,
-/// hex). Sealed to the host and signed by the owner, POSTed to `<host endpoint>/v1/mailbox/fetch`.
+/// hex) and refused `refused` for now (the host forgets them, so that the sender's retry is kept again).
+/// Sealed to the host and signed by the owner, POSTed to `<host endpoint>/v1/mailbox/fetch`.
 public struct MailboxFetchMessage: Codable, Equatable, Sendable {
     public var box: String
     public var delete: [String]
+    public var refused: [String]?
     public var waitSeconds: Int
 
-    public init(box: String, delete: [String], waitSeconds: Int) {
+    public init(box: String, delete: [String], refused: [String]? = nil, waitSeconds: Int) {
         self.box = box
         self.delete = delete
+        self.refused = refused
         self.waitSeconds = waitSeconds
     }
 

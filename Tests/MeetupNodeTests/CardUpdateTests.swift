@@ -108,6 +108,34 @@ struct CardUpdateTests {
         #expect(replica.plan == plan.plan && replica.contacts.map(\.card) == [later.text])
     }
 
+    @Test("the mailbox host's new card moves this node's own mailbox endpoint, and its contacts are sent the new card")
+    func hostMoves() throws {
+        let hostPeer = TestPeer()
+        let hostCard = try hostPeer.card("Asso", endpoints: ["http://asso.invalid:1"], at: now)
+        _ = try fixture.contacts.add(ContactAddRequest(name: "Asso", card: hostCard.text, guardian: false, tier: 1))
+        let host = try #require(try node.store.contact(named: "Asso"))
+        try node.store.useMailbox(hostContactID: host.id, only: false, at: now)
+        node.address.bind(ListenAddress(host: "127.0.0.1", port: 7001))
+        #expect(try node.ownCard.make().endpoints.last?.hasPrefix("http://asso.invalid:1/v1/mailbox/") == true)
+        fixture.clock.advance(by: 10)
+        let moved = try hostPeer.card("Asso", endpoints: ["http://asso.invalid:2"], at: now)
+        let sealed = Envelope(
+            type: .cardUpdate, created: now, expires: now.addingTimeInterval(3600), sender: hostPeer.signing.publicKey,
+            body: WireJSON.encode(CardUpdateMessage(card: moved.text))
+        ).seal(signer: hostPeer.signing, to: node.keys.sealing.publicKey)
+        guard case .reply = node.inbox.receive(sealed) else {
+            Issue.record("refused")
+            return
+        }
+        // Published by the inbox itself, as it took the host's card: nobody asked for this node's card.
+        let updates = try queued(.cardUpdate)
+        #expect(updates.count == 2, "Ana and Asso are each sent the card with the mailbox's new endpoint")
+        let toAna = try #require(updates.first { $0.contactName == "Ana" })
+        let sent = try ContactCard(parsing: try WireJSON.decode(CardUpdateMessage.self, from: try Envelope.open(toAna.envelope, with: ana.sealing).body).card)
+        #expect(sent.endpoints.last?.hasPrefix("http://asso.invalid:2/v1/mailbox/") == true)
+        #expect(try node.ownCard.make().text == sent.text)
+    }
+
     @Test("a node's first card is dated by its creation; a node that had contacts before it kept its card sends it to them")
     func firstCard() throws {
         let fresh = try NodeFixture()

@@ -27,9 +27,10 @@ struct MailboxHostTests {
     }
 
     /// A fetch signed by `signer` (the owner by default), sealed to the host.
-    func fetchRequest(delete: [Data] = [], wait: Int = 0, box: String? = nil, from signer: TestPeer? = nil) -> Data {
+    func fetchRequest(delete: [Data] = [], refused: [Data]? = nil, wait: Int = 0, box: String? = nil, from signer: TestPeer? = nil) -> Data {
         let signer = signer ?? owner
-        let body = WireJSON.encode(MailboxFetchMessage(box: box ?? self.box, delete: delete.map(\.hexString), waitSeconds: wait))
+        let body = WireJSON.encode(MailboxFetchMessage(
+            box: box ?? self.box, delete: delete.map(\.hexString), refused: refused?.map(\.hexString), waitSeconds: wait))
         let now = fixture.clock.now
         return Envelope(type: .mailboxFetch, created: now, expires: now.addingTimeInterval(120), sender: signer.signing.publicKey, body: body)
             .seal(signer: signer.signing, to: node.keys.sealing.publicKey)
@@ -85,6 +86,37 @@ struct MailboxHostTests {
         _ = host.deposit(Data("first".utf8), hostKey: hostKey, box: box)
         #expect(try #require(batch(await host.fetch(fetchRequest()))).messages.isEmpty, "a sender's retry of fetched bytes is not stored again")
         #expect(try node.store.mailboxGrants().first?.messages == 0)
+    }
+
+    @Test("a message the owner refused for now is forgotten, so that the sender's retry is kept again; one deleted is not")
+    func refusedForNow() async throws {
+        try grant()
+        _ = host.deposit(Data("not yet".utf8), hostKey: hostKey, box: box)
+        _ = host.deposit(Data("done".utf8), hostKey: hostKey, box: box)
+        let first = try #require(batch(await host.fetch(fetchRequest())))
+        let ids = Dictionary(uniqueKeysWithValues: first.messages.map { (String(decoding: $0.envelope, as: UTF8.self), $0.id) })
+        let done = try #require(ids["done"])
+        let notYet = try #require(ids["not yet"])
+        _ = try #require(batch(await host.fetch(fetchRequest(delete: [done], refused: [notYet]))))
+        fixture.clock.advance(by: 300)
+        _ = host.deposit(Data("not yet".utf8), hostKey: hostKey, box: box)
+        _ = host.deposit(Data("done".utf8), hostKey: hostKey, box: box)
+        let again = try #require(batch(await host.fetch(fetchRequest())))
+        #expect(again.messages.map(\.envelope) == [Data("not yet".utf8)], "the refused one is kept again, the deleted one is not")
+    }
+
+    @Test("two fetches of one mailbox wait at most; a third is answered at once, and other mailboxes still wait")
+    func waitsPerMailbox() async {
+        let waiters = MailboxWaiters(limit: 10)
+        let taken = await waiters.holding(1) { first in
+            await waiters.holding(1) { second in
+                await waiters.holding(1) { third in
+                    await waiters.holding(2) { other in [first != nil, second != nil, third != nil, other != nil] }
+                }
+            }
+        }
+        #expect(taken == [true, true, false, true])
+        #expect(waiters.waiting == 0)
     }
 
     @Test("a full mailbox refuses with mailbox-full and keeps what it holds; a revoked one drops it")

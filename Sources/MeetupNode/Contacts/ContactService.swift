@@ -55,6 +55,14 @@ struct ContactService: Sendable {
             throw ControlError(storeFailure: error, logger: logger)
         }
         logger.info("contact added", metadata: ["contact": "\(record.id)", "tier": "\(tier)"])
+        // They may have paired from a card given out before this node's endpoints changed: they are sent the
+        // current one (a repeat changes nothing at their end).
+        do {
+            let own = try ownCard.make()
+            try store.queue(signer.entry(.cardUpdate, WireJSON.encode(CardUpdateMessage(card: own.text)), to: record, at: clock.now))
+        } catch {
+            logger.error("card not sent to the new contact", metadata: ["contact": "\(record.id)", "error_type": "\(type(of: error))"])
+        }
         return info(record, card: card)
     }
 
@@ -75,6 +83,10 @@ struct ContactService: Sendable {
             throw .contactInUse(name: record.name, plan: plan)
         }
         logger.info("contact removed", metadata: ["contact": "\(record.id)"])
+        // A mailbox host removed takes the mailbox off this node's card.
+        do { _ = try ownCard.make() } catch {
+            logger.error("card not published", metadata: ["error_type": "\(type(of: error))"])
+        }
         return Done()
     }
 

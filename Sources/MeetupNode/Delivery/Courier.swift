@@ -215,7 +215,8 @@ struct Courier: Service {
                 continue
             }
             if let mailbox = Mailbox.address(of: endpoint) {
-                if answer.status == 202, let receipt = DepositReceipt(parsing: answer.body, for: envelope.sealed, at: mailbox) {
+                if answer.status == 202, let receipt = DepositReceipt(parsing: answer.body, for: envelope.sealed, at: mailbox),
+                   receipt.expiresAt > clock.now {
                     return .stored(receipt)
                 }
                 // A mailbox's refusals (full, revoked, busy) are the host's, never the recipient's: retried.

@@ -48,9 +48,10 @@ struct HTTPPeerTransport: PeerTransport {
     }
 }
 
-/// The node's HTTP clients (the courier's, the watchdog's, the hooks'), with the timeouts each caller needs.
-/// The courier follows no redirect (an endpoint is what the card says); hooks and the watchdog follow
-/// AsyncHTTPClient's default (up to 5, no cycles), so that a webhook moved to https still rings.
+/// The node's HTTP clients (the courier's, the watchdog's, the fetcher's, the hooks'), with the timeouts each
+/// caller needs. Peers' clients follow no redirect (an endpoint is what the card says, and a redirect could
+/// take an `.onion` name around the proxy); hooks follow AsyncHTTPClient's default (up to 5, no cycles), so
+/// that a webhook moved to https still rings.
 enum PeerHTTP {
     static func client(
         connect: TimeAmount, read: TimeAmount, idle: TimeAmount? = nil, connectionsPerHost: Int? = nil, followRedirects: Bool

@@ -37,7 +37,7 @@ struct Watchdog: Service {
 
     func run() async throws {
         let transport = HTTPPeerTransport(
-            proxy: proxy, settings: PeerHTTP.settings(connect: .seconds(2), read: .seconds(Int64(Self.livenessTimeout)), followRedirects: true))
+            proxy: proxy, settings: PeerHTTP.settings(connect: .seconds(2), read: .seconds(Int64(Self.livenessTimeout)), followRedirects: false))
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await reporter.pass(wakeup: wakeup) { try await pass(transport) }

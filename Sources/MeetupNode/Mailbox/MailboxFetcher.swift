@@ -29,12 +29,12 @@ struct MailboxFetcher: Service {
             settings: PeerHTTP.settings(
                 connect: .seconds(5), read: .seconds(Int64(Self.longPoll + 15)), followRedirects: false, retryConnecting: false))
         await cancelWhenGracefulShutdown {
-            var deletes: [Data] = []
+            var done = MailboxFetcher.Processed()
             var failures = 0
             while !Task.isCancelled {
                 let pause: TimeInterval?
                 do {
-                    pause = try await fetchOnce(transport: transport, deletes: &deletes)
+                    pause = try await fetchOnce(transport: transport, done: &done)
                     failures = 0
                 } catch {
                     failures += 1
@@ -50,29 +50,38 @@ struct MailboxFetcher: Service {
         await transport.shutdown()
     }
 
+    /// What the last batch came to, told to the host by the next fetch: `deleted`, the messages taken or
+    /// refused for good (a repeat of the same bytes changes nothing: the host answers it with its first
+    /// receipt); `refused`, those refused for now (`unknown-sender`, `not-yet-valid`, ...), which the host
+    /// forgets, so that the sender's retry is kept and tried again, as a direct retry would be.
+    struct Processed: Sendable {
+        var deleted: [Data] = []
+        var refused: [Data] = []
+    }
+
     /// One fetch; nil when no mailbox is in use, else how long to wait before the next (0: at once).
-    func fetchOnce(transport: any PeerTransport, deletes: inout [Data]) async throws -> TimeInterval? {
+    func fetchOnce(transport: any PeerTransport, done: inout Processed) async throws -> TimeInterval? {
         let lookup = try await offPool { () -> (MailboxUse, ContactRecord, ContactCard)? in
             guard let use = try store.mailboxUse(), let host = try store.contact(id: use.hostContactID) else { return nil }
             return (use, host, try store.card(of: host))
         }
         guard let (_, host, card) = lookup else { return nil }
         let started = clock.now
-        let batch = try await fetch(from: host, card: card, deleting: deletes, wait: Self.longPoll, transport: transport)
-        // The host deleted what this fetch named.
-        deletes = []
+        let batch = try await fetch(from: host, card: card, done: done, wait: Self.longPoll, transport: transport)
+        // The host took what this fetch named.
+        done = Processed()
         var replies: [Inbox.Reply.Queued] = []
-        var processed: [Data] = []
+        var processed = Processed()
         var stopped = false
         for message in batch.messages {
             let outcome = try await offPool { [inbox] in inbox.receive(message.envelope) }
             switch outcome {
             case let .reply(reply):
                 if let queued = reply.queued(at: clock.now) { replies.append(queued) }
-                processed.append(message.id)
-            case .refused:
-                // Never acceptable (not for this node, forged, stale): processed as a POST would be, and deleted.
-                processed.append(message.id)
+                processed.deleted.append(message.id)
+            case let .refused(error):
+                // As a POST would be: a final refusal ends it; any other may pass later (a contact added back).
+                if error.isFinal { processed.deleted.append(message.id) } else { processed.refused.append(message.id) }
             case .unavailable:
                 // Not stored now: left at the host, fetched again after the pause.
                 stopped = true
@@ -81,7 +90,7 @@ struct MailboxFetcher: Service {
         }
         // The replies are committed before the host is told to delete what they answer.
         try await offPool { [replies] in try store.queueReplies(replies, at: clock.now) }
-        deletes = processed
+        done = processed
         try await offPool { try store.recordFetch(at: clock.now, waiting: batch.waiting, error: nil) }
         if stopped { throw FetchFailure(reason: "unavailable") }
         if !batch.messages.isEmpty || batch.waiting > 0 { return 0 }
@@ -92,13 +101,15 @@ struct MailboxFetcher: Service {
 
     /// One signed fetch from `host`'s mailbox for this node, at the first of its endpoints that is its own.
     func fetch(
-        from host: ContactRecord, card: ContactCard, deleting deletes: [Data], wait: Int, transport: any PeerTransport
+        from host: ContactRecord, card: ContactCard, done: Processed, wait: Int, transport: any PeerTransport
     ) async throws -> MailboxBatch {
         guard let endpoint = card.endpoints.first(where: { Mailbox.address(of: $0) == nil }) else {
             throw FetchFailure(reason: "the host's card lists no endpoint of its own")
         }
         let box = Base32.encode(Mailbox.box(host: host.signingKey, owner: keys.signing.publicKey))
-        let request = MailboxFetchMessage(box: box, delete: deletes.map(\.hexString), waitSeconds: wait)
+        let request = MailboxFetchMessage(
+            box: box, delete: done.deleted.map(\.hexString), refused: done.refused.isEmpty ? nil : done.refused.map(\.hexString),
+            waitSeconds: wait)
         let sealed = signer.seal(.mailboxFetch, WireJSON.encode(request), to: host.sealingKey, at: clock.now, lifetime: 120).sealed
         let answer = try await transport.post(
             sealed, url: endpoint.trimmingSuffix("/") + Mailbox.fetchPath, answerLimit: MailboxBatch.byteLimit + (1 << 20),
@@ -118,7 +129,7 @@ struct MailboxFetcher: Service {
             proxy: proxy, settings: PeerHTTP.settings(connect: .seconds(5), read: .seconds(10), followRedirects: false, retryConnecting: false))
         let failure: String?
         do {
-            _ = try await fetch(from: host, card: card, deleting: [], wait: 0, transport: transport)
+            _ = try await fetch(from: host, card: card, done: Processed(), wait: 0, transport: transport)
             failure = nil
         } catch {
             failure = Self.describe(error)

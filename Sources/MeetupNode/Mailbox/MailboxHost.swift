@@ -68,7 +68,7 @@ struct MailboxHost: Sendable {
                 return .noMailbox
             }
             grant = held
-            guard request.delete.count <= MailboxFetchMessage.deleteLimit, request.waitSeconds >= 0 else {
+            guard request.delete.count + (request.refused?.count ?? 0) <= MailboxFetchMessage.deleteLimit, request.waitSeconds >= 0 else {
                 throw EnvelopeError.badBody("at most \(MailboxFetchMessage.deleteLimit) ids to delete, and a wait of 0 s or more")
             }
             // A fetch is answered once: a request seen on the way cannot be played again to empty the mailbox.
@@ -81,19 +81,21 @@ struct MailboxHost: Sendable {
             logger.error("fetch not answered", metadata: ["error_type": "\(type(of: error))"])
             return .unavailable
         }
-        let deletes = request.delete.compactMap { Data(hexString: $0) }.filter { $0.count == MailboxBatch.idByteCount }
+        let ids = { (texts: [String]) in texts.compactMap { Data(hexString: $0) }.filter { $0.count == MailboxBatch.idByteCount } }
+        let (deletes, refused) = (ids(request.delete), ids(request.refused ?? []))
         let deadline = now.addingTimeInterval(TimeInterval(min(request.waitSeconds, Mailbox.longestWait)))
         do {
             return try await waiters.holding(grant.contactID) { wakeup in
                 var batch = try await offPool {
-                    try store.fetchMailbox(grant, delete: deletes, limit: MailboxBatch.messageLimit, byteLimit: MailboxBatch.byteLimit, at: now)
+                    try store.fetchMailbox(
+                        grant, delete: deletes, forget: refused, limit: MailboxBatch.messageLimit, byteLimit: MailboxBatch.byteLimit, at: now)
                 }
-                while batch.messages.isEmpty, let wakeup, clock.now < deadline, !waiters.isClosed {
+                while batch.messages.isEmpty, let wakeup, clock.now < deadline, !waiters.isClosed, !Task.isCancelled {
                     await wakeup.wait(until: deadline, clock: clock)
                     guard try await offPool({ try store.mailboxHasWaiting(grant, at: clock.now) }) else { continue }
                     let at = clock.now
                     batch = try await offPool {
-                        try store.fetchMailbox(grant, delete: [], limit: MailboxBatch.messageLimit, byteLimit: MailboxBatch.byteLimit, at: at)
+                        try store.fetchMailbox(grant, delete: [], forget: [], limit: MailboxBatch.messageLimit, byteLimit: MailboxBatch.byteLimit, at: at)
                     }
                 }
                 return .body(status: 200, MailboxBatch(messages: batch.messages, waiting: batch.waiting).bytes)

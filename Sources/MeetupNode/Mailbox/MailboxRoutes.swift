@@ -25,10 +25,25 @@ enum MailboxRoutes {
         }
         router.post("/v1/mailbox/fetch") { request, _ -> Response in
             guard request.head.path == Mailbox.fetchPath else { return PhoneRoutes.notFound }
-            let body: ByteBuffer
-            do { body = try await request.body.collect(upTo: fetchBodyLimit) } catch { return PeerServer.refusal(.tooLarge) }
-            return response(await host.fetch(Data(body.readableBytesView)))
+            // The body is read and opened under a slot, like an envelope's; the wait that follows is not.
+            let sealed: Data? = await withSlotValue(envelopeSlots, counters: counters) {
+                (try? await request.body.collect(upTo: fetchBodyLimit)).map { Data($0.readableBytesView) }
+            }
+            guard let sealed else { return PeerServer.jsonError(status: 503, code: "unavailable", message: "busy or too large; retry") }
+            return response(await host.fetch(sealed))
         }
+    }
+
+    /// `body` under a slot, or nil at once when every slot is taken.
+    private static func withSlotValue<T: Sendable>(
+        _ slots: EnvelopeSlots, counters: EnvelopeCounters, _ body: () async -> T?
+    ) async -> T? {
+        guard slots.take() else {
+            counters.refused("busy")
+            return nil
+        }
+        defer { slots.give() }
+        return await body()
     }
 
     private static func withSlot(

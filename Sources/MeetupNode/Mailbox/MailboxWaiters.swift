@@ -13,6 +13,7 @@ final class MailboxWaiters: Sendable {
     }
 
     let limit: Int
+    static let perMailbox = 2
     private let state = Mutex(State())
 
     init(limit: Int) {
@@ -24,9 +25,10 @@ final class MailboxWaiters: Sendable {
     /// many wait already or the node is stopping: `body` then answers at once.
     func holding<T>(_ mailbox: Int64, _ body: (SchedulerWakeup?) async throws -> T) async rethrows -> T {
         let wakeup = state.withLock { state -> SchedulerWakeup? in
-            guard !state.closed, state.waiting < limit else { return nil }
-            state.waiting += 1
             let entry = state.wakeups[mailbox] ?? (SchedulerWakeup(), 0)
+            // One owner cannot take every slot: two fetches of one mailbox wait at most.
+            guard !state.closed, state.waiting < limit, entry.waiting < Self.perMailbox else { return nil }
+            state.waiting += 1
             state.wakeups[mailbox] = (entry.wakeup, entry.waiting + 1)
             return entry.wakeup
         }

@@ -21,6 +21,9 @@ package struct Inbox: Sendable {
     /// As a guardian: how long after deadline + grace a watched plan waits for a heartbeat.
     let slack: TimeInterval
     let counters: EnvelopeCounters
+    /// Called after a contact's new card is taken: this node's own card lists its mailbox at its host's
+    /// endpoint, and is published again when that moved.
+    let cardChanged: @Sendable () -> Void
     let logger: Logger
 
     enum Answer {
@@ -111,6 +114,7 @@ package struct Inbox: Sendable {
         // An ack of a silent alert (duress) leaves no trace on the user's node: no count, no log line.
         let quiet = try type == .ack && store.isSilentAlert(id: WireJSON.decode(AckMessage.self, from: envelope.body).alert)
         let fresh = try store.acceptOnce(envelopeID: envelope.id, expires: envelope.expires, apply: apply)
+        if fresh, type == .cardUpdate { cardChanged() }
         if fresh {
             if !quiet {
                 counters.accepted()

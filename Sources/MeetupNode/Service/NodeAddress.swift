@@ -58,7 +58,9 @@ struct OwnCard: Sendable {
                 // kept, they may hold another: it is dated now and sent to them.
                 guard let published else { return try sign(hasContacts ? now : nodeCreated) }
                 if try sign(published.created).text == published.text { return nil }
-                return try sign(max(now, published.created.addingTimeInterval(0.001)))
+                // One whole millisecond later at least (cards carry milliseconds; a Double of +0.001 may not be).
+                let next = Date(timeIntervalSince1970: ((published.created.timeIntervalSince1970 * 1000).rounded() + 1.5) / 1000)
+                return try sign(max(now, next))
             },
             update: { card, contact in
                 signer.entry(.cardUpdate, WireJSON.encode(CardUpdateMessage(card: card.text)), to: contact, at: now)
@@ -67,9 +69,11 @@ struct OwnCard: Sendable {
         ).card
     }
 
-    /// What the card lists: this node's own URL, then the mailbox it uses, or the mailbox only.
+    /// What the card lists: this node's own URL, then the mailbox it uses, or the mailbox only. A mailbox
+    /// whose endpoint cannot be in a card (its host's endpoint grew too long) is left out, never the card.
     private func endpoints(own url: String) throws -> [String] {
-        guard let use = try store.mailboxUse(), let mailbox = try mailboxEndpoint(use) else { return [url] }
+        guard let use = try store.mailboxUse(), let mailbox = try mailboxEndpoint(use), mailbox.utf8.count <= ContactCard.urlLimit
+        else { return [url] }
         return use.only ? [mailbox] : [url, mailbox]
     }
 

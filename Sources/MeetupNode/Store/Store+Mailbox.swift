@@ -131,8 +131,10 @@ extension Store {
         let sealed = cipher.seal(envelope, for: Self.mailboxEnvelopeColumn(id))
         return try groupCommit.write { db in
             if let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT deposited_at, expires_at FROM mailbox_message WHERE contact_id = ? AND digest = ?"),
-                arguments: [grant.contactID, digest])
+                db.cachedStatement(sql: """
+                    SELECT deposited_at, expires_at FROM mailbox_message WHERE contact_id = ? AND digest = ? AND expires_at > ?
+                    """),
+                arguments: [grant.contactID, digest, now])
             {
                 return .stored(depositedAt: row["deposited_at"], expiresAt: row["expires_at"])
             }
@@ -150,22 +152,35 @@ extension Store {
                 return .full("the mailbox holds \(bytes) bytes; this envelope's \(envelope.count) would pass its limit of \(grant.limits.bytes)")
             }
             let expires = now.addingTimeInterval(grant.limits.ttl)
+            // An expired row not purged yet gives way to the new deposit of the same bytes.
+            try db.cachedStatement(sql: "DELETE FROM mailbox_message WHERE contact_id = ? AND digest = ?").execute(arguments: [grant.contactID, digest])
             try db.cachedStatement(sql: """
                 INSERT INTO mailbox_message (id, contact_id, digest, envelope, size, deposited_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [id, grant.contactID, digest, sealed, envelope.count, now, expires])
+            // What remains of fetched messages is bounded too: past four times the message limit, the oldest go
+            // (a sender's retry of those is then kept again, and its owner answers it as a repeat).
+            try db.cachedStatement(sql: """
+                DELETE FROM mailbox_message WHERE id IN (
+                  SELECT id FROM mailbox_message WHERE contact_id = ? AND envelope IS NULL ORDER BY deposited_at DESC LIMIT -1 OFFSET ?)
+                """).execute(arguments: [grant.contactID, 4 * grant.limits.messages])
             return .stored(depositedAt: now, expiresAt: expires)
         }
     }
 
-    /// The owner fetches: `delete` (ids it has processed) lose their bytes, then the oldest waiting messages
-    /// up to `limit` and `byteLimit` (at least one) are returned, with how many more wait.
+    /// The owner fetches: `delete` (ids it has processed) lose their bytes, keeping their digest so that a
+    /// sender's retry is not stored again; `forget` (ids it refused for now) go, digest and all, so that a
+    /// retry is; then the oldest waiting messages up to `limit` and `byteLimit` (at least one) are returned,
+    /// with how many more wait.
     func fetchMailbox(
-        _ grant: MailboxGrant, delete: [Data], limit: Int, byteLimit: Int, at now: Date
+        _ grant: MailboxGrant, delete: [Data], forget: [Data], limit: Int, byteLimit: Int, at now: Date
     ) throws -> (messages: [MailboxBatch.Message], waiting: Int) {
         try groupCommit.write { db in
             for id in delete {
                 try db.cachedStatement(sql: "UPDATE mailbox_message SET envelope = NULL WHERE id = ? AND contact_id = ?")
                     .execute(arguments: [id, grant.contactID])
+            }
+            for id in forget {
+                try db.cachedStatement(sql: "DELETE FROM mailbox_message WHERE id = ? AND contact_id = ?").execute(arguments: [id, grant.contactID])
             }
             try db.cachedStatement(sql: "UPDATE mailbox SET last_fetch_at = ? WHERE contact_id = ?").execute(arguments: [now, grant.contactID])
             let rows = try MailboxMessageRecord.fetchAll(

@@ -165,12 +165,13 @@ extension Store {
 
     /// Whether the outbox row `o` may be attempted: queued, with somewhere to go, and, unless it is an alert,
     /// behind no alert queued before it to the same contact ("alerts first": a "resolved" never overtakes
-    /// its alert). An alert stored at a mailbox holds nothing back: the owner fetches in the order deposited.
+    /// its alert). An alert stored at a mailbox holds the rest back too, until its recipient's own receipt:
+    /// what follows may reach the recipient's own endpoint before the mailbox is fetched.
     static let sendableEnvelope = """
         o.state = 'queued' AND (o.contact_id IS NOT NULL OR o.card IS NOT NULL)
           AND NOT (o.type != 'alert' AND EXISTS (
             SELECT 1 FROM outbox a WHERE a.contact_id = o.contact_id AND a.type = 'alert'
-              AND a.state = 'queued' AND a.stored_at IS NULL AND a.seq < o.seq))
+              AND a.state = 'queued' AND a.seq < o.seq))
         """
 
     /// Makes every queued envelope due at `now`, except tier-2 copies still waiting to escalate.

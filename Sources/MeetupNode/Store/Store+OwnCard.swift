@@ -44,6 +44,11 @@ extension Store {
         }
     }
 
+    /// One envelope queued on its own (a card sent to a contact just added).
+    func queue(_ entry: OutboxEntry) throws {
+        try writer.write { db in try insertOutbox(db, entry) }
+    }
+
     private func publishedCard(_ db: Database) throws -> ContactCard? {
         guard let record = try OwnCardRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM own_card WHERE id = 1")) else { return nil }
         let text = String(decoding: try cipher.open(record.card, for: Self.ownCardColumn), as: UTF8.self)
