@@ -19,8 +19,7 @@ struct CardUpdateTests {
 
     init() throws {
         fixture = try NodeFixture()
-        let card = try ana.card("Ana", endpoints: ["http://ana.invalid:1"], at: fixture.clock.now)
-        _ = try fixture.contacts.add(ContactAddRequest(name: "Ana", card: card.text, guardian: true, tier: 1))
+        try fixture.addPeer(ana, as: "Ana", guardian: true)
     }
 
     /// An envelope from `signer` (Ana by default) to this node.

@@ -18,8 +18,7 @@ struct MailboxHostTests {
 
     init() throws {
         fixture = try NodeFixture()
-        let card = try owner.card("Olga", endpoints: ["http://olga.invalid:1"], at: fixture.clock.now)
-        _ = try fixture.contacts.add(ContactAddRequest(name: "Olga", card: card.text, guardian: false, tier: 1))
+        try fixture.addPeer(owner, as: "Olga")
     }
 
     func grant(messages: Int = 10) throws {

@@ -21,6 +21,12 @@ struct NodeFixture {
         _ = try plans.setPIN(PINSetRequest(pin: "1234", duressPIN: "9876", currentPIN: nil))
     }
 
+    /// Adds `peer` as the contact `name`, its card's endpoint `http://<name>.invalid:1`, where nothing answers.
+    func addPeer(_ peer: TestPeer, as name: String, guardian: Bool = false) throws {
+        let card = try peer.card(name, endpoints: ["http://\(name.lowercased()).invalid:1"], at: clock.now)
+        _ = try contacts.add(ContactAddRequest(name: name, card: card.text, guardian: guardian, tier: 1))
+    }
+
     /// Adds a contact with a fresh card whose endpoint nothing listens on.
     @discardableResult
     func addContact(_ name: String, tier: Int = 1) throws -> ContactRecord {

@@ -49,12 +49,8 @@ enum MailboxRoutes {
     private static func withSlot(
         _ slots: EnvelopeSlots, counters: EnvelopeCounters, _ body: () async -> Response
     ) async -> Response {
-        guard slots.take() else {
-            counters.refused("busy")
-            return PeerServer.jsonError(status: 503, code: "unavailable", message: "too many envelopes at once; retry")
-        }
-        defer { slots.give() }
-        return await body()
+        await withSlotValue(slots, counters: counters, body)
+            ?? PeerServer.jsonError(status: 503, code: "unavailable", message: "too many envelopes at once; retry")
     }
 
     /// The store's work off the cooperative pool; an error there is the host's, retried by the sender.
