@@ -115,7 +115,12 @@ struct Watchdog: Service {
 
     /// Asks the user's node, at each endpoint of its card, for a signed statement naming a fresh nonce.
     private func liveness(_ watch: DueWatch, transport: any PeerTransport) async -> LivenessMessage? {
-        guard let user = try? store.contact(id: watch.contactID), let card = try? store.card(of: user) else { return nil }
+        // The store off the cooperative pool, like every store call.
+        let found = try? await offPool { () -> (ContactRecord, ContactCard)? in
+            guard let user = try store.contact(id: watch.contactID) else { return nil }
+            return (user, try store.card(of: user))
+        }
+        guard let (user, card) = found ?? nil else { return nil }
         let nonce = SecureRandom.bytes(count: 16).hexString
         let now = clock.now
         let sealed = signer.seal(
