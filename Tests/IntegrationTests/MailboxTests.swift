@@ -56,7 +56,8 @@ struct MailboxTests {
         let stored = try waitFor(15) { try Self.states(user, plan.plan) == ["stored"] ? true : nil }
         #expect(stored == true, "status shows \((try? Self.states(user, plan.plan)) ?? []), not stored")
         let hosted = try host.json(["mailbox", "status"], as: MailboxStatus.self).hosts.first { $0.contact == "Carol" }
-        #expect(hosted?.waitingMessages == 1, "\(String(describing: hosted))")
+        // The alert, and maybe the user's card, sent when it added Carol, waiting for Carol's retry.
+        #expect((hosted?.waitingMessages ?? 0) >= 1, "\(String(describing: hosted))")
 
         // Carol's node comes back: it fetches the alert, and its receipt reaches the user through its mailbox.
         let carol = try Daemon(home: carolHome, extraArguments: Self.unreachable)
@@ -87,7 +88,10 @@ struct MailboxTests {
         for n in 0..<3 {
             answers.append(try Self.post(endpoint + "/v1/envelope", "sealed envelope \(n)"))
         }
-        #expect(answers.map(\.status) == [202, 202, 507], "\(answers.map(\.status))")
+        // The host's card, sent to Olga when it added her, may wait in her mailbox already: deposits are taken
+        // until it holds two, then refused.
+        #expect(answers.first?.status == 202 && answers.last?.status == 507, "\(answers.map(\.status))")
+        #expect(try firstHost.json(["mailbox", "status"], as: MailboxStatus.self).hosts.first?.waitingMessages == 2)
         // The independent peer, from the document alone, checks the host's signed deposit receipt.
         let peer = ProtocolPeer(directory: (owner.home as NSString).deletingLastPathComponent)
         let checked = try peer.run([
