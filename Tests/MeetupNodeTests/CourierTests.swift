@@ -213,7 +213,9 @@ struct CourierTests {
         let other = try alertCopy()
         await attempt(other, liar)
         #expect(try outboxRow(other.seq)?.storedAt == nil)
-        // Ana fetched it: her receipt comes as an envelope of its own, and the copy is delivered.
+        // Ana fetched it: her receipt comes as an envelope of its own, and the copy is delivered, counted nowhere
+        // (the receipt of a silent alert's copy must leave no trace on the user's node).
+        let counted = node.envelopeCounters.snapshot
         let receipt = try peer.receipt(for: copy.sealed, to: node, at: clock.now)
         guard case let .reply(answer) = node.inbox.receive(receipt) else {
             Issue.record("the POSTed receipt was refused")
@@ -222,6 +224,7 @@ struct CourierTests {
         #expect(try Envelope.open(answer.sealed, with: peer.sealing).type == .receipt)
         #expect(answer.queued(at: clock.now) == nil, "a receipt is never answered through the outbox")
         #expect(try row(copy.seq).state == "delivered")
+        #expect(node.envelopeCounters.snapshot == counted)
         // A receipt from a key that is not a contact, for an envelope it was not sent, is refused and changes nothing.
         let stranger = SigningKeyPair()
         let forged = Envelope(

@@ -139,7 +139,8 @@ package struct Inbox: Sendable {
 
     /// A receipt POSTed, not in an HTTP answer: the recipient of an envelope this node sent got it through a
     /// mailbox. It marks that envelope delivered when it names one sent to its signer; from a contact, one
-    /// that names nothing (already delivered, or expired) is taken and changes nothing.
+    /// that names nothing (already delivered, or expired) is taken and changes nothing. Like a receipt in an
+    /// HTTP answer it is bookkeeping: no count, no log line (the receipt of a silent alert's copy must not show).
     private func acceptReceipt(_ envelope: Envelope, now: Date) throws -> Answer {
         try envelope.checkTimes(now: now)
         let message = try WireJSON.decode(ReceiptMessage.self, from: envelope.body)
@@ -152,7 +153,6 @@ package struct Inbox: Sendable {
         let fresh = try store.acceptOnce(envelopeID: envelope.id, expires: envelope.expires) { db in
             try store.markDelivered(db, envelopeID: id, to: envelope.sender, at: now)
         }
-        if fresh { counters.accepted() } else { counters.refused("replayed") }
         return receipt(for: envelope, duplicate: !fresh, to: recipient, now: now)
     }
 
