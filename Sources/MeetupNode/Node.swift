@@ -232,11 +232,7 @@ extension Node {
         Inbox(
             store: store, clock: clock, keys: keys, signer: signer, machine: machine, hooks: currentHooks,
             slack: configuration.guardianSlack, counters: envelopeCounters,
-            cardChanged: { [ownCard, logger] in
-                do { _ = try ownCard.make() } catch {
-                    logger.error("card not published", metadata: ["error_type": "\(type(of: error))"])
-                }
-            },
+            cardChanged: { [ownCard, logger] in ownCard.publish(logger: logger) },
             logger: logger)
     }
 
@@ -256,9 +252,7 @@ extension Node {
             bound: { [address, readiness, ownCard, logger] bound in
                 address.bind(bound)
                 // Contacts hear of new endpoints (a new --advertise, another port) at once, not when asked.
-                do { _ = try await offPool { try ownCard.make() } } catch {
-                    logger.error("card not published", metadata: ["error_type": "\(type(of: error))"])
-                }
+                _ = try? await offPool { ownCard.publish(logger: logger) }
                 readiness.listenerServing()
             },
             logger: logger)

@@ -84,9 +84,7 @@ struct ContactService: Sendable {
         }
         logger.info("contact removed", metadata: ["contact": "\(record.id)"])
         // A mailbox host removed takes the mailbox off this node's card.
-        do { _ = try ownCard.make() } catch {
-            logger.error("card not published", metadata: ["error_type": "\(type(of: error))"])
-        }
+        ownCard.publish(logger: logger)
         return Done()
     }
 

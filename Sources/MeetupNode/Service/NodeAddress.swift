@@ -69,6 +69,14 @@ struct OwnCard: Sendable {
         ).card
     }
 
+    /// Publishes the card again if it changed, where nobody waits for the answer (at start, after a contact's
+    /// card or the contact list changed): a failure is logged, and the next `make` tries again.
+    func publish(logger: Logger) {
+        do { _ = try make() } catch {
+            logger.error("card not published", metadata: ["error_type": "\(type(of: error))"])
+        }
+    }
+
     /// What the card lists: this node's own URL, then the mailbox it uses, or the mailbox only. A mailbox
     /// whose endpoint cannot be in a card (its host's endpoint grew too long) is left out, never the card.
     private func endpoints(own url: String) throws -> [String] {
